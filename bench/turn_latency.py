@@ -1,0 +1,152 @@
+"""Turn latency on the embedded models, and the orchestration overhead apart from them.
+
+    .venv/bin/python bench/turn_latency.py [--channels 1 20] [--turns 3]
+
+1. A 5-second voice note with no text ("read this aloud: ...") goes in; we time until
+   its transcript and the spoken reply are stored (the paper's spoken dialogue).
+2. Text turns ("read this aloud: ...") run at 1 and at N concurrent channels; for each
+   turn, model time (ASR/TTS inference, measured inside the backends) is subtracted
+   from the wall time, leaving the orchestration overhead: planning, database,
+   enqueueing, artifact storage, encoding and delivery of the reply.
+Prints the figures and the machine they ran on; record them in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core_agent.config import Settings
+from core_agent.types import Attachment, Message
+from models.audio import probe
+from models.registry import BackendCache
+from tests.media import convert, espeak
+from workers.runtime import build_runtime
+
+MODEL_METHODS = ("transcribe", "synthesize")
+model_seconds: ContextVar[list[float]] = ContextVar("model_seconds")
+
+
+class TimedBackends(BackendCache):
+    """Loads the real backends and times their inference calls per turn."""
+
+    def get(self, name: str) -> Any:
+        backend = super().get(name)
+        for method in MODEL_METHODS:
+            inner = getattr(type(backend), method, None)
+            if inner is not None and not hasattr(backend, f"_timed_{method}"):
+                setattr(backend, f"_timed_{method}", True)
+                setattr(backend, method, _timed(inner.__get__(backend), model_seconds.get()))
+        return backend
+
+
+def _timed(fn: Any, sink: list[float]) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            sink.append(time.perf_counter() - start)
+
+    return wrapper
+
+
+def five_second_note(folder: Path) -> Path:
+    """A voice note of about five seconds asking for speech."""
+    text = ("read this aloud: the quarterly review moved to thursday at noon, "
+            "please bring your notes")
+    wav = espeak(text, folder / "note.wav", speed=165)
+    return convert(wav, folder / "note.ogg")
+
+
+async def voice_turn(settings: Settings, backends: TimedBackends, note: Path) -> dict[str, float]:
+    sink: list[float] = []
+    model_seconds.set(sink)
+    runtime = build_runtime(settings, backends=backends)
+    try:
+        await runtime.agent.handle(Message(channel_id="bench:warm", text="read this aloud: hi"))
+        sink.clear()
+        start = time.perf_counter()
+        reply = await runtime.agent.handle(Message(
+            channel_id="bench:voice", attachments=[Attachment(path=note, filename="note.ogg")]))
+        wall = time.perf_counter() - start
+    finally:
+        await runtime.aclose()
+    assert reply.error_code is None and reply.artifacts, reply.text
+    return {"wall": wall, "model": sum(sink)}
+
+
+async def text_turns(settings: Settings, backends: TimedBackends, channels: int, turns: int
+                     ) -> list[dict[str, float]]:
+    runtime = build_runtime(settings, backends=backends)
+
+    async def one(channel: int, turn: int) -> dict[str, float]:
+        sink: list[float] = []
+        model_seconds.set(sink)
+        start = time.perf_counter()
+        reply = await runtime.agent.handle(Message(
+            channel_id=f"bench:{channels}:{channel}",
+            text=f"read this aloud: channel {channel} turn {turn} is ready"))
+        wall = time.perf_counter() - start
+        assert reply.error_code is None, reply.text
+        return {"wall": wall, "model": sum(sink)}
+
+    try:
+        results = []
+        for turn in range(turns):
+            results += await asyncio.gather(*(one(c, turn) for c in range(channels)))
+        return results
+    finally:
+        await runtime.aclose()
+
+
+def summary(rows: list[dict[str, float]]) -> str:
+    walls = sorted(r["wall"] for r in rows)
+    overhead = sorted(r["wall"] - r["model"] for r in rows)
+
+    def pct(xs: list[float], p: float) -> float:
+        return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000
+
+    return (f"turn p50 {pct(walls, .5):7.0f} ms  p95 {pct(walls, .95):7.0f} ms | overhead "
+            f"p50 {pct(overhead, .5):6.0f} ms  p95 {pct(overhead, .95):6.0f} ms  "
+            f"mean {statistics.mean(overhead) * 1000:6.0f} ms")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--channels", type=int, nargs="+", default=[1, 20])
+    parser.add_argument("--turns", type=int, default=3)
+    parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    opts = parser.parse_args()
+    print(f"machine: {platform.node()} · {platform.processor() or platform.machine()} · "
+          f"{os.cpu_count()} cores · Python {platform.python_version()}")
+    backends = TimedBackends()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        settings = Settings(_env_file=None, data_dir=folder / "data",  # type: ignore[call-arg]
+                            database_url=opts.database_url)
+        print(f"database: {settings.db_url.split(':')[0]} · jobs: in-process")
+        note = five_second_note(folder)
+        seconds = probe(note).duration or 0.0
+        voice = await voice_turn(settings, backends, note)
+        print(f"voice note ({seconds:.1f} s) -> transcript + spoken reply: "
+              f"{voice['wall'] * 1000:.0f} ms wall, {voice['model'] * 1000:.0f} ms in models")
+        for n in opts.channels:
+            rows = await text_turns(settings, backends, n, opts.turns)
+            print(f"{n:>2} concurrent channel(s), {len(rows)} text turns: {summary(rows)}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Platform adapters: each turns its platform's events into Messages and Replies back."""

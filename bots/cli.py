@@ -1,0 +1,198 @@
+"""The one command-line entry point: `audiogpt`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core_agent.config import Settings, get_settings
+from core_agent.types import Attachment, Event, Message, Reply
+
+app = typer.Typer(help="AudioGPT for chat platforms.", no_args_is_help=True)
+models_app = typer.Typer(help="Neural-catalog models.")
+db_app = typer.Typer(help="The database.")
+app.add_typer(models_app, name="models")
+app.add_typer(db_app, name="db")
+out = Console()
+err = Console(stderr=True)
+
+
+def _setup(verbose: bool = False) -> Settings:
+    # Models come from installed packages or the local cache: never reach for a hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return get_settings()
+
+
+@app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="The request.")] = "",
+    channel: Annotated[str, typer.Option(help="Channel id; memory is kept per channel.")] = "cli",
+    attach: Annotated[list[Path] | None, typer.Option(help="A file to attach (repeatable).",
+                                                      exists=True, dir_okay=False)] = None,
+    dry_run: Annotated[bool, typer.Option(help="Plan without executing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """One turn: plan, run and print the reply."""
+    settings = _setup(verbose)
+    message = Message(channel_id=f"cli:{channel}", text=text, platform="cli",
+                      attachments=[Attachment(path=p, filename=p.name) for p in attach or []])
+    reply = asyncio.run(_ask(settings, message, dry_run, show=not as_json))
+    if as_json:
+        out.print_json(json.dumps(reply_json(reply)))
+    else:
+        out.print(reply.text, highlight=False)
+        for artifact in [*reply.artifacts, *([reply.voice] if reply.voice else [])]:
+            out.print(f"  {artifact.handle}: {artifact.path}", highlight=False)
+    raise typer.Exit(1 if reply.error_code else 0)
+
+
+async def _ask(settings: Settings, message: Message, dry_run: bool, show: bool) -> Reply:
+    from workers.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    with err.status("starting") as status:
+        async def progress(event: Event) -> None:
+            step = f"step {event.step}/{event.total_steps}: " if event.step else ""
+            status.update(f"{step}{event.message}")
+
+        try:
+            return await runtime.agent.handle(message, progress, dry_run=dry_run)
+        finally:
+            await runtime.aclose()
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """The `ask --json` contract: reply, steps, artifacts."""
+    artifacts = [*reply.artifacts, *([reply.voice] if reply.voice else [])]
+    return {
+        "reply": reply.text,
+        "error_code": reply.error_code,
+        "steps": [{"task": s.task, "args": s.args, "status": s.status.value,
+                   "outputs": {"text": s.text, "data": s.data,
+                               "artifacts": [a.handle for a in s.artifacts]},
+                   "error": s.error} for s in reply.steps],
+        "artifacts": [{"handle": a.handle, "kind": a.kind.value, "path": str(a.path),
+                       "mime": a.mime, "duration": a.duration, "sample_rate": a.sample_rate,
+                       "channels": a.channels, "producer": a.producer} for a in artifacts],
+    }
+
+
+@app.command()
+def chat(
+    channel: Annotated[str, typer.Option(help="Channel id; memory is kept per channel.")] = "cli",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """A conversation in the terminal."""
+    settings = _setup(verbose)
+    asyncio.run(_chat(settings, f"cli:{channel}"))
+
+
+async def _chat(settings: Settings, channel_id: str) -> None:
+    from bots.terminal import TerminalChat
+    from workers.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        await TerminalChat(runtime.agent, channel_id, out).serve()
+    finally:
+        await runtime.aclose()
+
+
+@app.command()
+def run(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    """Serve every adapter whose credentials are set (today: the terminal chat)."""
+    settings = _setup(verbose)
+    err.print("Platform adapters and the local web chat come in later releases; "
+              "starting the terminal chat.")
+    asyncio.run(_chat(settings, "cli:default"))
+
+
+@app.command()
+def tasks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Each task, its backends, and whether each is installed."""
+    from core_agent.tasks import TASKS
+    from models.registry import backends_for
+    from workers.steps import EXECUTORS
+
+    rows: list[dict[str, Any]] = [{"task": t, "title": spec.title, "backends": [
+        {"name": b.name, "model": b.model, "tier": b.tier, "license": b.license,
+         "installed": b.installed() and t in EXECUTORS, "install": b.install_hint}
+        for b in backends_for(t)]} for t, spec in TASKS.items()]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table("task", "backend", "model", "installed")
+    for row in rows:
+        if not row["backends"]:
+            table.add_row(str(row["task"]), "—", "—", "[yellow]none yet[/]")
+        for b in row["backends"]:
+            state = "[green]yes[/]" if b["installed"] else f"[red]no[/] ({b['install']})"
+            table.add_row(str(row["task"]), b["name"], b["model"], state)
+    out.print(table)
+
+
+@models_app.command("pull")
+def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")]) -> None:
+    """Download neural-catalog models for a task."""
+    from core_agent.tasks import get_task
+
+    if task != "all":
+        get_task(task)
+    err.print(f"No neural-catalog model is registered for {task} in this release; the "
+              "embedded models come with the install. `audiogpt tasks` lists them.")
+    raise typer.Exit(1)
+
+
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option(help="Exit when the queue is empty.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True,
+) -> None:
+    """Run an arq worker (needs AUDIOGPT_REDIS_URL)."""
+    settings = _setup(verbose)
+    if not settings.redis_url:
+        err.print("Set AUDIOGPT_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker; "
+                  "without it jobs run inside the bot process.")
+        raise typer.Exit(2)
+    from workers.arq_worker import serve
+
+    serve(settings, burst=burst)
+
+
+@app.command("eval")
+def evaluate() -> None:
+    """Consistency, capability and robustness evaluation (a later release)."""
+    err.print("`audiogpt eval` arrives with the evaluation release; the planner's routing "
+              "accuracy is measured by the test suite today.")
+    raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the configured database."""
+    from core_agent.db import make_engine, upgrade
+
+    settings = _setup(verbose=True)
+    upgrade(make_engine(settings.db_url))
+    out.print("Database is up to date.")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

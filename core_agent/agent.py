@@ -1,0 +1,261 @@
+"""The turn loop: the paper's four stages, the same for every platform.
+
+1. modality transformation: uploads checked and stored; a voice note with no text is
+   transcribed and the transcript becomes the request;
+2. task analysis and 3. model assignment: the planner reads the turn and the channel's
+   memory and returns tool calls; each becomes a job, run in order;
+4. response generation: results become the reply (spoken too, if the channel wants).
+
+Every accepted message ends with a reply, and the message, its jobs and their states
+are in the database whatever happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Protocol
+
+from core_agent.config import Settings
+from core_agent.errors import AudioGPTError, InputRejected, JobLost, TaskUnsupported
+from core_agent.memory import Memory
+from core_agent.planner import Planner, PlanningContext
+from core_agent.respond import compose, describe_plan
+from core_agent.tables import Channel
+from core_agent.tasks import get_task, media_refs
+from core_agent.types import (
+    HANDLE,
+    STEP_REF,
+    Artifact,
+    Attachment,
+    Event,
+    Kind,
+    Message,
+    Plan,
+    PlanStep,
+    Reply,
+    Stage,
+    StepResult,
+    StepStatus,
+)
+
+log = logging.getLogger(__name__)
+Progress = Callable[[Event], Awaitable[None]]
+AUDIO_SOURCES = (Kind.AUDIO, Kind.VIDEO)
+SPOKEN_REPLY_CHARS = 600  # longer replies are cut before speaking them
+
+
+class MediaFacts(Protocol):
+    """What a probe reads from a file's content."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def duration(self) -> float | None: ...
+
+    @property
+    def sample_rate(self) -> int | None: ...
+
+    @property
+    def channels(self) -> int | None: ...
+
+
+class JobRunner(Protocol):
+    """Runs a recorded job to a final state (in-process or on a worker)."""
+
+    def check(self, task: str) -> None: ...
+
+    async def run(self, job_id: str) -> None: ...
+
+
+async def _quiet(event: Event) -> None:
+    """Progress sink for callers that show none."""
+
+
+class Agent:
+    """One instance serves every channel; all state lives in memory."""
+
+    def __init__(self, settings: Settings, memory: Memory, planner: Planner, runner: JobRunner,
+                 probe: Callable[[Path], MediaFacts]) -> None:
+        self.settings, self.memory, self.planner = settings, memory, planner
+        self.runner, self.probe = runner, probe
+
+    async def handle(self, message: Message, progress: Progress = _quiet,
+                     dry_run: bool = False) -> Reply:
+        """Answer one message; never raises for anything the user or a model did.
+
+        With dry_run the plan is returned and nothing is executed.
+        """
+        channel = await self.memory.channel(message.channel_id, message.platform,
+                                            self.settings.voice_replies)
+        message_id = await self.memory.add_message(
+            channel.id, "user", message.text, author=message.author,
+            platform_message_id=message.platform_message_id)
+        try:
+            reply = await self._turn(channel, message, message_id, progress, dry_run)
+        except AudioGPTError as err:
+            log.info("turn %s ended with %s: %s", message_id, err.code, err.message)
+            reply = Reply(channel_id=channel.id, text=err.message, error_code=err.code)
+        except Exception:
+            log.exception("turn %s failed unexpectedly", message_id)
+            reply = Reply(channel_id=channel.id, error_code="internal-error",
+                          text="Something went wrong on my side. Your message is saved; "
+                               "please try again.")
+        reply.message_id = await self.memory.add_message(
+            channel.id, "assistant", reply.text, reply_to=message_id)
+        await self.memory.update_message(
+            message_id, status="failed" if reply.error_code else "answered",
+            error_code=reply.error_code)
+        return reply
+
+    async def _turn(self, channel: Channel, message: Message, message_id: str,
+                    progress: Progress, dry_run: bool) -> Reply:
+        await progress(Event(stage=Stage.MODALITY, message="reading your message"))
+        if len(message.text) > self.settings.max_text_chars:
+            raise InputRejected(f"That message is {len(message.text)} characters long; "
+                                f"the limit is {self.settings.max_text_chars}.")
+        uploads = [await self._ingest(channel.id, message_id, a) for a in message.attachments]
+        text, heard = message.text.strip(), None
+        if not text and (audio := [u for u in uploads if u.kind in AUDIO_SOURCES]):
+            text = heard = await self._listen(channel.id, message_id, audio[0])
+            await self.memory.update_message(message_id, text=heard)
+
+        await progress(Event(stage=Stage.ANALYSIS, message="planning"))
+        plan = await self.planner.plan(await self._context(channel.id, text, uploads))
+        await self.memory.update_message(message_id, plan=plan.model_dump(mode="json"))
+        if dry_run:
+            for index, step in enumerate(plan.steps, start=1):
+                await self._check_step(channel.id, index, step)
+            return Reply(channel_id=channel.id, text=describe_plan(plan), plan=plan, steps=[
+                StepResult(job_id="", task=s.task, args=s.args, status=StepStatus.PLANNED)
+                for s in plan.steps])
+
+        results = await self._execute(channel.id, message_id, plan, progress)
+        await progress(Event(stage=Stage.RESPONSE, message="writing the reply"))
+        failed = next((r for r in results if r.status == StepStatus.FAILED), None)
+        reply = Reply(channel_id=channel.id, text=compose(plan, results, heard), plan=plan,
+                      steps=results, artifacts=[a for r in results for a in r.artifacts],
+                      error_code=failed.error_code if failed else None)
+        if channel.voice_replies and not failed:
+            reply.voice = await self._speak(channel.id, message_id, reply.text)
+        return reply
+
+    async def _ingest(self, channel_id: str, message_id: str, attachment: Attachment
+                      ) -> Artifact:
+        """Check an upload by its content and store it as an artifact."""
+        name, path, limits = attachment.filename, attachment.path, self.settings
+        size = path.stat().st_size if path.is_file() else 0
+        if size == 0:
+            raise InputRejected(f"{name} is empty.")
+        if size > limits.max_upload_bytes:
+            raise InputRejected(f"{name} is {size / 2**20:.1f} MB; the limit is "
+                                f"{limits.max_upload_bytes / 2**20:.0f} MB.")
+        try:
+            facts = self.probe(path)
+        except ValueError as err:
+            raise InputRejected(f"I couldn't open {name}: it isn't audio, video or a picture "
+                                "I can read.") from err
+        if facts.duration and facts.duration > limits.max_audio_seconds:
+            raise InputRejected(f"{name} is {facts.duration / 60:.1f} minutes long; the limit "
+                                f"is {limits.max_audio_seconds / 60:.0f} minutes.")
+        kind = Kind(facts.kind)
+        mime = attachment.mime or mimetypes.guess_type(name)[0] or f"{kind.value}/octet-stream"
+        return await self.memory.add_artifact(
+            channel_id, path, kind=kind, mime=mime, producer="upload", label=name,
+            message_id=message_id, duration=facts.duration, sample_rate=facts.sample_rate,
+            channels=facts.channels)
+
+    async def _listen(self, channel_id: str, message_id: str, audio: Artifact) -> str:
+        """Stage 1 for voice: the recording's transcript is the request."""
+        result = await self._job(channel_id, message_id, "input",
+                                 PlanStep(task="speech_recognition", args={"audio": audio.handle}))
+        if result.status != StepStatus.DONE:
+            raise AudioGPTError(result.error or "I couldn't transcribe that.",
+                                code=result.error_code or "model-failed")
+        if not (result.text or "").strip():
+            raise InputRejected("I couldn't hear any words in that recording.")
+        return (result.text or "").strip()
+
+    async def _speak(self, channel_id: str, message_id: str, text: str) -> Artifact | None:
+        """The reply as a voice note; a failure here costs the voice, not the reply."""
+        step = PlanStep(task="text_to_speech", args={"text": text[:SPOKEN_REPLY_CHARS]})
+        try:
+            result = await self._job(channel_id, message_id, "voice", step)
+        except AudioGPTError as err:
+            log.warning("spoken reply failed: %s", err.message)
+            return None
+        return result.artifacts[0] if result.artifacts else None
+
+    async def _context(self, channel_id: str, text: str, uploads: list[Artifact]
+                       ) -> PlanningContext:
+        ids = {u.id for u in uploads}
+        earlier = [a for a in await self.memory.artifacts(channel_id) if a.id not in ids]
+        turns = await self.memory.recent_turns(channel_id, self.settings.history_turns + 1)
+        return PlanningContext(text=text, attachments=uploads, artifacts=earlier,
+                               history=turns[:-1])
+
+    async def _execute(self, channel_id: str, message_id: str, plan: Plan, progress: Progress
+                       ) -> list[StepResult]:
+        """Record every step as a job, check them all, then run them in order."""
+        jobs = [await self.memory.add_job(channel_id, message_id, i, step.task, step.args)
+                for i, step in enumerate(plan.steps, start=1)]
+        try:
+            for index, step in enumerate(plan.steps, start=1):
+                await self._check_step(channel_id, index, step)
+        except AudioGPTError as err:
+            for job_id in jobs:
+                await self.memory.finish_job(job_id, StepStatus.FAILED, error_code=err.code,
+                                             error=err.message)
+            raise
+        results: list[StepResult] = []
+        for index, (job_id, step) in enumerate(zip(jobs, plan.steps, strict=True), start=1):
+            if results and results[-1].status != StepStatus.DONE:
+                await self.memory.finish_job(job_id, StepStatus.CANCELLED,
+                                             error="an earlier step failed")
+            else:
+                await progress(Event(stage=Stage.ASSIGNMENT, message=get_task(step.task).title,
+                                     job_id=job_id, step=index, total_steps=len(plan.steps)))
+                await self._run(job_id)
+            results.append(await self._result(channel_id, job_id))
+        return results
+
+    async def _check_step(self, channel_id: str, index: int, step: PlanStep) -> None:
+        """Registry, arguments, references and an installed model, before anything runs."""
+        spec = get_task(step.task)
+        args = spec.validate(step.args)
+        for ref in media_refs(spec, args).values():
+            if (m := STEP_REF.match(ref)) and not 0 < int(m.group(1)) < index:
+                raise TaskUnsupported(f"Step {index} uses {ref}, which doesn't come before it.")
+            if HANDLE.match(ref) and await self.memory.artifact(channel_id, ref) is None:
+                raise InputRejected(f"There is no {ref} in this chat.")
+        self.runner.check(step.task)
+
+    async def _job(self, channel_id: str, message_id: str, purpose: str, step: PlanStep
+                   ) -> StepResult:
+        """A job outside the plan (the input's transcript, the spoken reply), run now."""
+        self.runner.check(step.task)
+        job_id = await self.memory.add_job(channel_id, message_id, 0, step.task, step.args,
+                                           purpose=purpose)
+        await self._run(job_id)
+        return await self._result(channel_id, job_id)
+
+    async def _run(self, job_id: str) -> None:
+        try:
+            await self.runner.run(job_id)
+        except JobLost as err:
+            await self.memory.finish_job(job_id, StepStatus.FAILED, error_code=err.code,
+                                         error=err.message)
+
+    async def _result(self, channel_id: str, job_id: str) -> StepResult:
+        job = await self.memory.get_job(job_id)
+        assert job is not None
+        outputs = job.outputs or {}
+        artifacts = [a for h in outputs.get("artifacts", [])
+                     if (a := await self.memory.artifact(channel_id, h)) is not None]
+        return StepResult(job_id=job.id, task=job.task, args=job.args,
+                          status=StepStatus(job.status), text=outputs.get("text"),
+                          data=outputs.get("data") or {}, artifacts=artifacts,
+                          error_code=job.error_code, error=job.error)

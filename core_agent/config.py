@@ -1,0 +1,92 @@
+"""All settings, from the environment (prefix AUDIOGPT_) and a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "audiogpt"
+
+
+class Settings(BaseSettings):
+    """Defaults run the embedded mode: SQLite, in-process jobs, offline planner."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AUDIOGPT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None  # None: SQLite in the data folder
+    redis_url: str | None = None  # None: jobs run in-process
+    queue_name: str = "audiogpt:jobs"
+    worker_max_jobs: int = 2  # concurrent jobs per worker process
+    model_dir: Path | None = None  # None: <data_dir>/models
+
+    planner: Literal["auto", "offline", "llm"] = "auto"  # auto: llm when one is configured
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 30.0  # seconds per request
+    llm_max_retries: int = 2
+    llm_max_tokens: int = 1024
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "AUDIOGPT_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "AUDIOGPT_OPENAI_BASE_URL")
+    )
+
+    history_turns: int = 12  # recent turns the planner sees
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_audio_seconds: float = 30 * 60.0
+    max_text_chars: int = 4000
+    job_timeout: float = 600.0  # seconds a single step may run
+    voice_replies: bool = False  # default for new channels
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")
+    )
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
+    )
+    discord_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_BOT_TOKEN")
+    )
+
+    @property
+    def media_dir(self) -> Path:
+        """Where artifacts live, one folder per channel."""
+        return self.data_dir / "media"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where neural-catalog models are pulled to."""
+        return self.model_dir or self.data_dir / "models"
+
+    @property
+    def db_url(self) -> str:
+        """The database URL, SQLite in the data folder unless one is set."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'audiogpt.db'}"
+
+    @property
+    def use_llm(self) -> bool:
+        """Whether the LLM planner is in charge."""
+        if self.planner == "auto":
+            return self.openai_api_key is not None or self.openai_base_url is not None
+        return self.planner == "llm"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

@@ -1,0 +1,59 @@
+"""Engines and schema upgrades. Tables come from Alembic, never from create_all."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, event
+from sqlmodel import create_engine
+
+import migrations
+from core_agent.config import Settings
+from core_agent.memory import Memory
+
+log = logging.getLogger(__name__)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for SQLite (the data folder is created) or PostgreSQL."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers and one writer at once (CLI + worker)
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    """Alembic configured for our migrations folder, bound to this engine."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to date."""
+    log.info("upgrading database schema to %s", revision)
+    command.upgrade(alembic_config(engine), revision)
+
+
+def open_memory(settings: Settings, *, migrate: bool = True) -> Memory:
+    """The memory for these settings, its schema brought up to date first."""
+    engine = make_engine(settings.db_url)
+    if migrate:
+        upgrade(engine)
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    return Memory(engine, settings.media_dir)

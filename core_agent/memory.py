@@ -1,0 +1,212 @@
+"""Per-channel memory behind one async interface: turns, artifacts, jobs, events.
+
+Adapters and workers never touch SQL; every method runs its short transaction in a
+thread so the event loop keeps serving other channels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, delete, update
+from sqlmodel import Session, col, select
+
+from core_agent.tables import ArtifactRecord, Channel, Job, JobEvent, MessageRecord, utcnow
+from core_agent.types import Artifact, Kind, PlanStep, StepStatus, Turn
+
+T = TypeVar("T")
+FINAL = (StepStatus.DONE, StepStatus.FAILED, StepStatus.CANCELLED)
+
+
+class Memory:
+    """The database and the media folder, seen as conversations."""
+
+    def __init__(self, engine: Engine, media_dir: Path) -> None:
+        self.engine = engine
+        self.media_dir = media_dir
+
+    async def _run(self, fn: Callable[[Session], T]) -> T:
+        def work() -> T:
+            with Session(self.engine, expire_on_commit=False) as session:
+                result = fn(session)
+                session.commit()
+                return result
+
+        return await asyncio.to_thread(work)
+
+    # channels
+
+    async def channel(self, channel_id: str, platform: str, voice: bool = False) -> Channel:
+        """The channel, created on first contact."""
+
+        def fn(s: Session) -> Channel:
+            row = s.get(Channel, channel_id)
+            if row is None:
+                row = Channel(id=channel_id, platform=platform, voice_replies=voice)
+                s.add(row)
+            return row
+
+        return await self._run(fn)
+
+    async def set_voice_replies(self, channel_id: str, on: bool) -> None:
+        """Whether replies in this channel are also spoken."""
+        await self._run(lambda s: s.execute(
+            update(Channel).where(col(Channel.id) == channel_id).values(voice_replies=on)))
+
+    async def forget(self, channel_id: str) -> None:
+        """Drop the channel's turns, jobs and media; the channel itself stays."""
+
+        def fn(s: Session) -> None:
+            jobs = select(Job.id).where(Job.channel_id == channel_id)
+            s.execute(delete(JobEvent).where(col(JobEvent.job_id).in_(jobs)))
+            s.execute(delete(ArtifactRecord).where(col(ArtifactRecord.channel_id) == channel_id))
+            s.execute(delete(Job).where(col(Job.channel_id) == channel_id))
+            s.execute(delete(MessageRecord).where(col(MessageRecord.channel_id) == channel_id))
+
+        await self._run(fn)
+        shutil.rmtree(self.channel_dir(channel_id), ignore_errors=True)
+
+    # messages
+
+    async def add_message(self, channel_id: str, role: str, text: str, **fields: Any) -> str:
+        """Store a turn and return its id."""
+        row = MessageRecord(channel_id=channel_id, role=role, text=text, **fields)
+        await self._run(lambda s: s.add(row))
+        return row.id
+
+    async def update_message(self, message_id: str, **fields: Any) -> None:
+        """Record a turn's outcome (status, error code, plan, transcript)."""
+        await self._run(lambda s: s.execute(
+            update(MessageRecord).where(col(MessageRecord.id) == message_id).values(**fields)))
+
+    async def get_message(self, message_id: str) -> MessageRecord | None:
+        """One stored turn."""
+        return await self._run(lambda s: s.get(MessageRecord, message_id))
+
+    async def recent_turns(self, channel_id: str, limit: int) -> list[Turn]:
+        """The last turns, oldest first, with their artifacts and executed steps."""
+
+        def fn(s: Session) -> list[Turn]:
+            rows = s.exec(select(MessageRecord).where(MessageRecord.channel_id == channel_id)
+                          .order_by(col(MessageRecord.created_at).desc()).limit(limit)).all()
+            turns = []
+            for row in reversed(rows):
+                source = row.id if row.role == "user" else row.reply_to
+                arts = s.exec(select(ArtifactRecord).where(ArtifactRecord.message_id == source)
+                              .order_by(col(ArtifactRecord.created_at))).all()
+                wanted = (lambda p: p == "upload") if row.role == "user" else (
+                    lambda p: p.startswith("job:"))
+                jobs = s.exec(select(Job).where(Job.message_id == row.id, Job.purpose == "plan")
+                              .order_by(col(Job.step))).all() if row.role == "user" else []
+                turns.append(Turn(
+                    role=row.role, text=row.text,
+                    artifacts=[a.handle for a in arts if wanted(a.producer)],
+                    steps=[PlanStep(task=j.task, args=j.args) for j in jobs],
+                ))
+            return turns
+
+        return await self._run(fn)
+
+    # artifacts
+
+    def channel_dir(self, channel_id: str) -> Path:
+        """The channel's media folder (a name safe on every filesystem)."""
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in channel_id)
+        return self.media_dir / safe
+
+    async def add_artifact(self, channel_id: str, source: Path, *, kind: Kind, mime: str,
+                           producer: str, **fields: Any) -> Artifact:
+        """Move a file into the channel's media folder and record it under a new handle."""
+
+        def fn(s: Session) -> ArtifactRecord:
+            query = select(Channel).where(Channel.id == channel_id).with_for_update()
+            channel = s.exec(query).one()
+            channel.artifact_seq += 1
+            handle = f"a{channel.artifact_seq}"
+            target = self.channel_dir(channel_id) / f"{handle}{source.suffix.lower()}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            row = ArtifactRecord(
+                channel_id=channel_id, handle=handle, producer=producer, kind=kind.value,
+                mime=mime, path=str(target.relative_to(self.media_dir)), **fields)
+            s.add(row)
+            return row
+
+        return self._artifact(await self._run(fn))
+
+    async def artifacts(self, channel_id: str, limit: int = 50) -> list[Artifact]:
+        """The channel's newest artifacts, oldest first."""
+        rows = await self._run(lambda s: s.exec(
+            select(ArtifactRecord).where(ArtifactRecord.channel_id == channel_id)
+            .order_by(col(ArtifactRecord.created_at).desc()).limit(limit)).all())
+        return [self._artifact(r) for r in reversed(rows)]
+
+    async def artifact(self, channel_id: str, handle: str) -> Artifact | None:
+        """One artifact of this channel by handle; other channels' are out of reach."""
+        row = await self._run(lambda s: s.exec(select(ArtifactRecord).where(
+            ArtifactRecord.channel_id == channel_id, ArtifactRecord.handle == handle)).first())
+        return self._artifact(row) if row else None
+
+    def _artifact(self, row: ArtifactRecord) -> Artifact:
+        return Artifact(
+            id=row.id, handle=row.handle, kind=Kind(row.kind), mime=row.mime,
+            path=self.media_dir / row.path, producer=row.producer, label=row.label,
+            duration=row.duration, sample_rate=row.sample_rate, channels=row.channels,
+            created_at=_aware(row.created_at))
+
+    # jobs
+
+    async def add_job(self, channel_id: str, message_id: str, step: int, task: str,
+                      args: dict[str, Any], purpose: str = "plan") -> str:
+        """Record a step as a queued job and return its id."""
+        row = Job(channel_id=channel_id, message_id=message_id, step=step, task=task, args=args,
+                  purpose=purpose)
+        await self._run(lambda s: s.add(row))
+        return row.id
+
+    async def get_job(self, job_id: str) -> Job | None:
+        """A job's record."""
+        return await self._run(lambda s: s.get(Job, job_id))
+
+    async def jobs_for(self, message_id: str) -> list[Job]:
+        """The jobs of one turn, in plan order."""
+        return list(await self._run(lambda s: s.exec(
+            select(Job).where(Job.message_id == message_id).order_by(col(Job.step))).all()))
+
+    async def claim_job(self, job_id: str, backend: str | None) -> Job | None:
+        """Mark a job running; None if it is already final (a retry after success)."""
+
+        def fn(s: Session) -> Job | None:
+            job = s.exec(select(Job).where(Job.id == job_id).with_for_update()).first()
+            if job is None or job.status in FINAL:
+                return None
+            job.status, job.backend = StepStatus.RUNNING.value, backend
+            job.attempts += 1
+            job.started_at = utcnow()
+            return job
+
+        return await self._run(fn)
+
+    async def finish_job(self, job_id: str, status: StepStatus, **fields: Any) -> None:
+        """Record a job's end: outputs, or error code and message."""
+        await self._run(lambda s: s.execute(update(Job).where(col(Job.id) == job_id).values(
+            status=status.value, finished_at=utcnow(), **fields)))
+
+    async def add_event(self, job_id: str, stage: str, message: str) -> None:
+        """Append a progress event to a job."""
+        await self._run(lambda s: s.add(JobEvent(job_id=job_id, stage=stage, message=message)))
+
+    async def events(self, job_id: str) -> list[JobEvent]:
+        """A job's events, in order."""
+        return list(await self._run(lambda s: s.exec(
+            select(JobEvent).where(JobEvent.job_id == job_id).order_by(col(JobEvent.id))).all()))
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,591 @@
+"""The offline planner: sentence embeddings, keyword cues and argument extraction, no network.
+
+Routing: the request (and each clause of it) is embedded and compared with example
+phrasings of every task and of chat; keyword cues add to a task's score, and a task
+whose input is nowhere in the chat scores lower. Clauses joined by "then", "and then",
+", and", "after that" or ";" (a bare "and" only when both sides carry a cue) become a
+chain when every clause routes confidently: a later step takes the previous step's
+audio ("stepN"), or its text when it needs text it wasn't given.
+
+Media: a media argument takes a handle the text names ("a3") if it fits, else the newest
+attachment of a fitting kind (audio and video for audio, images for image), else the
+newest earlier artifact of that kind; "what you said/made" means the newest artifact a
+job produced. No fitting file means a reply asking for one, never an invented handle.
+
+Ordinals ("the second one", "the last clip", "2nd") count through the first of these
+with 2+ files of the fitting kind: this turn's attachments; the files of the most
+recent history turn holding 2+ of them; else every such file in the chat, earlier ones
+in order, then this turn's.
+
+Repeats ("again", "same but ...", "do the same") replay the steps of the most recent
+turn that ran any, unless a cue names a new task: text_to_speech takes the new speed
+(multiplied), pitch (added) and language, generators a new duration, and otherwise a
+speed, pitch or volume change becomes an audio_edit step on the last output. A new
+attachment or an ordinal's pick replaces the first step's input, so "now the second
+one" alone reruns the last steps on that file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core_agent import extract
+from core_agent.errors import TaskUnsupported
+from core_agent.planner import Embedder, PlanningContext
+from core_agent.tasks import TASKS, capabilities_text
+from core_agent.types import Artifact, Kind, Plan, PlanStep
+
+
+def phrases(block: str) -> list[str]:
+    """Example phrasings written as one block, separated by semicolons."""
+    return [" ".join(p.split()) for p in block.split(";") if p.strip()]
+
+
+EXEMPLARS: dict[str, list[str]] = {
+    "speech_recognition": phrases(
+        "transcribe this recording; what is being said in this audio; convert this voice note to "
+        "text; write out the words spoken here; give me the transcript; type up what they are "
+        "saying; I need the text of this speech; what does the speaker say; turn this voice memo "
+        "into text; what are they talking about in this clip"),
+    "speech_translation": phrases(
+        "translate this audio into english; what does this foreign speech mean; translate what "
+        "she says to spanish; give me an english translation of this voice note; translate the "
+        "speech from german; I don't speak this language, translate it; what is he saying in "
+        "english; convert this spoken portuguese into english text"),
+    "text_to_speech": phrases(
+        "read this text aloud; say hello to my friend; speak the following sentence; convert this"
+        " text to speech; make a voice recording that says the shop is closed; pronounce this "
+        "word; read my message out loud in a calm voice; generate speech saying good morning; "
+        "announce that dinner is ready; voice over for this script"),
+    "style_transfer": phrases(
+        "say this sentence in the voice from the recording; clone this voice and read my text; "
+        "make it sound like me saying hello; imitate the speaker in this clip; use my voice to "
+        "say happy new year; speak this text with the same voice as the sample; mimic this "
+        "person's voice; have this voice say something new"),
+    "speech_enhancement": phrases(
+        "remove background noise from this recording; clean up the audio; denoise my voice memo; "
+        "make the speech clearer; get rid of the static and hiss; reduce the hum in this clip; "
+        "improve the sound quality of this voice; the recording is noisy, fix it; filter out the "
+        "wind noise; remove echo and noise"),
+    "speech_separation": phrases(
+        "separate the voices in this recording; split the conversation into one file per speaker;"
+        " isolate each person talking; two people are talking at once, separate them; give me "
+        "separate tracks for each speaker; untangle the overlapping speech; break this dialogue "
+        "into individual voices"),
+    "mono_to_binaural": phrases(
+        "convert this to binaural audio; make it sound 3d on headphones; spatial audio version; "
+        "turn mono into immersive stereo for headphones; make the sound move around my head; 8d "
+        "audio effect; place the sound to my right; give it a surround feel"),
+    "audio_inpainting": phrases(
+        "fill in the missing part of the audio; repair the gap in this recording; fix the dropout"
+        " between 3 and 4 seconds; restore the damaged section; patch the silence in the middle; "
+        "reconstruct the lost audio; the sound cuts out for a moment, fill it; fix the glitch at "
+        "5 seconds"),
+    "sound_extraction": phrases(
+        "extract the bird sounds from this recording; isolate the vocals; pull the guitar out of "
+        "the mix; keep only the drums; remove everything but the speech; get just the engine "
+        "noise; give me only the piano; extract the sound of the rain"),
+    "target_sound_detection": phrases(
+        "when does the doorbell ring in this; find the moments where a dog barks; at what time "
+        "does the car horn sound; timestamps of the gunshot; locate every cough in the recording;"
+        " when can you hear the baby cry; tell me when the alarm goes off; where in the clip does"
+        " the glass break"),
+    "sound_detection": phrases(
+        "what sounds can you detect in this; list the sound events in this recording; identify "
+        "all the sounds and their times; tag the audio events; which noises occur in this clip; "
+        "what kinds of sounds are in here; classify the sounds in this audio"),
+    "talking_head": phrases(
+        "make a talking head video; animate this face to speak the audio; lip sync the portrait "
+        "to my voice; create a video of this person talking; make the picture speak this "
+        "recording; turn this audio into a video of a speaking face; talking avatar; make this "
+        "photo talk"),
+    "text_to_audio": phrases(
+        "generate the sound of rain; make a sound effect of an explosion; create ambience of a "
+        "forest at night; I need footsteps on gravel; produce a dog barking sound; sound of a "
+        "busy street; make thunder noise; whoosh sound effect for my video; the noise of a train "
+        "passing; birds singing in a forest at dawn; a howling blizzard; make a crackling "
+        "campfire"),
+    "audio_to_text": phrases(
+        "describe what you hear in this audio; caption this recording; what is this sound; what "
+        "is happening in this audio clip; write a description of the sound; tell me what this "
+        "noise is; summarize what this recording sounds like; what can you hear in this file"),
+    "image_to_audio": phrases(
+        "generate a sound for this picture; what would this image sound like; make audio that "
+        "fits this photo; create a soundscape from this image; turn the picture into sound; give "
+        "this photo matching ambient sound"),
+    "singing_synthesis": phrases(
+        "sing these words; sing happy birthday to me; sing a song with these lyrics; sing this "
+        "melody with notes; can you sing for me; make a singing voice sing my lyrics; sing the "
+        "phrase good morning sunshine"),
+    "text_to_music": phrases(
+        "compose a piece of music; generate a relaxing piano track; make an upbeat pop beat; "
+        "create background music for a video; I want a lofi hip hop loop; write a short jazz "
+        "tune; generate a techno track; music for meditation"),
+    "audio_edit": phrases(
+        "trim the audio; cut the first two seconds; make it louder; turn the volume down; speed "
+        "it up; slow this down; change the pitch; reverse the audio; add a fade out at the end; "
+        "convert this file to mp3; export as wav; shorten this clip; make the voice deeper"),
+}
+CHAT: dict[str, list[str]] = {
+    "greeting": phrases(
+        "hi; hello; hey there; good morning; yo; hey bot; howdy"),
+    "help": phrases(
+        "what can you do; help; how do I use you; what are your features; who are you; what is "
+        "this bot; what tasks do you support"),
+    "thanks": phrases(
+        "thanks; thank you very much; cheers; great, thanks; awesome job; perfect thank you; ok "
+        "cool"),
+    "decline": phrases(
+        "book a flight; reserve a hotel room; what's the weather forecast; tell me something "
+        "funny; write an essay; write code for me; debug this program; what is the capital of "
+        "france; solve this math problem; order food; latest news headlines; stock market prices;"
+        " sports scores; recommend a book; set a reminder; send an email; plan my trip; recipe "
+        "for pancakes; write a story"),
+}
+CUES: dict[str, str] = {
+    "speech_recognition": r"transcri|speech.(in)?to.text|subtitle|write (it |this )?down|dictat|"
+    r"what(?:'s| is| was)? (?:being )?said|\btext (version|of)|type (it |this )?(up|out)|"
+    r"(give me|get|send|want|need) (me )?(the|a) (text|words)\b|\b(in|as|into) (text|writing)\b|"
+    r"what(?:'s| (does|did|do|is|was|are|were)) (it|this|that|he|she|they|you|the \w+) "
+    r"(say|saying)",
+    "speech_translation": r"translat|interpret|what (does|did) (it|this|that) mean|"
+    rf"(say|saying|said|says|mean|means)\b.{{0,20}}\b(in|into) {extract.LANG}",
+    "text_to_speech": r"\b(say|saying|speak|pronounce|announce)\b|read (this|it|that|out|aloud|"
+    r"back|me|the)|\bread\s*[\"'“]|out loud|aloud|\btts\b|text.to.speech",
+    "style_transfer": r"\b(my|this|that|his|her|same|their) voice\b.*\b(say|read|speak)|"
+    r"\b(say|read|speak)\b.*\b(my|this|that|his|her|same|their) voice|clone|imitat|mimic|"
+    r"\bvoice (in|from|of) (this|that|the|my)|"
+    r"\b(this|that|the same) (person|guy|girl|man|woman|speaker)\b.*\b(say|read|speak)|"
+    r"sound like (me|him|her|them|the (guy|girl|man|woman|person|speaker))",
+    "speech_enhancement": r"denois|noisy|(remove|reduce|cut|less|rid of|filter|kill|fix|clean|"
+    r"too much|lots? of)\b[\w\s]{0,25}\b(noise|hum|hiss|static|echo)|\bclean|\bhum\b|hiss|"
+    r"static|crackl|muffled|clearer|enhanc|windy|(wind|fan|traffic|background) noise",
+    "speech_separation": r"separat\w* (the |all |these )?(\w+ )?(speakers?|voices|people|"
+    r"persons|talkers)|split\b.*\b(speakers?|voices|people|person|them|host|guest)|"
+    r"pull apart|untangle|(each|every|per) (speaker|person|voice)|own track|"
+    r"(separate|individual) (tracks|files|voices)|overlapping|over each other|diariz",
+    "mono_to_binaural": r"binaural|\b[38]d\b|spatial|surround|immersive|headphones?|"
+    r"(from|on|to) (my|the) (left|right)|around (my|your) head|behind (me|you)|in front of",
+    "audio_inpainting": r"inpaint|\bgap|drop.?out|missing|repair|patch|glitch|damaged|restore|"
+    r"reconstruct|fill (it |the |this )?in|cuts? out|\bskip|smooth (it |this )?over|silence",
+    "sound_extraction": r"extract|isolat|pull (out|\w+ out)|\bonly (the|want)|just (the|give)|"
+    r"keep (only|just)|everything (but|except)|separate out|split out|\bout of (this|the)",
+    "target_sound_detection": r"\bwhen (does|do|did|is|are|was|were)|at (what|which) (time|point)"
+    r"|timestamps? (for|of)|every time|each time|whenever|how many (seconds|times)|"
+    r"find (where|when|the (exact )?(moment|time))|where (in|does|do)|\bwhen\?",
+    "sound_detection": r"what (sounds|noises)|which (sounds|noises|sound events)|sound events?|"
+    r"(detect|identify|tag|list|classify|label) (the |all )?(\w+ )*(sounds|noises|events)|"
+    r"(list|all) of (the |all )?(the )?(sounds|noises)",
+    "talking_head": r"talking.?(head|avatar)|lip.?sync|\banimate|avatar|"
+    r"(face|photo|picture|portrait|selfie|pic|image)\b.*\b(talk|speak|say)",
+    "text_to_audio": r"sound (effect|of)|\bsfx|ambien|noise of|soundscape|sounds? like|"
+    r"\d\s*(s|sec|seconds?) (clip |sound |loop )?of\b|"
+    r"(make|create|generate|produce|give me)\b(?! (it|this|that|them|my)\b).{0,40}"
+    r"\b(sound|noise|sfx|ambience)s?\b",
+    "audio_to_text": r"describ|caption|what('s| is) (this|that) (sound|noise)|"
+    r"what am i hearing|what (is|'s) (going on|happening) in|what (do|can) (i|you) hear|"
+    r"what (sound|noise) is|tell what this|explain what",
+    "image_to_audio": r"\b(photo|picture|pic|image|painting|drawing|scene)\b",
+    "singing_synthesis": r"\bsing\b|\bsung\b|lyrics|\b[a-g][#b]?\d\s+[a-g][#b]?\d\b",
+    "text_to_music": r"music|\bsong|\btune\b|\bbeats?\b|\btrack\b|melody|compose|jingle|"
+    r"instrumental|lo-?fi|piano|guitar|jazz|techno|orchestra|\bedm\b|hip.?hop|groove|riff|"
+    r"\bloop\b|synth|\brock\b|\bpop\b|\brap\b|drums?\b|\bbass\b|violin|cello|ukulele|sax|"
+    r"lullaby|anthem|ballad|symphony|soundtrack",
+    "audio_edit": r"\btrim|\bcut\b|\bcrop|shorten|louder|quieter|volume|speed|slow (it |this )?"
+    r"down|faster|slower|\bpitch|revers|backwards|\bfade|convert|\b(mp3|wav|ogg|flac|m4a)\b|"
+    r"\bdb\b|boost|deeper|twice as fast|half speed|turn (it |this )?(up|down)",
+}
+CUE_RE = {task: re.compile(pattern) for task, pattern in CUES.items()}
+# Cues that mean something else in company: speed words describe speech that is asked for,
+# and "what did he say" asks for a transcript, not for speech.
+EDIT_VERB = re.compile(r"\b(trim|cut|crop|shorten|volume|revers|backwards|fade|convert|"
+                       r"speed (it |this )?up|slow (it |this )?down|louder|quieter)")
+ASKS_WHAT_SAID = re.compile(r"\bwhat\b.{0,25}\b(say|says|saying|said)\b|\byou (just )?said")
+# "read the transcript": the text product is what to speak, not a task to run.
+SPEAK_PRODUCT = re.compile(r"\b(read|say|speak)\b.{0,20}\b(transcript|translation|description|"
+                           r"caption|text|result)")
+TEXT_TASKS = {"speech_recognition", "speech_translation", "audio_to_text"}
+CUE_BOOST = 0.35
+MISSING_INPUT = -0.2  # the task's input is nowhere in the chat
+UNUSED_UPLOAD = -0.2  # a kind of file came with this turn and the task would ignore it
+MIN_SCORE = 0.45  # below this nothing routes: chat or decline
+ATTACHED_CHAT_MARGIN = 0.1
+LOW_SCORE = 0.33
+CHAT_LEAD = 0.12
+CLAUSE_MIN = 0.5
+TYPOS = {"wat": "what", "pls": "please", "plz": "please", "u": "you", "ur": "your",
+         "rn": "right now", "msg": "message", "vid": "video", "pic": "picture", "thx": "thanks",
+         "ty": "thank you", "lol": "", "gimme": "give me", "smth": "something", "abt": "about",
+         "2nd": "second"}
+VOCAB = ("transcribe", "translate", "separate", "binaural", "denoise", "extract", "isolate",
+         "describe", "caption", "enhance", "background", "spatial", "reverse", "backwards",
+         "louder", "quieter", "volume", "convert", "speakers", "pronounce", "imitate",
+         "animate", "subtitles", "music", "noise", "noisy", "timestamps", "sound")
+STRONG_SPLIT = re.compile(r"\s*(?:;|,?\s*\band then\b|,?\s*\bthen\b|,?\s*\bafter that\b|"
+                          r",?\s*\bafterwards\b|,\s*and\b|,\s*also\b)\s*", re.IGNORECASE)
+WEAK_SPLIT = re.compile(r"\s+and\s+", re.IGNORECASE)
+QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*?'(?!\w)")
+REPEAT = re.compile(r"\b(again|same (but|thing|again|for|with|as|in)|redo|repeat (that|it|this)|"
+                    r"one more time|do the same|same$)\b")
+ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b"
+                     r"(?!\s*(?:\d|few|half|bit|part|time|seconds?|minutes?|s\b))")
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
+            "4th": 3, "fifth": 4, "5th": 4, "last": -1}
+YOU_MADE = re.compile(r"\byou(?:'ve| have)? (?:just )?(?:said|made|sang|generated|created|did|"
+                      r"sent|produced|spoke)|\byour (?:last |latest )?(?:reply|answer|voice ?note|"
+                      r"message|audio|output|version|result)")
+ORDINAL_ONLY = re.compile(r"\b(now|and|what|how|about|the|one|clip|file|track|recording|please|"
+                          r"do|also|ok|okay|same|for|with|too)\b|\W")
+SOURCES = {"audio": (Kind.AUDIO, Kind.VIDEO), "reference": (Kind.AUDIO, Kind.VIDEO),
+           "image": (Kind.IMAGE,)}
+NEEDS = {"audio": "the audio (a voice note or a sound file)",
+         "reference": "a recording of the voice to use", "image": "a picture"}
+GREETING = "Hi! "
+EMPTY = "What would you like me to do? Say \"help\" to see what I can do."
+NOTHING_TO_REPEAT = "There's nothing to repeat yet: ask me for something first."
+THANKS = "You're welcome! Send me a voice note or a file whenever you need something else."
+DECLINE = ("Sorry, I can't help with that: I only work with audio. I can transcribe or "
+           "translate voice notes, speak text, clean up recordings, make sounds and music, "
+           "and more. Say \"help\" for the full list.")
+
+
+@dataclass
+class Route:
+    """Where one piece of text goes: a task, or a chat answer of some kind."""
+
+    task: str | None
+    chat: str | None
+    score: float
+    cued: bool
+
+
+def normalise(text: str) -> str:
+    """Lower case, common chat abbreviations spelled out, near-miss key words corrected."""
+    words = []
+    for word in re.findall(r"[\w'?.:;,\-\"“”]+", text.lower()):
+        bare = word.strip("?.:;,\"“”")
+        fixed = TYPOS.get(bare, bare)
+        if len(fixed) >= 6 and not any(fixed.startswith(v) or v.startswith(fixed) for v in VOCAB):
+            fixed = next(iter(difflib.get_close_matches(fixed, VOCAB, 1, 0.85)), fixed)
+        words.append(word.replace(bare, fixed) if bare else word)
+    return " ".join(w for w in words if w)
+
+
+def cue_hits(text: str) -> set[str]:
+    """The tasks whose keyword cues the text carries."""
+    hits = {task for task, cue in CUE_RE.items() if cue.search(text)}
+    if ASKS_WHAT_SAID.search(text) and not extract.quoted(text):
+        hits.discard("text_to_speech")
+        hits.add("speech_recognition")
+    if "text_to_speech" in hits and SPEAK_PRODUCT.search(text):
+        hits -= TEXT_TASKS
+    if "text_to_speech" in hits and not EDIT_VERB.search(text):
+        hits.discard("audio_edit")
+    return hits
+
+
+def clauses(text: str, splitter: re.Pattern[str]) -> list[str]:
+    """The text split at a connective, quoted spans kept whole."""
+    spans: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:
+        spans.append(m.group(0))
+        return f"\x00{len(spans) - 1}\x00"
+
+    parts = splitter.split(QUOTED.sub(hide, text))
+    return [re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], p).strip()
+            for p in parts if p and p.strip()]
+
+
+def readings(text: str) -> list[list[tuple[str, bool]]]:
+    """Ways to cut a request into steps, most steps first; each clause says if a bare "and"
+    cut it (such a clause must carry a keyword cue to count)."""
+    strong = clauses(text, STRONG_SPLIT)
+    finest: list[tuple[str, bool]] = []
+    for clause in strong:
+        weak = clauses(clause, WEAK_SPLIT)
+        finest += [(c, True) for c in weak] if len(weak) > 1 else [(clause, False)]
+    found = [finest, [(c, False) for c in strong]]
+    return [r for i, r in enumerate(found) if len(r) > 1 and r not in found[:i]]
+
+
+def available(context: PlanningContext) -> set[Kind]:
+    """Kinds of media anywhere in the chat."""
+    return {a.kind for a in [*context.artifacts, *context.attachments]}
+
+
+def media_fields(task: str) -> list[str]:
+    """The task's media argument names, in the order the argument model lists them."""
+    return [name for name in TASKS[task].args.model_fields if name in SOURCES]
+
+
+class OfflinePlanner:
+    """Plans without a language model: embeddings route, regular expressions fill arguments."""
+
+    name = "offline"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._labels: list[str] = []
+        self._bank: np.ndarray | None = None
+
+    async def plan(self, context: PlanningContext) -> Plan:
+        """Tool calls for the request, or a reply: chat, a decline, or a request for a file."""
+        if not context.text.strip():
+            return Plan(reply=EMPTY, planner=self.name)
+        parts = readings(context.text)
+        texts = [normalise(context.text), *(normalise(c) for part in parts for c, _ in part)]
+        vectors = await asyncio.to_thread(self._vectors, texts)
+        plan = self._decide(context, vectors, parts)
+        plan.planner = self.name
+        return plan
+
+    def _vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Embeddings of the texts, after the example bank on first use."""
+        if self._bank is None:
+            examples = {**EXEMPLARS, **{f"chat:{k}": v for k, v in CHAT.items()}}
+            self._labels = [label for label, phrases in examples.items() for _ in phrases]
+            self._bank = self._embedder.embed([p for phrases in examples.values()
+                                               for p in phrases])
+        return dict(zip(texts, self._embedder.embed(texts), strict=True))
+
+    def _route(self, text: str, vector: np.ndarray, context: PlanningContext) -> Route:
+        """The best task for a text, or the chat kind it resembles more."""
+        assert self._bank is not None
+        sims = self._bank @ vector
+        best: dict[str, float] = {}
+        for label, sim in zip(self._labels, sims, strict=True):
+            best[label] = max(best.get(label, -1.0), float(sim))
+        have = available(context)
+        fresh = {a.kind for a in context.attachments}
+        cues = cue_hits(text)
+        # Words to say are audio in the making for a talking head (speech is made first).
+        voiced = have | {Kind.AUDIO} if extract.spoken_text(text) else have
+        scores = {task: best[task] + self._adjust(
+            task, task in cues, voiced if task == "talking_head" else have, fresh)
+            for task in TASKS}
+        task = max(scores, key=lambda t: scores[t])
+        chat = max((k for k in best if k.startswith("chat:")), key=lambda k: best[k])
+        # With a file attached, chat is only the answer when it clearly fits better; a modest
+        # score still routes when it is well ahead of every chat phrasing.
+        margin = ATTACHED_CHAT_MARGIN if fresh else 0.0
+        ahead = scores[task] >= LOW_SCORE and scores[task] - best[chat] >= CHAT_LEAD
+        if task not in cues and not ahead and (scores[task] < MIN_SCORE - margin
+                                               or best[chat] > scores[task] + margin):
+            return Route(None, chat.removeprefix("chat:"), best[chat], False)
+        return Route(task, None, scores[task], task in cues)
+
+    @staticmethod
+    def _adjust(task: str, cued: bool, have: set[Kind], fresh: set[Kind]) -> float:
+        """Keyword cues up; tasks whose input is missing, or that ignore this turn's files, down."""
+        bonus = CUE_BOOST if cued else 0.0
+        needed = [SOURCES[f] for f in media_fields(task) if f != "image" or task != "talking_head"]
+        if any(not have & set(kinds) for kinds in needed):
+            bonus += MISSING_INPUT
+        uses = {k for f in media_fields(task) for k in SOURCES[f]}
+        if fresh - uses:
+            bonus += UNUSED_UPLOAD
+        return bonus
+
+    def _decide(self, context: PlanningContext, vectors: dict[str, np.ndarray],
+                parts: list[list[tuple[str, bool]]]) -> Plan:
+        """A repeat, a chain, one step, or a chat reply."""
+        text = normalise(context.text)
+        route = self._route(text, vectors[text], context)
+        if (repeat := replay(context, text, route)) is not None:
+            return repeat
+        fallback: Plan | None = None
+        for part in parts:
+            routes = [self._route(normalise(c), vectors[normalise(c)], context) for c, _ in part]
+            tasks = [r.task for r in routes]
+            if all(r.task and r.score >= CLAUSE_MIN and (r.cued or not weak)
+                   for r, (_, weak) in zip(routes, part, strict=True)) and (
+                    all(a != b or a == "audio_edit" for a, b in itertools.pairwise(tasks))):
+                chain = build(context, [(r.task or "", c) for r, (c, _) in zip(routes, part,
+                                                                                 strict=True)])
+                if chain.steps:
+                    return chain
+                fallback = fallback or (None if any(w for _, w in part) else chain)
+        if route.task is None:
+            return Plan(reply=NOTHING_TO_REPEAT) if REPEAT.search(text) else chat_reply(
+                route.chat or "decline")
+        single = build(context, implied_chain(context, route.task))
+        return single if single.steps or fallback is None else fallback
+
+
+def chat_reply(kind: str) -> Plan:
+    """The answer to chat: capabilities for greetings and help, a thank-you, or a decline."""
+    replies = {"greeting": GREETING + capabilities_text(), "help": capabilities_text(),
+               "thanks": THANKS}
+    return Plan(reply=replies.get(kind, DECLINE))
+
+
+def implied_chain(context: PlanningContext, task: str) -> list[tuple[str, str]]:
+    """One task, or speech first when a picture should say words and no audio came along."""
+    text = context.text
+    fresh = {a.kind for a in context.attachments}
+    if (task in ("talking_head", "text_to_speech") and Kind.IMAGE in fresh
+            and not fresh & {Kind.AUDIO, Kind.VIDEO} and extract.spoken_text(text)):
+        return [("text_to_speech", text), ("talking_head", text)]
+    return [(task, text)]
+
+
+def build(context: PlanningContext, calls: list[tuple[str, str]]) -> Plan:
+    """Steps with arguments and media filled in, or a reply saying what is missing."""
+    steps: list[PlanStep] = []
+    for task, text in calls:
+        args = extract.task_args(task, text)
+        for field in media_fields(task):
+            ref = chained_media(steps, field) or pick(context, SOURCES[field], text)
+            if ref is not None:
+                args[field] = ref
+            elif field != "image" or task != "talking_head":
+                return Plan(reply=f"For that I need {NEEDS[field]}. Please attach it and ask "
+                                  "again.")
+        chained_text(steps, task, args)
+        try:
+            TASKS[task].validate(args)
+        except TaskUnsupported as err:
+            return Plan(reply=missing_reply(task, args, err))
+        steps.append(PlanStep(task=task, args=args))
+    return Plan(steps=steps)
+
+
+def chained_media(steps: list[PlanStep], field: str) -> str | None:
+    """The previous step's output, when it is media this field can take."""
+    if not steps or field == "image":
+        return None
+    outputs = TASKS[steps[-1].task].outputs
+    return f"step{len(steps)}" if Kind.AUDIO in outputs or Kind.VIDEO in outputs else None
+
+
+def chained_text(steps: list[PlanStep], task: str, args: dict[str, Any]) -> None:
+    """Give a speech step with no words of its own the text of the nearest earlier text step."""
+    if task not in ("text_to_speech", "style_transfer") or "text" in args:
+        return
+    for index in range(len(steps), 0, -1):
+        earlier = steps[index - 1]
+        if Kind.TEXT in TASKS[earlier.task].outputs:
+            args["text"] = f"step{index}"
+            target = earlier.args.get("target_language")
+            if task == "text_to_speech" and target and "language" not in args:
+                args["language"] = target
+            return
+
+
+def missing_reply(task: str, args: dict[str, Any], err: TaskUnsupported) -> str:
+    """Ask for what the request left out."""
+    if task in ("text_to_speech", "style_transfer") and "text" not in args:
+        return 'What should I say? Put the words in quotes, e.g. say "see you at eight".'
+    if "query" in TASKS[task].args.model_fields and "query" not in args:
+        return 'Which sound should I look for? Name it, e.g. "the dog barking".'
+    if task == "audio_inpainting":
+        return 'Which part should I fill in? Give me the times, e.g. "from 1.5 s to 2 s".'
+    if task == "audio_edit" and "operation" not in args:
+        return ("What should I change? I can trim, change the speed, pitch or volume, fade, "
+                "reverse or convert it.")
+    if task == "singing_synthesis":
+        return 'What should I sing? Put the lyrics in quotes, e.g. sing "la la la".'
+    return f"I couldn't work out the details for that. {err.message}"
+
+
+def pick(context: PlanningContext, kinds: tuple[Kind, ...], text: str) -> str | None:
+    """The artifact a media argument means: named ("a3"), by ordinal, "what you made", or the
+    newest."""
+    pool = [*context.artifacts, *context.attachments]
+    if mentioned := re.findall(r"\b(a\d+)\b", text.lower()):
+        fitting = {a.handle for a in pool if a.kind in kinds}
+        return next((h for h in mentioned if h in fitting), None)
+    if m := ORDINAL.search(text.lower()):
+        group = ordinal_set(context, kinds)
+        index = ORDINALS[m.group(1)]
+        return group[index].handle if -len(group) <= index < len(group) else None
+    if YOU_MADE.search(text.lower()):
+        made = [a for a in pool if a.kind in kinds and a.producer.startswith("job:")]
+        if made:
+            return made[-1].handle
+    fresh = [a for a in context.attachments if a.kind in kinds]
+    earlier = [a for a in context.artifacts if a.kind in kinds]
+    candidates = fresh or earlier
+    return candidates[-1].handle if candidates else None
+
+
+def ordinal_set(context: PlanningContext, kinds: tuple[Kind, ...]) -> list[Artifact]:
+    """What "the second one" counts through (the rule is in the module docstring)."""
+    fresh = [a for a in context.attachments if a.kind in kinds]
+    if len(fresh) >= 2:
+        return fresh
+    known = {a.handle: a for a in [*context.artifacts, *context.attachments]}
+    for turn in reversed(context.history):
+        group = [known[h] for h in turn.artifacts if h in known and known[h].kind in kinds]
+        if len(group) >= 2:
+            return group
+    return [a for a in [*context.artifacts, *context.attachments] if a.kind in kinds]
+
+
+def last_steps(context: PlanningContext) -> list[PlanStep]:
+    """The steps of the most recent turn that ran any."""
+    return next((turn.steps for turn in reversed(context.history) if turn.steps), [])
+
+
+def replay(context: PlanningContext, text: str, route: Route) -> Plan | None:
+    """The last turn's steps again, changed as asked, for "again" or "now the second one"."""
+    steps = last_steps(context)
+    if not steps:
+        return None
+    ordinal_only = ORDINAL.search(text) and not ORDINAL_ONLY.sub(
+        "", ORDINAL.sub("", text)).strip()
+    asked_new = route.cued and route.task not in {"audio_edit", *(s.task for s in steps)}
+    if not (ordinal_only or (REPEAT.search(text) and not asked_new)):
+        return None
+    copies = [PlanStep(task=s.task, args=dict(s.args)) for s in steps]
+    first_media = next((f for f in media_fields(copies[0].task) if f in copies[0].args), None)
+    if first_media and (context.attachments or ORDINAL.search(text)):
+        if (ref := pick(context, SOURCES[first_media], text)) is None:
+            return Plan(reply=f"I can't find that one. Please attach {NEEDS[first_media]}.")
+        copies[0].args[first_media] = ref
+    replayed = [*copies, *modify(copies, text)]
+    try:
+        for step in replayed:
+            TASKS[step.task].validate(step.args)
+    except TaskUnsupported as err:
+        return Plan(reply=f"I couldn't repeat that. {err.message}")
+    return Plan(steps=replayed)
+
+
+def modify(steps: list[PlanStep], text: str) -> list[PlanStep]:
+    """Apply speed, pitch, language and duration words to replayed steps; edits to add."""
+    rate, shift, lang = extract.speed(text), extract.pitch(text), extract.language(text)
+    for step in steps:
+        args = step.args
+        if step.task == "text_to_speech":
+            if rate:
+                args["speed"] = round(min(4.0, max(0.25, args.get("speed", 1.0) * rate)), 3)
+            if shift:
+                args["pitch"] = min(12.0, max(-12.0, args.get("pitch", 0.0) + shift))
+            if lang:
+                args["language"] = lang
+            rate = shift = None
+        elif step.task in ("text_to_audio", "text_to_music", "image_to_audio") and (
+                length := extract.duration(text)):
+            args["duration"] = length
+    changes = [{"operation": "speed", "factor": rate}, {"operation": "pitch", "semitones": shift},
+               {"operation": "volume", "gain_db": extract.gain_db(text)}]
+    added: list[PlanStep] = []
+    if Kind.AUDIO in TASKS[steps[-1].task].outputs:
+        for change in changes:
+            if None not in change.values():
+                added.append(edit(len(steps) + len(added), change))
+    return added
+
+
+def edit(index: int, args: dict[str, Any]) -> PlanStep:
+    """An audio_edit step on the output of step `index`."""
+    return PlanStep(task="audio_edit", args={"audio": f"step{index}", **args})

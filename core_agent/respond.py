@@ -1,0 +1,48 @@
+"""Stage 4, response generation: step results become the text posted in the thread."""
+
+from __future__ import annotations
+
+from core_agent.tasks import TASKS
+from core_agent.types import Artifact, Plan, StepResult, StepStatus
+
+
+def describe_file(artifact: Artifact) -> str:
+    """How a file is named in a reply: its handle, kind and length."""
+    length = f", {artifact.duration:.1f} s" if artifact.duration else ""
+    return f"{artifact.handle} ({artifact.kind.value}{length})"
+
+
+def step_line(result: StepResult, numbered: bool, index: int) -> str:
+    """One step's outcome in a sentence or two."""
+    title = TASKS[result.task].title if result.task in TASKS else result.task
+    prefix = f"{index}. {title}: " if numbered else ""
+    if result.status == StepStatus.CANCELLED:
+        return f"{prefix}skipped, because an earlier step failed."
+    if result.status != StepStatus.DONE:
+        return f"{prefix}{result.error or 'failed.'}"
+    parts = []
+    if result.text is not None:
+        parts.append(f"“{result.text}”" if result.task == "speech_recognition" else result.text)
+    if result.artifacts:
+        files = ", ".join(describe_file(a) for a in result.artifacts)
+        parts.append(f"here it is: {files}" if numbered else f"Here it is: {files}.")
+    return prefix + (" ".join(parts) or "done.")
+
+
+def compose(plan: Plan, results: list[StepResult], heard: str | None = None) -> str:
+    """The reply text for a planned turn."""
+    lines = [f"🎙 You said: “{heard}”"] if heard is not None else []
+    if plan.reply and not plan.steps:
+        lines.append(plan.reply)
+    numbered = len(results) > 1
+    lines += [step_line(r, numbered, i) for i, r in enumerate(results, start=1)]
+    return "\n".join(lines) or "Done."
+
+
+def describe_plan(plan: Plan) -> str:
+    """A plan in words, for dry runs."""
+    if not plan.steps:
+        return plan.reply or "Nothing to run."
+    lines = [f"{i}. {step.task}({', '.join(f'{k}={v!r}' for k, v in step.args.items())})"
+             for i, step in enumerate(plan.steps, start=1)]
+    return "Plan (not run):\n" + "\n".join(lines)

@@ -1,0 +1,227 @@
+"""The task registry: every canonical task id, its typed arguments, inputs and outputs.
+
+Argument models double as JSON Schema for LLM tool calling. Media arguments are
+references (an artifact handle like "a3", or "step1" for an earlier step's output).
+Which backends serve a task is `models.registry`'s business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from core_agent.errors import TaskUnsupported
+from core_agent.types import Kind
+
+REF_HELP = "Artifact handle such as 'a3', or 'step1' for the output of step 1 of this plan."
+
+
+class Args(BaseModel):
+    """Base for task arguments: unknown keys are rejected, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def Ref(description: str = REF_HELP, **default: Any) -> Any:
+    """A field holding a media reference."""
+    return Field(description=description, pattern=r"^(a\d+|step\d+)$", **default)
+
+
+class AudioIn(Args):
+    audio: str = Ref()
+
+
+class SpeechRecognitionArgs(AudioIn):
+    language: str | None = Field(None, description="ISO 639-1 code; None detects it.")
+    word_timestamps: bool = False
+
+
+class SpeechTranslationArgs(AudioIn):
+    target_language: str = Field("en", description="ISO 639-1 code of the output text.")
+    source_language: str | None = None
+
+
+class TextToSpeechArgs(Args):
+    text: str = Field(min_length=1, max_length=4000)
+    voice: str | None = Field(None, description="Voice name; None is the default voice.")
+    speed: float = Field(1.0, ge=0.25, le=4.0, description="1.0 normal, 0.8 slower, 1.25 faster.")
+    pitch: float = Field(0.0, ge=-12, le=12, description="Pitch shift in semitones.")
+    language: str = "en"
+
+
+class StyleTransferArgs(Args):
+    text: str = Field(min_length=1, max_length=4000)
+    reference: str = Ref("Handle of the recording whose voice to imitate.")
+
+
+class SeparationArgs(AudioIn):
+    speakers: int | None = Field(None, ge=2, le=8)
+
+
+class BinauralArgs(AudioIn):
+    azimuth: float | None = Field(None, ge=-180, le=180, description="Degrees; None moves around.")
+
+
+class InpaintingArgs(AudioIn):
+    start: float = Field(ge=0, description="Gap start in seconds.")
+    end: float = Field(gt=0, description="Gap end in seconds.")
+
+
+class QueryArgs(AudioIn):
+    query: str = Field(min_length=1, description="The sound described in words, e.g. 'dog bark'.")
+
+
+class TalkingHeadArgs(AudioIn):
+    image: str | None = Ref("Handle of the portrait; None uses the default face.", default=None)
+
+
+class GenerateArgs(Args):
+    prompt: str = Field(min_length=1, max_length=1000)
+    duration: float = Field(5.0, gt=0, le=60, description="Seconds.")
+    seed: int | None = None
+
+
+class ImageToAudioArgs(Args):
+    image: str = Ref()
+    duration: float = Field(5.0, gt=0, le=60)
+
+
+class SingingArgs(Args):
+    lyrics: str = Field(min_length=1)
+    notes: str | None = Field(None, description="Note names, e.g. 'C4 D4 E4'.")
+    durations: str | None = Field(None, description="Beats per note, e.g. '0.5 0.5 1'.")
+    melody: str | None = Field(None, description="A known tune, e.g. 'happy birthday'.")
+
+
+class AudioEditArgs(AudioIn):
+    operation: Literal["trim", "speed", "pitch", "volume", "fade", "reverse", "convert"]
+    start: float | None = Field(None, ge=0, description="Seconds (trim).")
+    end: float | None = Field(None, gt=0, description="Seconds (trim).")
+    factor: float | None = Field(None, gt=0.25, le=4.0, description="Speed factor (speed).")
+    semitones: float | None = Field(None, ge=-12, le=12, description="(pitch)")
+    gain_db: float | None = Field(None, ge=-40, le=40, description="(volume)")
+    fade_seconds: float | None = Field(None, gt=0, le=30, description="(fade)")
+    format: Literal["ogg", "mp3", "wav", "flac", "m4a"] | None = None
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One capability the bot offers."""
+
+    id: str
+    title: str
+    description: str
+    args: type[Args]
+    inputs: tuple[Kind, ...]
+    outputs: tuple[Kind, ...]
+
+    def validate(self, args: dict[str, Any]) -> Args:
+        """Typed arguments, or TaskUnsupported naming what is wrong."""
+        try:
+            return self.args.model_validate(args)
+        except ValidationError as err:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'args'}: {e['msg']}" for e in err.errors()
+            )
+            raise TaskUnsupported(f"Bad arguments for {self.id}: {problems}") from err
+
+    def tool_schema(self) -> dict[str, Any]:
+        """The OpenAI tool-calling definition of this task."""
+        schema = self.args.model_json_schema()
+        schema.pop("title", None)
+        return {
+            "type": "function",
+            "function": {"name": self.id, "description": self.description, "parameters": schema},
+        }
+
+
+A, V, IMG, T = Kind.AUDIO, Kind.VIDEO, Kind.IMAGE, Kind.TEXT
+
+TASKS: dict[str, TaskSpec] = {
+    spec.id: spec
+    for spec in [
+        TaskSpec("speech_recognition", "Transcribe speech",
+                 "Transcribe the speech in an audio or video recording to text.",
+                 SpeechRecognitionArgs, (A,), (T,)),
+        TaskSpec("speech_translation", "Translate speech",
+                 "Translate speech in one language into text in another language.",
+                 SpeechTranslationArgs, (A,), (T,)),
+        TaskSpec("text_to_speech", "Speak text",
+                 "Read text aloud as speech, with voice, speed, pitch and language controls.",
+                 TextToSpeechArgs, (), (A,)),
+        TaskSpec("style_transfer", "Speak in a given voice",
+                 "Speak text in the voice and style of a reference recording.",
+                 StyleTransferArgs, (A,), (A,)),
+        TaskSpec("speech_enhancement", "Clean up speech",
+                 "Remove noise and hum from a speech recording.",
+                 AudioIn, (A,), (A,)),
+        TaskSpec("speech_separation", "Separate speakers",
+                 "Split a recording of several people talking into one track per speaker.",
+                 SeparationArgs, (A,), (A,)),
+        TaskSpec("mono_to_binaural", "Make binaural",
+                 "Turn mono audio into binaural (spatial, two-channel) audio for headphones.",
+                 BinauralArgs, (A,), (A,)),
+        TaskSpec("audio_inpainting", "Fill a gap",
+                 "Fill in a missing or damaged region of audio between two times.",
+                 InpaintingArgs, (A,), (A,)),
+        TaskSpec("sound_extraction", "Extract a sound",
+                 "Isolate the sound described in words from a mixture.",
+                 QueryArgs, (A,), (A,)),
+        TaskSpec("target_sound_detection", "Find a sound",
+                 "Find when a described sound occurs in a recording (timestamps).",
+                 QueryArgs, (A,), (T,)),
+        TaskSpec("sound_detection", "Detect sounds",
+                 "List which sound events occur in a recording and when.",
+                 AudioIn, (A,), (T,)),
+        TaskSpec("talking_head", "Talking head video",
+                 "Make a video of a face speaking the given audio.",
+                 TalkingHeadArgs, (A, IMG), (V,)),
+        TaskSpec("text_to_audio", "Generate a sound",
+                 "Generate a sound effect or ambience from a text description.",
+                 GenerateArgs, (), (A,)),
+        TaskSpec("audio_to_text", "Describe audio",
+                 "Write a caption describing what can be heard in a recording.",
+                 AudioIn, (A,), (T,)),
+        TaskSpec("image_to_audio", "Sound for an image",
+                 "Generate a sound that matches a picture.",
+                 ImageToAudioArgs, (IMG,), (A,)),
+        TaskSpec("singing_synthesis", "Sing",
+                 "Sing lyrics, optionally to given notes and durations or a known melody.",
+                 SingingArgs, (), (A,)),
+        TaskSpec("text_to_music", "Generate music",
+                 "Compose a piece of music from a text description.",
+                 GenerateArgs, (), (A,)),
+        TaskSpec("audio_edit", "Edit audio",
+                 "Trim, change speed or pitch, change volume, fade, reverse or convert audio.",
+                 AudioEditArgs, (A,), (A,)),
+    ]
+}
+
+
+def get_task(task_id: str) -> TaskSpec:
+    """The spec for a task id, or TaskUnsupported."""
+    try:
+        return TASKS[task_id]
+    except KeyError:
+        raise TaskUnsupported(
+            f"I don't know a task called {task_id!r}. Known tasks: {', '.join(TASKS)}."
+        ) from None
+
+
+def media_refs(spec: TaskSpec, args: Args) -> dict[str, str]:
+    """The media-reference arguments of a step, by argument name."""
+    return {
+        name: value
+        for name, info in spec.args.model_fields.items()
+        if info.metadata and any(getattr(m, "pattern", None) for m in info.metadata)
+        and isinstance(value := getattr(args, name), str)
+    }
+
+
+def capabilities_text() -> str:
+    """What the bot can do, for greetings, /help and declined requests."""
+    lines = [f"• {spec.title}: {spec.description[0].lower()}{spec.description[1:]}"
+             for spec in TASKS.values()]
+    return "I work with audio. Send a voice note or a file, or ask me to:\n" + "\n".join(lines)

@@ -1,0 +1,157 @@
+"""Plain data that crosses every boundary: made by adapters, read by everyone else."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+STEP_REF = re.compile(r"^step(\d+)$")
+HANDLE = re.compile(r"^a(\d+)$")
+
+
+class Kind(StrEnum):
+    """What an artifact holds."""
+
+    AUDIO = "audio"
+    VIDEO = "video"
+    IMAGE = "image"
+    TEXT = "text"
+    FILE = "file"
+
+
+class Attachment(BaseModel):
+    """A file a user sent, as the adapter received it (already on local disk)."""
+
+    path: Path
+    filename: str
+    mime: str | None = None  # what the platform claimed; the content decides
+
+
+class Message(BaseModel):
+    """One user turn from any platform."""
+
+    channel_id: str  # platform-qualified, e.g. "telegram:12345" or "cli:default"
+    text: str = ""
+    attachments: list[Attachment] = Field(default_factory=list)
+    author: str = "user"
+    platform: str = "cli"
+    platform_message_id: str | None = None
+
+
+class Artifact(BaseModel):
+    """A stored media file, addressed by its per-channel handle ("a3"), never by path."""
+
+    id: str
+    handle: str
+    kind: Kind
+    mime: str
+    path: Path
+    producer: str  # "upload" or "job:<task>"
+    label: str = ""
+    duration: float | None = None  # seconds
+    sample_rate: int | None = None  # Hz
+    channels: int | None = None
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    def describe(self) -> str:
+        """A one-line summary for planners and replies."""
+        parts = [f"{self.handle}: {self.kind.value}"]
+        if self.duration is not None:
+            parts.append(f"{self.duration:.1f} s")
+        parts.append(f"from {self.producer}")
+        if self.label:
+            parts.append(f'"{self.label}"')
+        return ", ".join(parts)
+
+
+class PlanStep(BaseModel):
+    """One tool call: a task id and typed arguments.
+
+    Media arguments hold a reference: an artifact handle ("a3") or the output of an
+    earlier step of the same plan ("step1", 1-based).
+    """
+
+    task: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class Plan(BaseModel):
+    """What the planner decided: tool calls in order, or a plain answer."""
+
+    steps: list[PlanStep] = Field(default_factory=list)
+    reply: str | None = None  # a direct text answer when no tool is needed
+    planner: str = ""
+
+
+class StepStatus(StrEnum):
+    """A step's life: planned (dry run), then a job's states."""
+
+    PLANNED = "planned"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class StepResult(BaseModel):
+    """What one executed step produced."""
+
+    job_id: str
+    task: str
+    args: dict[str, Any]
+    status: StepStatus
+    text: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    artifacts: list[Artifact] = Field(default_factory=list)
+    error_code: str | None = None
+    error: str | None = None
+
+
+class Stage(StrEnum):
+    """The paper's four stages, in order."""
+
+    MODALITY = "modality_transformation"
+    ANALYSIS = "task_analysis"
+    ASSIGNMENT = "model_assignment"
+    RESPONSE = "response_generation"
+
+
+STAGES: list[Stage] = list(Stage)
+
+
+class Event(BaseModel):
+    """Progress an adapter can show: a stage starting or finishing, a step's state."""
+
+    stage: Stage
+    message: str
+    job_id: str | None = None
+    step: int | None = None
+    total_steps: int | None = None
+
+
+class Turn(BaseModel):
+    """A past exchange in a channel, as planners see it."""
+
+    role: str  # "user" or "assistant"
+    text: str
+    artifacts: list[str] = Field(default_factory=list)  # handles
+    steps: list[PlanStep] = Field(default_factory=list)
+
+
+class Reply(BaseModel):
+    """The answer posted back into the thread the request came from."""
+
+    channel_id: str
+    text: str
+    artifacts: list[Artifact] = Field(default_factory=list)
+    steps: list[StepResult] = Field(default_factory=list)
+    plan: Plan | None = None
+    voice: Artifact | None = None  # the reply spoken, when the channel wants voice replies
+    error_code: str | None = None
+    message_id: str | None = None

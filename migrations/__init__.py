@@ -1,0 +1,1 @@
+"""Alembic migrations for every table (`audiogpt db upgrade`, also applied on start)."""

@@ -1,0 +1,145 @@
+"""Decoding, probing and encoding media with ffmpeg: every format in, OGG/Opus out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from models.errors import MediaError
+
+ASR_RATE = 16_000  # Hz, what Whisper and most speech models take
+VOICE_NOTE_BITRATE = "48k"  # Opus at this rate is transparent for speech
+FFMPEG_TIMEOUT = 300  # seconds for any one ffmpeg call
+IMAGE_CODECS = {"png", "mjpeg", "webp", "gif", "bmp", "tiff", "jpegls", "jpeg2000"}
+MIME = {
+    "ogg": "audio/ogg", "oga": "audio/ogg", "opus": "audio/ogg", "mp3": "audio/mpeg",
+    "wav": "audio/wav", "flac": "audio/flac", "m4a": "audio/mp4", "webm": "video/webm",
+    "mp4": "video/mp4", "mov": "video/quicktime", "mkv": "video/x-matroska",
+    "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp",
+    "gif": "image/gif", "bmp": "image/bmp",
+}
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Samples as float32 in [-1, 1], shape (frames,) for mono or (frames, channels)."""
+
+    samples: np.ndarray
+    sample_rate: int
+
+    @property
+    def duration(self) -> float:
+        """Seconds."""
+        return len(self.samples) / self.sample_rate
+
+    @property
+    def channels(self) -> int:
+        """1 for mono."""
+        return 1 if self.samples.ndim == 1 else int(self.samples.shape[1])
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What a file really holds, read from its content."""
+
+    kind: str  # audio | video | image
+    format: str
+    duration: float | None  # seconds
+    sample_rate: int | None  # Hz
+    channels: int | None
+    width: int | None = None
+    height: int | None = None
+
+
+def _run(args: list[str], stdin: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(args, input=stdin, capture_output=True, timeout=FFMPEG_TIMEOUT,
+                              check=False)
+    except subprocess.TimeoutExpired as err:
+        raise MediaError(f"{args[0]} took longer than {FFMPEG_TIMEOUT} s") from err
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise MediaError(f"{args[0]} could not read the file: {tail[0]}")
+    return done.stdout
+
+
+def probe(path: Path) -> MediaInfo:
+    """Identify a file by content: audio, video (with or without sound) or image."""
+    if not path.is_file() or path.stat().st_size == 0:
+        raise MediaError("the file is empty")
+    out = _run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams",
+                "-show_format", str(path)])
+    info = json.loads(out or b"{}")
+    streams = info.get("streams", [])
+    fmt = info.get("format", {})
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    video = next((s for s in streams if s.get("codec_type") == "video"
+                  and not s.get("disposition", {}).get("attached_pic")), None)
+    duration = _float(fmt.get("duration")) or _float((audio or video or {}).get("duration"))
+    if video is not None and (video.get("codec_name") in IMAGE_CODECS and audio is None):
+        return MediaInfo("image", fmt.get("format_name", ""), None, None, None,
+                         video.get("width"), video.get("height"))
+    if audio is None and video is None:
+        raise MediaError("the file holds no audio, video or picture")
+    return MediaInfo(
+        kind="video" if video is not None else "audio",
+        format=fmt.get("format_name", ""),
+        duration=duration,
+        sample_rate=int(audio["sample_rate"]) if audio and audio.get("sample_rate") else None,
+        channels=audio.get("channels") if audio else None,
+        width=video.get("width") if video else None,
+        height=video.get("height") if video else None,
+    )
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def decode(path: Path, sample_rate: int = ASR_RATE, mono: bool = True) -> Audio:
+    """Decode any audio or video file's sound to float32 samples."""
+    channels = ["-ac", "1"] if mono else []
+    raw = _run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vn", *channels,
+                "-ar", str(sample_rate), "-f", "f32le", "-"])
+    samples = np.frombuffer(raw, dtype=np.float32)
+    if samples.size == 0:
+        raise MediaError("the file has no sound in it")
+    if not mono:
+        samples = samples.reshape(-1, probe(path).channels or 1)
+    return Audio(samples.copy(), sample_rate)
+
+
+def write_wav(audio: Audio, path: Path) -> Path:
+    """Write 16-bit PCM WAV."""
+    sf.write(str(path), np.clip(audio.samples, -1.0, 1.0), audio.sample_rate, subtype="PCM_16")
+    return path
+
+
+def encode_voice_note(source: Path, target: Path) -> Path:
+    """Encode to OGG/Opus mono at 48 kHz: what Telegram and Discord play as voice notes."""
+    _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-vn", "-ac", "1",
+          "-ar", "48000", "-c:a", "libopus", "-b:a", VOICE_NOTE_BITRATE,
+          "-application", "voip", str(target)])
+    return target
+
+
+def ffmpeg_filter(source: Path, target: Path, filters: list[str], extra: list[str] | None = None
+                  ) -> Path:
+    """Run an ffmpeg audio filter chain from one file to another."""
+    chain = ["-af", ",".join(filters)] if filters else []
+    _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-vn", *chain,
+          *(extra or []), str(target)])
+    return target
+
+
+def mime_for(path: Path) -> str:
+    """The MIME type for a file we wrote, by its suffix."""
+    return MIME.get(path.suffix.lower().lstrip("."), "application/octet-stream")

@@ -1,0 +1,97 @@
+"""One small base per task family; each backend module implements one of them."""
+
+from __future__ import annotations
+
+import importlib.util
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from models.audio import Audio
+from models.errors import BackendUnavailable, Unsupported
+
+
+class Backend(ABC):
+    """A model (or signal-processing method) that serves one task."""
+
+    name: ClassVar[str]  # registry key, e.g. "faster-whisper-tiny-en"
+    task: ClassVar[str]  # canonical task id
+    model: ClassVar[str]  # what users know it as
+    license: ClassVar[str]
+    tier: ClassVar[str] = "embedded"  # embedded | neural
+    install_hint: ClassVar[str] = "pip install audiogpt"
+    requires: ClassVar[tuple[str, ...]] = ()  # importable modules it needs
+    languages: ClassVar[tuple[str, ...]] = ()  # ISO 639-1; empty means any
+
+    @classmethod
+    def installed(cls) -> bool:
+        """Whether its packages and weights are present (cheap; loads nothing)."""
+        return all(importlib.util.find_spec(m) is not None for m in cls.requires)
+
+    @classmethod
+    def ensure_installed(cls) -> None:
+        """Raise BackendUnavailable naming the model and how to install it."""
+        if not cls.installed():
+            raise BackendUnavailable(cls.model, cls.install_hint)
+
+    def check_language(self, language: str | None) -> None:
+        """Guard: refuse a language the backend does not speak."""
+        if language and self.languages and language not in self.languages:
+            raise Unsupported(f"{self.model} handles {', '.join(self.languages)}, not {language}")
+
+    @abstractmethod
+    def load(self) -> None:
+        """Load weights; called once per process, before first use."""
+
+
+@dataclass
+class Segment:
+    """A stretch of transcript, with times in seconds."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class Transcript:
+    """What a transcriber heard."""
+
+    text: str
+    language: str
+    segments: list[Segment] = field(default_factory=list)
+
+
+class Transcriber(Backend):
+    """speech_recognition and speech_translation."""
+
+    @abstractmethod
+    def transcribe(self, audio: Audio, language: str | None = None,
+                   word_timestamps: bool = False) -> Transcript:
+        """Speech (16 kHz mono) to text."""
+
+
+class Synthesizer(Backend):
+    """text_to_speech."""
+
+    @abstractmethod
+    def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0,
+                   language: str = "en") -> Audio:
+        """Text to speech; speed 1.0 is the voice's natural rate."""
+
+
+class AudioProcessor(Backend):
+    """Audio in, audio out (enhancement, separation, binaural, ...)."""
+
+    @abstractmethod
+    def process(self, audio: Audio) -> list[Audio]:
+        """One or more output tracks."""
+
+
+class FileEditor(Backend):
+    """Edits that work file to file (ffmpeg)."""
+
+    @abstractmethod
+    def edit(self, source: Path, target_dir: Path, operation: str, **params: object) -> Path:
+        """Apply one operation and return the new file."""

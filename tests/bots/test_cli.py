@@ -1,0 +1,77 @@
+"""The `audiogpt` command as users run it: a real process, real models, JSON out."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from models.audio import probe
+from tests.media import voice_note, wer
+
+
+def audiogpt(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AUDIOGPT_DATA_DIR": str(data)}
+    return subprocess.run([sys.executable, "-m", "bots.cli", *args], env=env, text=True,
+                          capture_output=True, input=stdin, timeout=180, check=False)
+
+
+def ask_json(data: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    done = audiogpt(data, "ask", "--json", *args)
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_tasks_lists_every_task_with_install_state(tmp_path: Path) -> None:
+    done = audiogpt(tmp_path, "tasks", "--json")
+    rows = {row["task"]: row for row in json.loads(done.stdout)}
+    assert len(rows) == 18 and "audio_edit" in rows
+    (asr,) = rows["speech_recognition"]["backends"]
+    assert asr["installed"] is True and asr["name"] == "faster-whisper-tiny-en"
+    assert rows["talking_head"]["backends"] == []
+
+
+def test_ask_transcribes_an_attached_voice_note(tmp_path: Path) -> None:
+    note = voice_note("the train leaves at seven", tmp_path)
+    code, out = ask_json(tmp_path / "data", "--attach", str(note), "transcribe this")
+    assert code == 0, out
+    (step,) = out["steps"]
+    assert (step["task"], step["status"]) == ("speech_recognition", "done")
+    assert wer("the train leaves at seven", step["outputs"]["text"]) < 0.2
+
+
+def test_ask_reads_aloud_into_a_voice_note_and_remembers_it(tmp_path: Path) -> None:
+    code, out = ask_json(tmp_path, "read this aloud: the meeting moved to noon")
+    assert code == 0, out
+    (artifact,) = out["artifacts"]
+    assert artifact["mime"] == "audio/ogg" and artifact["kind"] == "audio"
+    assert probe(Path(artifact["path"])).format == "ogg" and artifact["duration"] > 0.5
+    code, again = ask_json(tmp_path, "now transcribe what you just said")
+    assert code == 0 and again["steps"][0]["args"]["audio"] == artifact["handle"]
+
+
+def test_dry_run_prints_the_plan_only(tmp_path: Path) -> None:
+    code, out = ask_json(tmp_path, "--dry-run", "read this aloud: hello there")
+    assert code == 0
+    assert [(s["task"], s["status"]) for s in out["steps"]] == [("text_to_speech", "planned")]
+    assert out["steps"][0]["args"]["text"].lower().startswith("hello there")
+    assert out["artifacts"] == []
+
+
+def test_a_bad_file_exits_non_zero_with_a_clear_reply(tmp_path: Path) -> None:
+    empty = tmp_path / "voice.ogg"
+    empty.write_bytes(b"")
+    code, out = ask_json(tmp_path / "data", "--attach", str(empty), "transcribe this")
+    assert code == 1 and out["error_code"] == "input-rejected" and "empty" in out["reply"]
+
+
+def test_terminal_chat_keeps_a_conversation(tmp_path: Path) -> None:
+    script = "read this aloud: good night\n/voice on\nhello\n/reset\n/quit\n"
+    done = audiogpt(tmp_path, "chat", "--channel", "t", stdin=script)
+    assert done.returncode == 0, done.stderr
+    assert "a1:" in done.stdout and "Voice replies on." in done.stdout
+    assert "a2:" in done.stdout  # the spoken reply to "hello"
+    assert "Forgotten" in done.stdout
+    assert not any((tmp_path / "media").glob("cli_t/*"))

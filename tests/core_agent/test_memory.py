@@ -1,0 +1,92 @@
+"""Memory on SQLite and PostgreSQL: channels, handles, turns, isolation, forgetting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from core_agent.db import make_engine, upgrade
+from core_agent.memory import Memory
+from core_agent.types import Kind, StepStatus
+
+
+@pytest.fixture
+def memory(database_url: str, tmp_path: Path) -> Memory:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield Memory(engine, tmp_path / "media")
+    engine.dispose()
+
+
+def test_migrations_create_every_table(memory: Memory) -> None:
+    tables = set(inspect(memory.engine).get_table_names())
+    assert {"channel", "message", "artifact", "job", "job_event", "alembic_version"} <= tables
+
+
+async def test_handles_are_per_channel_and_files_are_copied(memory: Memory, tmp_path: Path
+                                                            ) -> None:
+    source = tmp_path / "clip.ogg"
+    source.write_bytes(b"x" * 10)
+    for channel in ("tg:1", "tg:2"):
+        await memory.channel(channel, "telegram")
+    a1 = await memory.add_artifact("tg:1", source, kind=Kind.AUDIO, mime="audio/ogg",
+                                   producer="upload", duration=1.5)
+    a2 = await memory.add_artifact("tg:1", source, kind=Kind.AUDIO, mime="audio/ogg",
+                                   producer="upload")
+    b1 = await memory.add_artifact("tg:2", source, kind=Kind.AUDIO, mime="audio/ogg",
+                                   producer="upload")
+    assert (a1.handle, a2.handle, b1.handle) == ("a1", "a2", "a1")
+    assert a1.path.read_bytes() == source.read_bytes() and a1.path != b1.path
+    assert (await memory.artifact("tg:1", "a2")) == a2
+    assert await memory.artifact("tg:2", "a2") is None  # another channel's is out of reach
+    assert [a.handle for a in await memory.artifacts("tg:1")] == ["a1", "a2"]
+    assert (await memory.artifact("tg:1", "a1")).duration == 1.5  # type: ignore[union-attr]
+
+
+async def test_turns_carry_uploads_outputs_and_steps(memory: Memory, tmp_path: Path) -> None:
+    clip = tmp_path / "c.ogg"
+    clip.write_bytes(b"ogg")
+    await memory.channel("c", "cli")
+    user = await memory.add_message("c", "user", "clean this up")
+    await memory.add_artifact("c", clip, kind=Kind.AUDIO, mime="audio/ogg", producer="upload",
+                              message_id=user)
+    job = await memory.add_job("c", user, 1, "speech_enhancement", {"audio": "a1"})
+    await memory.add_job("c", user, 0, "speech_recognition", {"audio": "a1"}, purpose="input")
+    await memory.add_artifact("c", clip, kind=Kind.AUDIO, mime="audio/ogg",
+                              producer="job:speech_enhancement", message_id=user, job_id=job)
+    await memory.add_message("c", "assistant", "Here it is: a2", reply_to=user)
+    turns = await memory.recent_turns("c", 10)
+    assert [(t.role, t.artifacts) for t in turns] == [("user", ["a1"]), ("assistant", ["a2"])]
+    assert [s.task for s in turns[0].steps] == ["speech_enhancement"]  # not the input ASR
+
+
+async def test_claim_is_refused_once_a_job_is_final(memory: Memory) -> None:
+    await memory.channel("c", "cli")
+    user = await memory.add_message("c", "user", "x")
+    job = await memory.add_job("c", user, 1, "text_to_speech", {"text": "hi"})
+    claimed = await memory.claim_job(job, "piper-joe")
+    assert claimed is not None and claimed.attempts == 1
+    again = await memory.claim_job(job, "piper-joe")  # a worker crash: the retry may claim
+    assert again is not None and again.attempts == 2
+    await memory.finish_job(job, StepStatus.DONE, outputs={"text": None, "artifacts": []})
+    assert await memory.claim_job(job, "piper-joe") is None
+
+
+async def test_forget_drops_one_channel_only(memory: Memory, tmp_path: Path) -> None:
+    clip = tmp_path / "c.ogg"
+    clip.write_bytes(b"ogg")
+    for channel in ("keep", "drop"):
+        await memory.channel(channel, "cli")
+        msg = await memory.add_message(channel, "user", "hello")
+        job = await memory.add_job(channel, msg, 1, "text_to_speech", {"text": "hi"})
+        await memory.add_event(job, "running", "piper")
+        await memory.add_artifact(channel, clip, kind=Kind.AUDIO, mime="audio/ogg",
+                                  producer="upload", message_id=msg)
+    await memory.forget("drop")
+    assert await memory.recent_turns("drop", 10) == []
+    assert await memory.artifacts("drop") == []
+    assert not memory.channel_dir("drop").exists()
+    assert len(await memory.recent_turns("keep", 10)) == 1
+    assert (await memory.artifact("keep", "a1")) is not None

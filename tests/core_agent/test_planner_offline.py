@@ -1,0 +1,198 @@
+"""The offline planner with the real packaged sentence model, on a set of chat requests.
+
+Each case in planner_cases.json gives the kinds of earlier artifacts ("artifacts") and of
+this turn's uploads ("attachments"). Handles are numbered in that order: earlier
+artifacts a1..ak first, then this turn's attachments a(k+1)...; history turns name
+those handles.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+import pytest
+
+from core_agent.planner import PlanningContext
+from core_agent.planner_offline import OfflinePlanner
+from core_agent.tasks import TASKS
+from core_agent.types import Artifact, Kind, Plan, PlanStep, Turn
+from models.embeddings import MiniLMEmbedder
+
+CASES: list[dict[str, Any]] = json.loads(
+    (Path(__file__).parent / "planner_cases.json").read_text(encoding="utf-8"))
+MIME = {"audio": "audio/ogg", "video": "video/mp4", "image": "image/jpeg"}
+MIN_ACCURACY = 0.90
+
+
+def artifact(number: int, kind: str, producer: str = "upload") -> Artifact:
+    """A stored file as memory hands it to the planner."""
+    return Artifact(id=f"id{number}", handle=f"a{number}", kind=Kind(kind), mime=MIME[kind],
+                    path=Path(f"/srv/media/a{number}"), producer=producer, duration=4.0)
+
+
+def context(text: str, attachments: Sequence[str] = (),
+            artifacts: Sequence[dict[str, str]] = (),
+            history: Sequence[dict[str, Any]] = ()) -> PlanningContext:
+    """A planning context with earlier artifacts numbered first, then this turn's uploads."""
+    earlier = [artifact(i, a["kind"], a["producer"]) for i, a in enumerate(artifacts, start=1)]
+    fresh = [artifact(len(earlier) + i, kind) for i, kind in enumerate(attachments, start=1)]
+    return PlanningContext(text=text, attachments=fresh, artifacts=earlier,
+                           history=[Turn.model_validate(t) for t in history])
+
+
+def case_context(case: dict[str, Any]) -> PlanningContext:
+    """The context a case describes."""
+    return context(case["text"], case.get("attachments", []), case.get("artifacts", []),
+                   case.get("history", []))
+
+
+def matches(plan: Plan, expect: dict[str, Any]) -> bool:
+    """Same tasks in order, and every expected argument equal (floats within 1e-6)."""
+    if [s.task for s in plan.steps] != expect["tasks"]:
+        return False
+    if not plan.steps and not (plan.reply or "").strip():
+        return False
+    for step, wanted in zip(plan.steps, expect.get("args", []), strict=False):
+        for key, value in wanted.items():
+            got = step.args.get(key)
+            same = (isinstance(value, float) and isinstance(got, int | float)
+                    and math.isclose(got, value, abs_tol=1e-6)) or got == value
+            if not same:
+                return False
+    return True
+
+
+def shown(plan: Plan) -> str:
+    """A plan in one line, for failure lists."""
+    if not plan.steps:
+        return f"reply: {(plan.reply or '')[:60]!r}"
+    return " -> ".join(f"{s.task}{s.args}" for s in plan.steps)
+
+
+@pytest.fixture(scope="module")
+def planner() -> OfflinePlanner:
+    """One planner on the packaged MiniLM model for the whole module."""
+    return OfflinePlanner(MiniLMEmbedder())
+
+
+async def plan_for(planner: OfflinePlanner, text: str, **kwargs: Any) -> Plan:
+    """Plan one request; the planner must always name itself."""
+    plan = await planner.plan(context(text, **kwargs))
+    assert plan.planner == "offline"
+    return plan
+
+
+async def test_case_set_accuracy(planner: OfflinePlanner) -> None:
+    """At least 90% of the case set is planned exactly as expected."""
+    failures = []
+    for case in CASES:
+        plan = await planner.plan(case_context(case))
+        if not matches(plan, case["expect"]):
+            failures.append(f"  {case['text']!r}: expected {case['expect']}, got {shown(plan)}")
+    n, n_ok = len(CASES), len(CASES) - len(failures)
+    acc = n_ok / n
+    summary = f"offline planner routed {n_ok}/{n} = {acc:.1%}"
+    print("\n" + summary + ("\nfailures:\n" + "\n".join(failures) if failures else ""))
+    assert acc >= MIN_ACCURACY, summary + "\n" + "\n".join(failures)
+
+
+def test_case_set_coverage() -> None:
+    """The case set covers every task at least 6 times, chains, follow-ups and chat."""
+    counts = {task: sum(c["expect"]["tasks"].count(task) for c in CASES) for task in TASKS}
+    assert min(counts.values()) >= 6, counts
+    assert len(CASES) >= 170
+    assert sum(len(c["expect"]["tasks"]) >= 2 for c in CASES) >= 12
+    assert sum(bool(c.get("history") or c.get("artifacts")) for c in CASES) >= 12
+    assert sum(not c["expect"]["tasks"] and not c.get("attachments") and not c.get("artifacts")
+               for c in CASES) >= 15
+
+
+async def test_every_step_validates(planner: OfflinePlanner) -> None:
+    """Whatever the planner returns for any case fits the task's argument model."""
+    for case in CASES:
+        plan = await planner.plan(case_context(case))
+        assert plan.planner == "offline"
+        assert plan.steps or plan.reply
+        for step in plan.steps:
+            TASKS[step.task].validate(step.args)
+
+
+async def test_clean_then_transcribe_is_a_chain(planner: OfflinePlanner) -> None:
+    """The second step reads the first step's output."""
+    plan = await plan_for(planner, "clean this up and then tell me what's said",
+                          attachments=["audio"])
+    assert plan.steps == [PlanStep(task="speech_enhancement", args={"audio": "a1"}),
+                          PlanStep(task="speech_recognition", args={"audio": "step1"})]
+
+
+@pytest.mark.parametrize("text", ["book me a flight", "hi, what can you do?"])
+async def test_chat_gets_a_reply_and_no_steps(planner: OfflinePlanner, text: str) -> None:
+    """Off-topic requests are declined, greetings answered, and neither runs anything."""
+    plan = await plan_for(planner, text)
+    assert not plan.steps
+    assert plan.reply and plan.reply.strip()
+
+
+async def test_transcribe_what_you_just_said(planner: OfflinePlanner) -> None:
+    """"What you just said" is the newest audio a job made, not the user's upload."""
+    plan = await plan_for(
+        planner, "now transcribe what you just said",
+        artifacts=[{"kind": "audio", "producer": "job:text_to_speech"},
+                   {"kind": "audio", "producer": "upload"}],
+        history=[{"role": "user", "text": 'say "hello"',
+                  "steps": [{"task": "text_to_speech", "args": {"text": "hello"}}]},
+                 {"role": "assistant", "text": "Here it is.", "artifacts": ["a1"]},
+                 {"role": "user", "text": "here's mine", "artifacts": ["a2"]}])
+    assert plan.steps == [PlanStep(task="speech_recognition", args={"audio": "a1"})]
+
+
+async def test_again_but_slower_repeats_speech_slower(planner: OfflinePlanner) -> None:
+    """A repeat keeps the words and lowers the speed."""
+    plan = await plan_for(
+        planner, "do that again but slower",
+        artifacts=[{"kind": "audio", "producer": "job:text_to_speech"}],
+        history=[{"role": "user", "text": "say good night",
+                  "steps": [{"task": "text_to_speech", "args": {"text": "good night"}}]},
+                 {"role": "assistant", "text": "Done.", "artifacts": ["a1"]}])
+    assert [s.task for s in plan.steps] == ["text_to_speech"]
+    assert plan.steps[0].args["text"] == "good night"
+    assert plan.steps[0].args["speed"] < 1.0
+
+
+async def test_the_second_one_picks_the_second_output(planner: OfflinePlanner) -> None:
+    """An ordinal counts through the last turn that produced several files."""
+    plan = await plan_for(
+        planner, "describe the second one",
+        artifacts=[{"kind": "audio", "producer": "upload"},
+                   {"kind": "audio", "producer": "job:speech_separation"},
+                   {"kind": "audio", "producer": "job:speech_separation"},
+                   {"kind": "audio", "producer": "job:speech_separation"}],
+        history=[{"role": "user", "text": "split the voices", "artifacts": ["a1"],
+                  "steps": [{"task": "speech_separation", "args": {"audio": "a1"}}]},
+                 {"role": "assistant", "text": "Three voices.", "artifacts": ["a2", "a3", "a4"]}])
+    assert plan.steps == [PlanStep(task="audio_to_text", args={"audio": "a3"})]
+
+
+async def test_missing_audio_asks_for_a_file(planner: OfflinePlanner) -> None:
+    """No audio anywhere: no invented handle, a reply asking for the file."""
+    plan = await plan_for(planner, "please remove the background noise",
+                          artifacts=[{"kind": "image", "producer": "upload"}])
+    assert not plan.steps
+    assert plan.reply and "attach" in plan.reply
+
+
+async def test_planning_is_fast(planner: OfflinePlanner) -> None:
+    """After the model is loaded a request takes well under 50 ms on average."""
+    await plan_for(planner, "warm up")
+    started = time.perf_counter()
+    for case in CASES[:40]:
+        await planner.plan(case_context(case))
+    assert (time.perf_counter() - started) / 40 < 0.05

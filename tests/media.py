@@ -1,0 +1,70 @@
+"""Real media made in the tests: espeak-ng and piper speech, ffmpeg conversions, WER."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import jiwer
+import numpy as np
+import soundfile as sf
+
+CODECS = {
+    ".ogg": ["-c:a", "libopus", "-b:a", "32k"],
+    ".mp3": ["-c:a", "libmp3lame"],
+    ".m4a": ["-c:a", "aac"],
+    ".wav": ["-c:a", "pcm_s16le"],
+    ".webm": ["-c:a", "libopus"],
+}
+
+
+def espeak(text: str, path: Path, speed: int = 150, voice: str = "en-us") -> Path:
+    """Speech from espeak-ng as WAV (a voice unlike piper's, so ASR is tested fairly)."""
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text],
+                   check=True, capture_output=True)
+    return path
+
+
+def convert(source: Path, target: Path) -> Path:
+    """Re-encode with ffmpeg by the target's suffix; .mp4 gets a video track too."""
+    if target.suffix == ".mp4":
+        args = ["-f", "lavfi", "-i", "color=c=blue:s=160x120:r=10", "-i", str(source),
+                "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"]
+    else:
+        args = ["-i", str(source), *CODECS[target.suffix]]
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args, str(target)], check=True)
+    return target
+
+
+def voice_note(text: str, folder: Path, name: str = "note", suffix: str = ".ogg") -> Path:
+    """A voice note as a phone would send it: espeak-ng speech, OGG/Opus by default."""
+    wav = espeak(text, folder / f"{name}.wav")
+    return convert(wav, folder / f"{name}{suffix}")
+
+
+def tone(path: Path, seconds: float, freq: float = 440.0, rate: int = 16_000,
+         noise: float = 0.0, seed: int = 0) -> Path:
+    """A sine tone, optionally with white noise, as WAV."""
+    t = np.arange(int(seconds * rate)) / rate
+    x = 0.3 * np.sin(2 * np.pi * freq * t)
+    x += noise * np.random.default_rng(seed).standard_normal(len(t))
+    sf.write(str(path), x.astype(np.float32), rate)
+    return path
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate after lower-casing and dropping punctuation."""
+    return float(jiwer.wer(_words(reference), _words(hypothesis) or "<empty>"))
+
+
+def add_noise(source: Path, target: Path, amplitude: float = 0.02) -> Path:
+    """Mix pink noise into a recording, as a noisy room would."""
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-f", "lavfi",
+                    "-i", f"anoisesrc=a={amplitude}:c=pink:d=600", "-filter_complex",
+                    "amix=inputs=2:duration=first:normalize=0", str(target)], check=True)
+    return target

@@ -1,0 +1,1 @@
+"""Workers: job functions, the arq worker, and running jobs in-process or through Redis."""

@@ -1,0 +1,49 @@
+"""The composition root: settings in, a ready agent with its memory, planner and runner out."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+from core_agent.agent import Agent
+from core_agent.config import Settings
+from core_agent.db import open_memory
+from core_agent.memory import Memory
+from core_agent.planner import Embedder, Planner, make_planner
+from models.audio import probe
+from models.embeddings import MiniLMEmbedder
+from models.registry import BackendCache
+from workers.runner import ArqRunner, InlineRunner
+
+
+@dataclass
+class Runtime:
+    """Everything a bot process needs, built once."""
+
+    settings: Settings
+    memory: Memory
+    planner: Planner
+    runner: InlineRunner | ArqRunner
+    agent: Agent
+
+    async def aclose(self) -> None:
+        """Release connections (Redis, the LLM client, the database pool)."""
+        await self.runner.aclose()
+        closer = getattr(self.planner, "aclose", None)
+        if closer is not None and inspect.iscoroutinefunction(closer):
+            await closer()
+        self.memory.engine.dispose()
+
+
+def build_runtime(settings: Settings, *, embedder: Embedder | None = None,
+                  backends: BackendCache | None = None) -> Runtime:
+    """Memory (migrated), planner, runner (arq when Redis is set, else in-process), agent.
+
+    A process that builds several runtimes (tests, benchmarks) can share loaded models.
+    """
+    memory = open_memory(settings)
+    runner: InlineRunner | ArqRunner = (
+        ArqRunner(settings) if settings.redis_url else InlineRunner(memory, settings, backends))
+    planner = make_planner(settings, embedder or MiniLMEmbedder())
+    agent = Agent(settings, memory, planner, runner, probe)
+    return Runtime(settings, memory, planner, runner, agent)

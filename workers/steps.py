@@ -1,0 +1,94 @@
+"""One executor per task: typed arguments and resolved inputs in, files and text out.
+
+Executors are synchronous (models block) and run in a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from core_agent.tasks import Args, AudioEditArgs, SpeechRecognitionArgs, TextToSpeechArgs
+from core_agent.types import Artifact, Kind
+from models.audio import decode, encode_voice_note, ffmpeg_filter, write_wav
+from models.base import AudioProcessor, Backend, FileEditor, Synthesizer, Transcriber
+from models.ffmpeg_edit import pitch_chain
+
+
+@dataclass
+class OutputFile:
+    """A file a step made, before it becomes an artifact."""
+
+    path: Path
+    kind: Kind
+    label: str = ""
+
+
+@dataclass
+class Output:
+    """What a step produced."""
+
+    files: list[OutputFile] = field(default_factory=list)
+    text: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Executor = Callable[[Backend, Args, dict[str, Artifact], Path], Output]
+
+
+def speech_recognition(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                       ) -> Output:
+    """Transcribe the audio track of a recording."""
+    a = cast(SpeechRecognitionArgs, args)
+    transcript = cast(Transcriber, backend).transcribe(
+        decode(media["audio"].path), a.language, a.word_timestamps)
+    segments = [{"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text}
+                for s in transcript.segments]
+    return Output(text=transcript.text, data={"language": transcript.language,
+                                              "segments": segments})
+
+
+def text_to_speech(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                   ) -> Output:
+    """Speak text and deliver it as an OGG/Opus voice note."""
+    a = cast(TextToSpeechArgs, args)
+    audio = cast(Synthesizer, backend).synthesize(a.text, a.voice, a.speed, a.language)
+    wav = write_wav(audio, work / "speech.wav")
+    if a.pitch:
+        wav = ffmpeg_filter(wav, work / "pitched.wav", pitch_chain(a.pitch, audio.sample_rate))
+    note = encode_voice_note(wav, work / "speech.ogg")
+    return Output(files=[OutputFile(note, Kind.AUDIO, _label(a.text))])
+
+
+def process_audio(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                  ) -> Output:
+    """Audio in, audio out, for every AudioProcessor task."""
+    tracks = cast(AudioProcessor, backend).process(decode(media["audio"].path, 48_000))
+    files = []
+    for i, track in enumerate(tracks, start=1):
+        wav = write_wav(track, work / f"out{i}.wav")
+        label = f"track {i}" if len(tracks) > 1 else ""
+        files.append(OutputFile(encode_voice_note(wav, work / f"out{i}.ogg"), Kind.AUDIO, label))
+    return Output(files=files)
+
+
+def audio_edit(backend: Backend, args: Args, media: dict[str, Artifact], work: Path) -> Output:
+    """Apply one edit with ffmpeg."""
+    a = cast(AudioEditArgs, args)
+    params = a.model_dump(exclude={"audio", "operation"}, exclude_none=True)
+    path = cast(FileEditor, backend).edit(media["audio"].path, work, a.operation, **params)
+    return Output(files=[OutputFile(path, Kind.AUDIO, a.operation)])
+
+
+def _label(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+EXECUTORS: dict[str, Executor] = {
+    "speech_recognition": speech_recognition,
+    "text_to_speech": text_to_speech,
+    "speech_enhancement": process_audio,
+    "audio_edit": audio_edit,
+}
