@@ -19,9 +19,10 @@ CODECS = {
 }
 
 
-def espeak(text: str, path: Path, speed: int = 150, voice: str = "en-us") -> Path:
-    """Speech from espeak-ng as WAV (a voice unlike piper's, so ASR is tested fairly)."""
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text],
+def espeak(text: str, path: Path, speed: int = 130, voice: str = "en-us") -> Path:
+    """Speech from espeak-ng as WAV (a voice unlike piper's, so ASR is tested fairly),
+    spoken a little slowly with gaps between words, as people talk into a phone."""
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-g", "4", "-w", str(path), text],
                    check=True, capture_output=True)
     return path
 
@@ -39,7 +40,7 @@ def convert(source: Path, target: Path) -> Path:
 
 def voice_note(text: str, folder: Path, name: str = "note", suffix: str = ".ogg") -> Path:
     """A voice note as a phone would send it: espeak-ng speech, OGG/Opus by default."""
-    wav = espeak(text, folder / f"{name}.wav")
+    wav = espeak(text, folder / f"{name}-speech.wav")
     return convert(wav, folder / f"{name}{suffix}")
 
 
@@ -53,12 +54,18 @@ def tone(path: Path, seconds: float, freq: float = 440.0, rate: int = 16_000,
     return path
 
 
+NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+           "ten", "eleven", "twelve"]
+
+
 def _words(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
+    words = re.sub(r"[^a-z0-9' ]", " ", text.lower()).split()
+    return " ".join(NUMBERS[int(w)] if w.isdigit() and int(w) < len(NUMBERS) else w
+                    for w in words)
 
 
 def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate after lower-casing and dropping punctuation."""
+    """Word error rate after lower-casing, dropping punctuation and spelling small numbers."""
     return float(jiwer.wer(_words(reference), _words(hypothesis) or "<empty>"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -17,7 +18,7 @@ from tests.conftest import make_settings
 from tests.media import add_noise, convert, espeak, tone, voice_note, wer
 from workers.runtime import Runtime, build_runtime
 
-SPOKEN = "the meeting moved to noon"
+SPOKEN = "the package arrives on monday afternoon"
 
 
 def ask(text: str = "", *files: Path, channel: str = "cli:test") -> Message:
@@ -31,9 +32,9 @@ def transcript_of(reply: Reply) -> str:
     return step.text or ""
 
 
-def rows(runtime: Runtime, table: type, **where: object) -> list:
+def rows(runtime: Runtime, table: type, **where: object) -> list[Any]:
     with Session(runtime.memory.engine) as session:
-        query = select(table)
+        query: Any = select(table)
         for name, value in where.items():
             query = query.where(getattr(table, name) == value)
         return list(session.exec(query).all())
@@ -52,7 +53,7 @@ async def test_transcribe_a_voice_note_in_any_format(runtime: Runtime, tmp_path:
 
 async def test_read_aloud_gives_an_ogg_opus_voice_note(runtime: Runtime, backends: BackendCache
                                                        ) -> None:
-    reply = await runtime.agent.handle(ask("read this aloud: the meeting moved to noon"))
+    reply = await runtime.agent.handle(ask(f"read this aloud: {SPOKEN}"))
     assert [s.task for s in reply.steps] == ["text_to_speech"], reply.text
     (note,) = reply.artifacts
     info = probe(note.path)
@@ -112,7 +113,7 @@ async def test_non_audio_requests_get_text_and_no_tool(runtime: Runtime, text: s
 async def _follow_up_conversation(settings: Settings, embedder: object,
                                   backends: BackendCache) -> None:
     first = build_runtime(settings, embedder=embedder, backends=backends)  # type: ignore[arg-type]
-    said = await first.agent.handle(ask("read this aloud: the meeting moved to noon"))
+    said = await first.agent.handle(ask(f"read this aloud: {SPOKEN}"))
     await first.aclose()
 
     second = build_runtime(settings, embedder=embedder, backends=backends)  # type: ignore[arg-type]

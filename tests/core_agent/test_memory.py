@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from core_agent.types import Kind, StepStatus
 
 
 @pytest.fixture
-def memory(database_url: str, tmp_path: Path) -> Memory:
+def memory(database_url: str, tmp_path: Path) -> Iterator[Memory]:
     engine = make_engine(database_url)
     upgrade(engine)
     yield Memory(engine, tmp_path / "media")

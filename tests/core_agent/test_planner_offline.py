@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-os.environ["HF_HUB_OFFLINE"] = "1"
 
 import pytest
 
@@ -25,6 +22,7 @@ from core_agent.planner_offline import OfflinePlanner
 from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind, Plan, PlanStep, Turn
 from models.embeddings import MiniLMEmbedder
+from tests.conftest import report
 
 CASES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "planner_cases.json").read_text(encoding="utf-8"))
@@ -78,9 +76,9 @@ def shown(plan: Plan) -> str:
 
 
 @pytest.fixture(scope="module")
-def planner() -> OfflinePlanner:
-    """One planner on the packaged MiniLM model for the whole module."""
-    return OfflinePlanner(MiniLMEmbedder())
+def planner(embedder: MiniLMEmbedder) -> OfflinePlanner:
+    """One planner on the session's packaged MiniLM model for the whole module."""
+    return OfflinePlanner(embedder)
 
 
 async def plan_for(planner: OfflinePlanner, text: str, **kwargs: Any) -> Plan:
@@ -100,7 +98,7 @@ async def test_case_set_accuracy(planner: OfflinePlanner) -> None:
     n, n_ok = len(CASES), len(CASES) - len(failures)
     acc = n_ok / n
     summary = f"offline planner routed {n_ok}/{n} = {acc:.1%}"
-    print("\n" + summary + ("\nfailures:\n" + "\n".join(failures) if failures else ""))
+    report(summary, *failures)
     assert acc >= MIN_ACCURACY, summary + "\n" + "\n".join(failures)
 
 

@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -23,7 +24,7 @@ from workers.runner import ArqRunner
 from workers.runtime import build_runtime
 
 pytestmark = pytest.mark.redis
-SPOKEN = "send the report to the whole team by friday"
+SPOKEN = "the meeting starts after lunch today"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -64,15 +65,16 @@ async def test_two_step_chain_runs_on_separate_workers(
         reply = await runtime.agent.handle(Message(
             channel_id="cli:arq", text="clean this up and then tell me what's said",
             attachments=[Attachment(path=note, filename=note.name)]))
+        with Session(runtime.memory.engine) as session:
+            by_step: Any = Job.step
+            jobs = session.exec(select(Job).order_by(by_step)).all()
+            events = session.exec(select(JobEvent)).all()
     finally:
         await runtime.aclose()
     assert [s.task for s in reply.steps] == ["speech_enhancement", "speech_recognition"]
     assert all(s.status == StepStatus.DONE for s in reply.steps), reply.text
     assert wer(SPOKEN, reply.steps[1].text or "") < 0.2
     assert in_process._loaded == {}  # no model ran in this process: the workers did it all
-    with Session(runtime.memory.engine) as session:
-        jobs = session.exec(select(Job).order_by(Job.step)).all()
-        events = session.exec(select(JobEvent)).all()
     assert [(j.step, j.status, j.attempts) for j in jobs] == [(1, "done", 1), (2, "done", 1)]
     assert {e.stage for e in events} >= {"running", "done"}
     assert all(proc.poll() is None for proc in workers)  # still serving
