@@ -48,17 +48,19 @@ class TimedBackends(BackendCache):
             inner = getattr(type(backend), method, None)
             if inner is not None and not hasattr(backend, f"_timed_{method}"):
                 setattr(backend, f"_timed_{method}", True)
-                setattr(backend, method, _timed(inner.__get__(backend), model_seconds.get()))
+                setattr(backend, method, _timed(inner.__get__(backend)))
         return backend
 
 
-def _timed(fn: Any, sink: list[float]) -> Any:
+def _timed(fn: Any) -> Any:
+    """Time each call into the turn's own list (threads get a copy of the turn's context)."""
+
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
-            sink.append(time.perf_counter() - start)
+            model_seconds.get().append(time.perf_counter() - start)
 
     return wrapper
 
@@ -112,6 +114,14 @@ async def text_turns(settings: Settings, backends: TimedBackends, channels: int,
         await runtime.aclose()
 
 
+def cpu_model() -> str:
+    """The processor's name, as the kernel reports it."""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
 def summary(rows: list[dict[str, float]]) -> str:
     walls = sorted(r["wall"] for r in rows)
     overhead = sorted(r["wall"] - r["model"] for r in rows)
@@ -130,9 +140,10 @@ async def main() -> None:
     parser.add_argument("--turns", type=int, default=3)
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     opts = parser.parse_args()
-    print(f"machine: {platform.node()} · {platform.processor() or platform.machine()} · "
-          f"{os.cpu_count()} cores · Python {platform.python_version()}")
+    print(f"machine: {cpu_model()} · {os.cpu_count()} cores · Python "
+          f"{platform.python_version()}")
     backends = TimedBackends()
+    backends.preload(["speech_recognition", "text_to_speech"])  # load time is not turn time
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         settings = Settings(_env_file=None, data_dir=folder / "data",  # type: ignore[call-arg]

@@ -219,11 +219,32 @@ def speakers(text: str) -> int | None:
 def azimuth(text: str) -> float | None:
     """A direction in degrees: left -90, right 90, behind 180, or "45 degrees"."""
     t = text.lower()
-    if m := re.search(r"(-?\d+)\s*(?:°|deg|degrees)", t):
+    if m := re.search(r"(-?\d+)\s*(?:°|deg|degrees)(?! (?:up|above|high|down|below))", t):
         return clamp(float(m.group(1)), -180.0, 180.0)
     if m := re.search(r"\b(?:from|on|to|at) (?:my|the|your) (left|right)\b", t):
         return -90.0 if m.group(1) == "left" else 90.0
     return 180.0 if re.search(r"\bbehind\b", t) else None
+
+
+def elevation(text: str) -> float | None:
+    """Height in degrees: "above me" 45, "below" -30, or "30 degrees up"."""
+    t = text.lower()
+    if m := re.search(r"(-?\d+)\s*(?:°|deg|degrees) (up|above|high|down|below)", t):
+        sign = -1.0 if m.group(2) in ("down", "below") else 1.0
+        return clamp(sign * float(m.group(1)), -90.0, 90.0)
+    if re.search(r"\b(above|overhead|over my head|up high)\b", t):
+        return 45.0
+    return -30.0 if re.search(r"\b(below|beneath|under me|down low)\b", t) else None
+
+
+def distance_m(text: str) -> float | None:
+    """How far the source is: "3 m away", "far away" 5 m, "close" 0.5 m."""
+    t = text.lower()
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*(?:m|metres?|meters?)\b(?: away)?", t):
+        return clamp(float(m.group(1)), 0.25, 50.0)
+    if re.search(r"\b(far away|in the distance|distant|far off)\b", t):
+        return 5.0
+    return 0.5 if re.search(r"\b(close|near|next to|whisper(ing)? in my ear)\b", t) else None
 
 
 def voice(text: str) -> str | None:
@@ -387,7 +408,9 @@ EXTRACTORS: dict[str, Callable[[str], dict[str, Any]]] = {
     "text_to_speech": _tts,
     "style_transfer": lambda t: {"text": spoken_text(t)},
     "speech_separation": lambda t: {"speakers": speakers(unquoted(t))},
-    "mono_to_binaural": lambda t: {"azimuth": azimuth(unquoted(t))},
+    "mono_to_binaural": lambda t: {"azimuth": azimuth(unquoted(t)),
+                                   "elevation": elevation(unquoted(t)),
+                                   "distance": distance_m(unquoted(t))},
     "audio_inpainting": _inpainting,
     "sound_extraction": lambda t: {"query": sound_query(unquoted(t))},
     "target_sound_detection": lambda t: {"query": sound_query(unquoted(t))},

@@ -61,7 +61,11 @@ class SeparationArgs(AudioIn):
 
 
 class BinauralArgs(AudioIn):
-    azimuth: float | None = Field(None, ge=-180, le=180, description="Degrees; None moves around.")
+    azimuth: float | None = Field(
+        None, ge=-180, le=180,
+        description="Degrees: 0 ahead, 90 right, -90 left, 180 behind; None circles the head.")
+    elevation: float = Field(0.0, ge=-90, le=90, description="Degrees above the horizon.")
+    distance: float = Field(1.0, ge=0.25, le=50, description="Metres from the listener.")
 
 
 class InpaintingArgs(AudioIn):

@@ -14,6 +14,7 @@ from models.errors import MediaError
 
 ASR_RATE = 16_000  # Hz, what Whisper and most speech models take
 VOICE_NOTE_BITRATE = "48k"  # Opus at this rate is transparent for speech
+STEREO_BITRATE = "160k"  # high enough that Opus codes both channels fully
 FFMPEG_TIMEOUT = 300  # seconds for any one ffmpeg call
 IMAGE_CODECS = {"png", "mjpeg", "webp", "gif", "bmp", "tiff", "jpegls", "jpeg2000"}
 MIME = {
@@ -128,6 +129,15 @@ def encode_voice_note(source: Path, target: Path) -> Path:
     _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-vn", "-ac", "1",
           "-ar", "48000", "-c:a", "libopus", "-b:a", VOICE_NOTE_BITRATE,
           "-application", "voip", str(target)])
+    return target
+
+
+def encode_stereo(source: Path, target: Path) -> Path:
+    """Encode two channels to OGG/Opus at 48 kHz with full stereo (no intensity coding),
+    so spatial cues such as binaural time differences survive."""
+    _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-vn", "-ac", "2",
+          "-ar", "48000", "-c:a", "libopus", "-b:a", STEREO_BITRATE, "-application", "audio",
+          str(target)])
     return target
 
 

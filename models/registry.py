@@ -6,6 +6,7 @@ import logging
 import threading
 
 from models.base import Backend
+from models.binaural import SphericalHead
 from models.errors import BackendUnavailable
 from models.faster_whisper_asr import FasterWhisperTinyEn
 from models.ffmpeg_edit import FfmpegEdit
@@ -15,7 +16,8 @@ from models.spectral_gate import SpectralGate
 log = logging.getLogger(__name__)
 
 BACKENDS: dict[str, type[Backend]] = {
-    cls.name: cls for cls in (FasterWhisperTinyEn, PiperJoe, SpectralGate, FfmpegEdit)
+    cls.name: cls for cls in (FasterWhisperTinyEn, PiperJoe, SpectralGate, SphericalHead,
+                              FfmpegEdit)
 }
 
 

@@ -10,10 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from core_agent.tasks import Args, AudioEditArgs, SpeechRecognitionArgs, TextToSpeechArgs
+from core_agent.tasks import (
+    Args,
+    AudioEditArgs,
+    BinauralArgs,
+    SpeechRecognitionArgs,
+    TextToSpeechArgs,
+)
 from core_agent.types import Artifact, Kind
-from models.audio import decode, encode_voice_note, ffmpeg_filter, write_wav
+from models.audio import decode, encode_stereo, encode_voice_note, ffmpeg_filter, write_wav
 from models.base import AudioProcessor, Backend, FileEditor, Synthesizer, Transcriber
+from models.binaural import SphericalHead
 from models.ffmpeg_edit import pitch_chain
 
 
@@ -74,6 +81,18 @@ def process_audio(backend: Backend, args: Args, media: dict[str, Artifact], work
     return Output(files=files)
 
 
+def mono_to_binaural(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                     ) -> Output:
+    """Place the sound around the listener's head; stereo OGG/Opus out."""
+    a = cast(BinauralArgs, args)
+    audio = cast(SphericalHead, backend).render(decode(media["audio"].path, 48_000), a.azimuth,
+                                                a.elevation, a.distance)
+    wav = write_wav(audio, work / "binaural.wav")
+    where = "circling the head" if a.azimuth is None else f"at {a.azimuth:g}°"
+    return Output(files=[OutputFile(encode_stereo(wav, work / "binaural.ogg"), Kind.AUDIO,
+                                    f"binaural, {where}")])
+
+
 def audio_edit(backend: Backend, args: Args, media: dict[str, Artifact], work: Path) -> Output:
     """Apply one edit with ffmpeg."""
     a = cast(AudioEditArgs, args)
@@ -90,5 +109,6 @@ EXECUTORS: dict[str, Executor] = {
     "speech_recognition": speech_recognition,
     "text_to_speech": text_to_speech,
     "speech_enhancement": process_audio,
+    "mono_to_binaural": mono_to_binaural,
     "audio_edit": audio_edit,
 }
