@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -108,7 +107,10 @@ async def text_turns(settings: Settings, backends: TimedBackends, channels: int,
     try:
         results = []
         for turn in range(turns):
-            results += await asyncio.gather(*(one(c, turn) for c in range(channels)))
+            start = time.perf_counter()
+            batch = await asyncio.gather(*(one(c, turn) for c in range(channels)))
+            elapsed = time.perf_counter() - start
+            results += [r | {"round": elapsed} for r in batch]
         return results
     finally:
         await runtime.aclose()
@@ -129,9 +131,11 @@ def summary(rows: list[dict[str, float]]) -> str:
     def pct(xs: list[float], p: float) -> float:
         return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000
 
-    return (f"turn p50 {pct(walls, .5):7.0f} ms  p95 {pct(walls, .95):7.0f} ms | overhead "
-            f"p50 {pct(overhead, .5):6.0f} ms  p95 {pct(overhead, .95):6.0f} ms  "
-            f"mean {statistics.mean(overhead) * 1000:6.0f} ms")
+    rounds = {r["round"] for r in rows}
+    throughput = len(rows) / sum(rounds)
+    return (f"turn p50 {pct(walls, .5):6.0f} ms  p95 {pct(walls, .95):6.0f} ms | beyond own "
+            f"model time p50 {pct(overhead, .5):6.0f} ms  p95 {pct(overhead, .95):6.0f} ms | "
+            f"{throughput:4.1f} turns/s")
 
 
 async def main() -> None:

@@ -12,6 +12,7 @@ are in the database whatever happened.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 from collections.abc import Awaitable, Callable
@@ -154,7 +155,7 @@ class Agent:
             raise InputRejected(f"{name} is {size / 2**20:.1f} MB; the limit is "
                                 f"{limits.max_upload_bytes / 2**20:.0f} MB.")
         try:
-            facts = self.probe(path)
+            facts = await asyncio.to_thread(self.probe, path)  # ffprobe blocks
         except ValueError as err:
             raise InputRejected(f"I couldn't open {name}: it isn't audio, video or a picture "
                                 "I can read.") from err

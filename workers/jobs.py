@@ -144,7 +144,7 @@ async def _execute(memory: Memory, job: Job, backend: Backend, args: Args,
             EXECUTORS[job.task], backend, args, media, Path(work))
         handles = []
         for made in output.files:
-            info = probe(made.path)
+            info = await asyncio.to_thread(probe, made.path)
             artifact = await memory.add_artifact(
                 job.channel_id, made.path, kind=made.kind, mime=mime_for(made.path),
                 producer=f"job:{job.task}", label=made.label, job_id=job.id,
