@@ -35,6 +35,11 @@ class Backend(ABC):
         if not cls.installed():
             raise BackendUnavailable(cls.model, cls.install_hint)
 
+    @classmethod
+    def speaks(cls, language: str | None) -> bool:
+        """Whether it handles this language (None: whatever it is given)."""
+        return not language or not cls.languages or language.lower() in cls.languages
+
     def check_language(self, language: str | None) -> None:
         """Guard: refuse a language the backend does not speak."""
         if language and self.languages and language not in self.languages:

@@ -8,6 +8,7 @@ import threading
 from models.base import Backend
 from models.binaural import SphericalHead
 from models.errors import BackendUnavailable
+from models.espeak_tts import EspeakNG
 from models.faster_whisper_asr import FasterWhisperTinyEn
 from models.ffmpeg_edit import FfmpegEdit
 from models.piper_tts import PiperJoe
@@ -16,8 +17,8 @@ from models.spectral_gate import SpectralGate
 log = logging.getLogger(__name__)
 
 BACKENDS: dict[str, type[Backend]] = {
-    cls.name: cls for cls in (FasterWhisperTinyEn, PiperJoe, SpectralGate, SphericalHead,
-                              FfmpegEdit)
+    cls.name: cls for cls in (FasterWhisperTinyEn, PiperJoe, EspeakNG, SpectralGate,
+                              SphericalHead, FfmpegEdit)
 }
 
 
@@ -34,12 +35,15 @@ class BackendCache:
         self._loaded: dict[str, Backend] = {}
         self._lock = threading.Lock()
 
-    def for_task(self, task: str) -> Backend:
-        """The first installed backend of a task, loaded; BackendUnavailable if none."""
+    def for_task(self, task: str, language: str | None = None) -> Backend:
+        """The first installed backend of a task that handles the language, loaded;
+        BackendUnavailable if none."""
         for cls in backends_for(task):
-            if cls.installed():
+            if cls.installed() and cls.speaks(language):
                 return self.get(cls.name)
-        raise BackendUnavailable(f"a model for {task}", "audiogpt models pull " + task)
+        wanted = f"a {task} model for the language {language!r}" if language else \
+            f"a model for {task}"
+        raise BackendUnavailable(wanted, "audiogpt models pull " + task)
 
     def get(self, name: str) -> Backend:
         """A backend by name, loading it on first use."""
