@@ -13,12 +13,13 @@ from models.faster_whisper_asr import FasterWhisperTinyEn
 from models.ffmpeg_edit import FfmpegEdit
 from models.piper_tts import PiperJoe
 from models.spectral_gate import SpectralGate
+from models.world_style import WorldStyle
 
 log = logging.getLogger(__name__)
 
 BACKENDS: dict[str, type[Backend]] = {
     cls.name: cls for cls in (FasterWhisperTinyEn, PiperJoe, EspeakNG, SpectralGate,
-                              SphericalHead, FfmpegEdit)
+                              SphericalHead, WorldStyle, FfmpegEdit)
 }
 
 

@@ -15,6 +15,7 @@ from core_agent.tasks import (
     AudioEditArgs,
     BinauralArgs,
     SpeechRecognitionArgs,
+    StyleTransferArgs,
     TextToSpeechArgs,
 )
 from core_agent.types import Artifact, Kind
@@ -22,6 +23,7 @@ from models.audio import decode, encode_stereo, encode_voice_note, ffmpeg_filter
 from models.base import AudioProcessor, Backend, FileEditor, Synthesizer, Transcriber
 from models.binaural import SphericalHead
 from models.ffmpeg_edit import pitch_chain
+from models.world_style import WorldStyle
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Output:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+STYLE_RATE = 22_050  # Hz, the Piper voice's rate, so WORLD analyses both voices alike
 Executor = Callable[[Backend, Args, dict[str, Artifact], Path], Output]
 
 
@@ -81,6 +84,16 @@ def process_audio(backend: Backend, args: Args, media: dict[str, Artifact], work
     return Output(files=files)
 
 
+def style_transfer(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                   ) -> Output:
+    """Speak the text toward the reference recording's voice; a voice note out."""
+    a = cast(StyleTransferArgs, args)
+    reference = decode(media["reference"].path, STYLE_RATE)
+    audio = cast(WorldStyle, backend).speak_like(a.text, reference)
+    note = encode_voice_note(write_wav(audio, work / "styled.wav"), work / "styled.ogg")
+    return Output(files=[OutputFile(note, Kind.AUDIO, _label(a.text))])
+
+
 def mono_to_binaural(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
                      ) -> Output:
     """Place the sound around the listener's head; stereo OGG/Opus out."""
@@ -109,6 +122,7 @@ EXECUTORS: dict[str, Executor] = {
     "speech_recognition": speech_recognition,
     "text_to_speech": text_to_speech,
     "speech_enhancement": process_audio,
+    "style_transfer": style_transfer,
     "mono_to_binaural": mono_to_binaural,
     "audio_edit": audio_edit,
 }
