@@ -112,24 +112,38 @@ async def _chat(settings: Settings, channel_id: str) -> None:
 
 @app.command()
 def run(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    """Serve every adapter whose credentials are set (today: the terminal chat)."""
+    """Serve the local web chat (and every platform adapter whose credentials are set)."""
+    from bots.web.security import UnsafeBind, required_token
+
     settings = _setup(verbose)
-    err.print("Platform adapters and the local web chat come in later releases; "
-              "starting the terminal chat.")
-    asyncio.run(_chat(settings, "cli:default"))
+    try:
+        required_token(settings)  # before loading anything
+    except UnsafeBind as refused:
+        err.print(str(refused), highlight=False)
+        raise typer.Exit(2) from None
+    asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> None:
+    from bots.web import WebChat
+    from workers.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        chat = WebChat(runtime.agent, settings)
+        first = " (open it once with ?token=<your AUDIOGPT_WEB_TOKEN>)" if chat.token else ""
+        out.print(f"Web chat on {chat.url}{first} · Ctrl-C stops", highlight=False)
+        await chat.serve()
+    finally:
+        await runtime.aclose()
 
 
 @app.command()
 def tasks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Each task, its backends, and whether each is installed."""
-    from core_agent.tasks import TASKS
-    from models.registry import backends_for
-    from workers.steps import EXECUTORS
+    from bots.catalog import task_rows
 
-    rows: list[dict[str, Any]] = [{"task": t, "title": spec.title, "backends": [
-        {"name": b.name, "model": b.model, "tier": b.tier, "license": b.license,
-         "installed": b.installed() and t in EXECUTORS, "install": b.install_hint}
-        for b in backends_for(t)]} for t, spec in TASKS.items()]
+    rows = task_rows()
     if as_json:
         out.print_json(json.dumps(rows))
         return

@@ -1,4 +1,4 @@
-"""The terminal chat (`audiogpt chat`): the embedded default's face until the web chat."""
+"""The terminal chat (`audiogpt chat`): one channel, a conversation on the command line."""
 
 from __future__ import annotations
 

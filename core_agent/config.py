@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     job_timeout: float = 600.0  # seconds a single step may run
     voice_replies: bool = False  # default for new channels
 
+    web_host: str = "127.0.0.1"  # the local web chat; loopback unless told otherwise
+    web_port: int = 8765
+    web_token: SecretStr | None = None  # required when web_host is not loopback
+
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,6 +53,12 @@ class Memory:
 
         return await self._run(fn)
 
+    async def channel_ids(self, platform: str) -> list[str]:
+        """Every channel of a platform, oldest first."""
+        return list(await self._run(lambda s: s.exec(
+            select(Channel.id).where(Channel.platform == platform)
+            .order_by(col(Channel.created_at))).all()))
+
     async def set_voice_replies(self, channel_id: str, on: bool) -> None:
         """Whether replies in this channel are also spoken."""
         await self._run(lambda s: s.execute(
@@ -96,21 +102,31 @@ class Memory:
                           .order_by(col(MessageRecord.created_at).desc()).limit(limit)).all()
             turns = []
             for row in reversed(rows):
-                source = row.id if row.role == "user" else row.reply_to
-                arts = s.exec(select(ArtifactRecord).where(ArtifactRecord.message_id == source)
-                              .order_by(col(ArtifactRecord.created_at))).all()
-                wanted = (lambda p: p == "upload") if row.role == "user" else (
-                    lambda p: p.startswith("job:"))
                 jobs = s.exec(select(Job).where(Job.message_id == row.id, Job.purpose == "plan")
                               .order_by(col(Job.step))).all() if row.role == "user" else []
                 turns.append(Turn(
                     role=row.role, text=row.text,
-                    artifacts=[a.handle for a in arts if wanted(a.producer)],
+                    artifacts=[a.handle for a in _media_of(s, row)],
                     steps=[PlanStep(task=j.task, args=j.args) for j in jobs],
                 ))
             return turns
 
         return await self._run(fn)
+
+    async def messages(self, channel_id: str, limit: int = 200,
+                       ids: Collection[str] | None = None
+                       ) -> list[tuple[MessageRecord, list[Artifact]]]:
+        """The last messages (or only these ids), oldest first, each with its media, as a
+        chat page shows them."""
+
+        def fn(s: Session) -> list[tuple[MessageRecord, list[ArtifactRecord]]]:
+            query = select(MessageRecord).where(MessageRecord.channel_id == channel_id)
+            if ids is not None:
+                query = query.where(col(MessageRecord.id).in_(ids))
+            rows = s.exec(query.order_by(col(MessageRecord.created_at).desc()).limit(limit)).all()
+            return [(row, _media_of(s, row)) for row in reversed(rows)]
+
+        return [(row, [self._artifact(a) for a in media]) for row, media in await self._run(fn)]
 
     # artifacts
 
@@ -205,6 +221,18 @@ class Memory:
         """A job's events, in order."""
         return list(await self._run(lambda s: s.exec(
             select(JobEvent).where(JobEvent.job_id == job_id).order_by(col(JobEvent.id))).all()))
+
+
+def _media_of(s: Session, row: MessageRecord) -> list[ArtifactRecord]:
+    """A user message's uploads, or the files its turn's jobs made for a reply."""
+    source = row.id if row.role == "user" else row.reply_to
+    if source is None:
+        return []
+    arts = s.exec(select(ArtifactRecord).where(ArtifactRecord.message_id == source)
+                  .order_by(col(ArtifactRecord.created_at))).all()
+    if row.role == "user":
+        return [a for a in arts if a.producer == "upload"]
+    return [a for a in arts if a.producer.startswith("job:")]
 
 
 def _aware(moment: datetime) -> datetime:

@@ -2,6 +2,7 @@
 
 APT_PACKAGES=(ffmpeg espeak-ng)
 SERVICE_PACKAGES=(redis-server postgresql)
+TEST_PACKAGES=(chromium)  # the web chat's browser tests drive Debian's chromium
 STAMP=.venv/.installed
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -31,6 +32,10 @@ install_python() {
   .venv/bin/python -m pip install -q "torch==2.13.0"
   .venv/bin/python -m pip install -q -e ".[dev]"
   echo "$want" > "$STAMP"
+}
+
+install_test_packages() {
+  apt_install "${TEST_PACKAGES[@]}"
 }
 
 start_services() {

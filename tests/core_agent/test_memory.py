@@ -63,6 +63,25 @@ async def test_turns_carry_uploads_outputs_and_steps(memory: Memory, tmp_path: P
     assert [s.task for s in turns[0].steps] == ["speech_enhancement"]  # not the input ASR
 
 
+async def test_messages_come_with_their_media_for_a_chat_page(memory: Memory, tmp_path: Path
+                                                              ) -> None:
+    clip = tmp_path / "c.ogg"
+    clip.write_bytes(b"ogg")
+    await memory.channel("web:a", "web")
+    await memory.channel("cli:b", "cli")
+    user = await memory.add_message("web:a", "user", "clean this up", author="ana")
+    await memory.add_artifact("web:a", clip, kind=Kind.AUDIO, mime="audio/ogg",
+                              producer="upload", message_id=user)
+    await memory.add_artifact("web:a", clip, kind=Kind.AUDIO, mime="audio/ogg",
+                              producer="job:speech_enhancement", message_id=user)
+    answer = await memory.add_message("web:a", "assistant", "Here it is: a2", reply_to=user)
+    shown = await memory.messages("web:a")
+    assert [(m.author, m.role, [a.handle for a in media]) for m, media in shown] == [
+        ("ana", "user", ["a1"]), ("", "assistant", ["a2"])]
+    assert [m.id for m, _ in await memory.messages("web:a", ids=[answer])] == [answer]
+    assert await memory.channel_ids("web") == ["web:a"]
+
+
 async def test_claim_is_refused_once_a_job_is_final(memory: Memory) -> None:
     await memory.channel("c", "cli")
     user = await memory.add_message("c", "user", "x")

@@ -1,0 +1,212 @@
+"""The web chat's HTTP and WebSocket routes (Starlette), behind the Guard.
+
+Pages send with HTTP (uploads as raw bodies, messages and commands as JSON) and listen on
+one WebSocket per open channel, which starts with the channel's history and then carries
+every turn's events: `turn`, `progress`, `done`, `failed`, `voice`, `reset`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from pydantic import BaseModel, Field, ValidationError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from bots.catalog import task_rows
+from bots.web.security import Guard
+from bots.web.uploads import UploadRejected
+from core_agent.types import HANDLE
+
+if TYPE_CHECKING:
+    from bots.web.adapter import Payload, WebChat
+
+STATIC = Path(__file__).parent / "static"
+CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+MEDIA_TYPES = ("audio/", "video/", "image/")
+MAX_JSON_BYTES = 256 * 1024  # a message's text is capped far below this by the agent
+M = TypeVar("M", bound=BaseModel)
+
+
+class Send(BaseModel):
+    """A message from the page: text, uploads by id, and who wrote it."""
+
+    text: str = ""
+    author: str = Field("guest", min_length=1, max_length=40)
+    uploads: list[str] = Field(default_factory=list, max_length=10)
+
+
+class Voice(BaseModel):
+    """Voice replies on or off."""
+
+    on: bool
+
+
+def build_app(chat: WebChat, token: str | None, loopback: bool) -> Starlette:
+    """The ASGI app for one WebChat."""
+    routes = [
+        Route("/", page),
+        Route("/api/config", config),
+        Route("/api/tasks", tasks),
+        Route("/api/channels", channels),
+        Route("/api/uploads", upload, methods=["POST"]),
+        Route("/api/channels/{name}/messages", send, methods=["POST"]),
+        Route("/api/channels/{name}/voice", voice, methods=["POST"]),
+        Route("/api/channels/{name}/reset", reset, methods=["POST"]),
+        Route("/api/channels/{name}/media/{handle}", media),
+        WebSocketRoute("/api/channels/{name}/ws", room),
+        Mount("/static", StaticFiles(directory=STATIC)),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _error},
+                    middleware=[Middleware(Guard, token=token, loopback=loopback)])
+    app.state.chat = chat
+    return app
+
+
+def _chat(conn: HTTPConnection) -> WebChat:
+    chat: WebChat = conn.app.state.chat
+    return chat
+
+
+def _channel_id(conn: HTTPConnection) -> str | None:
+    """The channel the address names, None if the name is not a channel name."""
+    name = str(conn.path_params["name"])
+    return f"web:{name}" if CHANNEL_NAME.match(name) else None
+
+
+def _channel(request: Request) -> str:
+    if (channel_id := _channel_id(request)) is None:
+        raise HTTPException(404, "No such channel.")
+    return channel_id
+
+
+async def page(request: Request) -> Response:
+    """The chat page."""
+    return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+
+
+async def config(request: Request) -> Response:
+    """What the page needs to know about this server."""
+    return JSONResponse({"max_upload_bytes": _chat(request).settings.max_upload_bytes})
+
+
+async def tasks(request: Request) -> Response:
+    """Every task, its backends, and whether each is installed (as `audiogpt tasks --json`)."""
+    return JSONResponse(await asyncio.to_thread(task_rows))
+
+
+async def channels(request: Request) -> Response:
+    """The web chat's channels, oldest first."""
+    chat = _chat(request)
+    ids = await chat.agent.memory.channel_ids(chat.platform)
+    return JSONResponse({"channels": [i.removeprefix("web:") for i in ids]})
+
+
+async def upload(request: Request) -> Response:
+    """Stage one file (the raw body); refused if too large or not media."""
+    declared = request.headers.get("content-length")
+    try:
+        staged = await _chat(request).staging.receive(
+            request.query_params.get("name", "upload"), request.stream(),
+            int(declared) if declared and declared.isdigit() else None)
+    except UploadRejected as err:
+        return JSONResponse({"error": err.message}, err.status)
+    return JSONResponse({"id": staged.id, "name": staged.name, "kind": staged.kind,
+                         "mime": staged.mime})
+
+
+async def send(request: Request) -> Response:
+    """Start a turn with text and staged uploads; it reports over the channel's socket."""
+    channel_id, chat = _channel(request), _chat(request)
+    body = await _body(request, Send)
+    try:
+        uploads = chat.staging.take(list(dict.fromkeys(body.uploads)))
+    except KeyError:
+        return JSONResponse({"error": "That upload has expired; please attach it again."}, 400)
+    if not body.text.strip() and not uploads:
+        return JSONResponse({"error": "Type something or attach a file."}, 400)
+    turn = chat.submit(channel_id, body.author.strip() or "guest", body.text, uploads)
+    return JSONResponse({"turn": turn}, 202)
+
+
+async def voice(request: Request) -> Response:
+    """Voice replies on or off for the channel."""
+    body = await _body(request, Voice)
+    await _chat(request).set_voice(_channel(request), body.on)
+    return JSONResponse({"voice_replies": body.on})
+
+
+async def reset(request: Request) -> Response:
+    """Forget the channel."""
+    await _chat(request).reset(_channel(request))
+    return JSONResponse({"reset": True})
+
+
+async def media(request: Request) -> Response:
+    """An artifact of the channel by handle; served as media, or as a download."""
+    channel_id, handle = _channel(request), str(request.path_params["handle"])
+    found = await _chat(request).agent.memory.artifact(channel_id, handle) \
+        if HANDLE.match(handle) else None
+    if found is None or not found.path.is_file():
+        raise HTTPException(404, "No such file in this channel.")
+    mime = found.mime if found.mime.startswith(MEDIA_TYPES) else "application/octet-stream"
+    disposition = "attachment" if request.query_params.get("download") else "inline"
+    return FileResponse(found.path, media_type=mime, content_disposition_type=disposition,
+                        filename=f"{channel_id.removeprefix('web:')}-{handle}{found.path.suffix}")
+
+
+async def room(ws: WebSocket) -> None:
+    """A page listening to a channel: its history, then every event as it happens."""
+    if (channel_id := _channel_id(ws)) is None:
+        await ws.close(1008)
+        return
+    chat = _chat(ws)
+    await ws.accept()
+    inbox: asyncio.Queue[Payload] = asyncio.Queue()
+    chat.join(channel_id, inbox)  # before loading history, so no event falls in between
+    try:
+        await ws.send_json(await chat.history(channel_id))
+        sender = asyncio.create_task(_forward(ws, inbox))
+        try:
+            async for _ in ws.iter_text():  # the page only listens; this sees it leave
+                pass
+        finally:
+            sender.cancel()
+            # a page that went away mid-send ends the sender with its own error
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, OSError,
+                                     RuntimeError):
+                await sender
+    finally:
+        chat.leave(channel_id, inbox)
+
+
+async def _forward(ws: WebSocket, inbox: asyncio.Queue[Payload]) -> None:
+    while True:
+        await ws.send_json(await inbox.get())
+
+
+async def _body(request: Request, model: type[M]) -> M:
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_JSON_BYTES:
+            raise HTTPException(413, "That request is too large.")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as err:
+        raise HTTPException(400, "; ".join(e["msg"] for e in err.errors())) from err
+
+
+async def _error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": exc.detail}, exc.status_code)
