@@ -43,6 +43,17 @@ class Audio:
         """1 for mono."""
         return 1 if self.samples.ndim == 1 else int(self.samples.shape[1])
 
+    @property
+    def mono(self) -> np.ndarray:
+        """The samples as one channel (the mean of all channels)."""
+        return self.samples if self.samples.ndim == 1 else self.samples.mean(axis=1)
+
+
+def limit_peak(samples: np.ndarray, ceiling: float = 0.99) -> np.ndarray:
+    """Scale down to the ceiling if any sample exceeds it; quieter sound is left as it is."""
+    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+    return (samples / peak * ceiling if peak > ceiling else samples).astype(np.float32)
+
 
 @dataclass(frozen=True)
 class MediaInfo:

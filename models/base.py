@@ -42,7 +42,7 @@ class Backend(ABC):
 
     def check_language(self, language: str | None) -> None:
         """Guard: refuse a language the backend does not speak."""
-        if language and self.languages and language not in self.languages:
+        if not self.speaks(language):
             raise Unsupported(f"{self.model} handles {', '.join(self.languages)}, not {language}")
 
     @abstractmethod

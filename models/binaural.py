@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from models.audio import Audio
+from models.audio import Audio, limit_peak
 from models.base import Backend
 
 HEAD_RADIUS = 0.0875  # m, an average adult head
@@ -26,6 +26,7 @@ ALPHA_MIN, THETA_MIN = 0.1, np.deg2rad(150.0)  # Brown & Duda's shadow constants
 REAR_SHADE_DB = 4.0  # high-frequency loss for a source straight behind
 REAR_SHADE_HZ = 4000.0
 FRAME = 2048  # STFT frame; 4x the longest interaural delay keeps circular effects small
+HOP = FRAME // 4
 MIN_DISTANCE = 0.25  # m; nearer sources would need a near-field model
 TURN_SECONDS = 8.0  # a moving source circles the head once in this time (or the clip)
 
@@ -60,8 +61,7 @@ def rear_gain(freqs: np.ndarray, azimuth: np.ndarray) -> np.ndarray:
 def spatialize(x: np.ndarray, rate: int, azimuth: np.ndarray, elevation: float,
                distance: float) -> np.ndarray:
     """Two ears from one channel; azimuth holds one angle per STFT frame (degrees)."""
-    hop = FRAME // 4
-    freqs, _, spec = signal.stft(x, rate, nperseg=FRAME, noverlap=FRAME - hop, boundary="even")
+    freqs, _, spec = signal.stft(x, rate, nperseg=FRAME, noverlap=FRAME - HOP, boundary="even")
     az = np.resize(azimuth, spec.shape[1])
     el = np.full_like(az, elevation)
     itd = interaural_delay(az, el)
@@ -72,11 +72,9 @@ def spatialize(x: np.ndarray, rate: int, azimuth: np.ndarray, elevation: float,
         incidence = np.abs(lateral - side * np.pi / 2)
         phase = np.exp(-2j * np.pi * freqs[:, None] * lag[None, :])
         _, ear = signal.istft(spec * shadow_gain(freqs, incidence) * common * phase, rate,
-                              nperseg=FRAME, noverlap=FRAME - hop, boundary=True)
+                              nperseg=FRAME, noverlap=FRAME - HOP, boundary=True)
         ears.append(ear[: len(x)])
-    out = np.stack(ears, axis=1)
-    peak = float(np.max(np.abs(out))) if out.size else 0.0
-    return (out / peak * 0.99 if peak > 0.99 else out).astype(np.float32)
+    return limit_peak(np.stack(ears, axis=1))
 
 
 class SphericalHead(Backend):
@@ -94,12 +92,11 @@ class SphericalHead(Backend):
     def render(self, audio: Audio, azimuth: float | None, elevation: float = 0.0,
                distance: float = 1.0) -> Audio:
         """Stereo for headphones; azimuth None circles the head once per TURN_SECONDS."""
-        x = audio.samples if audio.samples.ndim == 1 else audio.samples.mean(axis=1)
-        hop = FRAME // 4
-        frames = len(x) // hop + 2
+        x = audio.mono
+        frames = len(x) // HOP + 2
         if azimuth is None:
             turn = min(TURN_SECONDS, max(audio.duration, 1.0))
-            angles = (np.arange(frames) * hop / audio.sample_rate / turn * 360.0) % 360.0
+            angles = (np.arange(frames) * HOP / audio.sample_rate / turn * 360.0) % 360.0
             angles = np.where(angles > 180, angles - 360, angles)
         else:
             angles = np.full(frames, azimuth)

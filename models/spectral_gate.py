@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from models.audio import ASR_RATE, Audio
+from models.audio import ASR_RATE, Audio, limit_peak
 from models.base import AudioProcessor
 
 MIN_NOISE_SECONDS = 0.3  # less non-speech than this is no profile
@@ -48,12 +48,10 @@ class SpectralGate(AudioProcessor):
     def process(self, audio: Audio) -> list[Audio]:
         import noisereduce
 
-        x = audio.samples if audio.samples.ndim == 1 else audio.samples.mean(axis=1)
+        x = audio.mono
         noise = x[~speech_mask(x, audio.sample_rate)]
         profile = noise if len(noise) >= MIN_NOISE_SECONDS * audio.sample_rate else None
         clean = noisereduce.reduce_noise(y=x, sr=audio.sample_rate, y_noise=profile,
                                          stationary=True, n_std_thresh_stationary=N_STD,
                                          n_fft=2048)
-        clean = np.asarray(clean, dtype=np.float32)[: len(x)]
-        peak = float(np.max(np.abs(clean))) if clean.size else 0.0
-        return [Audio(clean / peak * 0.99 if peak > 0.99 else clean, audio.sample_rate)]
+        return [Audio(limit_peak(np.asarray(clean)[: len(x)]), audio.sample_rate)]

@@ -54,7 +54,7 @@ class VoiceProfile:
 
     def __init__(self, audio: Audio) -> None:
         world = _world()
-        x = audio.samples if audio.samples.ndim == 1 else audio.samples.mean(axis=1)
+        x = audio.mono
         self.rate = audio.sample_rate
         self.x = np.ascontiguousarray(x, dtype=np.float64)
         self.f0, times = world.harvest(self.x, self.rate, frame_period=FRAME_MS)

@@ -19,7 +19,7 @@ from core_agent.tasks import (
     TextToSpeechArgs,
 )
 from core_agent.types import Artifact, Kind
-from models.audio import decode, encode_stereo, encode_voice_note, ffmpeg_filter, write_wav
+from models.audio import Audio, decode, encode_stereo, encode_voice_note, ffmpeg_filter, write_wav
 from models.base import AudioProcessor, Backend, FileEditor, Synthesizer, Transcriber
 from models.binaural import SphericalHead
 from models.ffmpeg_edit import pitch_chain
@@ -78,9 +78,8 @@ def process_audio(backend: Backend, args: Args, media: dict[str, Artifact], work
     tracks = cast(AudioProcessor, backend).process(decode(media["audio"].path, 48_000))
     files = []
     for i, track in enumerate(tracks, start=1):
-        wav = write_wav(track, work / f"out{i}.wav")
         label = f"track {i}" if len(tracks) > 1 else ""
-        files.append(OutputFile(encode_voice_note(wav, work / f"out{i}.ogg"), Kind.AUDIO, label))
+        files.append(OutputFile(_voice_note(track, work, f"out{i}"), Kind.AUDIO, label))
     return Output(files=files)
 
 
@@ -90,8 +89,8 @@ def style_transfer(backend: Backend, args: Args, media: dict[str, Artifact], wor
     a = cast(StyleTransferArgs, args)
     reference = decode(media["reference"].path, STYLE_RATE)
     audio = cast(WorldStyle, backend).speak_like(a.text, reference)
-    note = encode_voice_note(write_wav(audio, work / "styled.wav"), work / "styled.ogg")
-    return Output(files=[OutputFile(note, Kind.AUDIO, _label(a.text))])
+    return Output(files=[OutputFile(_voice_note(audio, work, "styled"), Kind.AUDIO,
+                                    _label(a.text))])
 
 
 def mono_to_binaural(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
@@ -112,6 +111,11 @@ def audio_edit(backend: Backend, args: Args, media: dict[str, Artifact], work: P
     params = a.model_dump(exclude={"audio", "operation"}, exclude_none=True)
     path = cast(FileEditor, backend).edit(media["audio"].path, work, a.operation, **params)
     return Output(files=[OutputFile(path, Kind.AUDIO, a.operation)])
+
+
+def _voice_note(audio: Audio, work: Path, stem: str) -> Path:
+    """Samples to an OGG/Opus voice note in the work folder."""
+    return encode_voice_note(write_wav(audio, work / f"{stem}.wav"), work / f"{stem}.ogg")
 
 
 def _label(text: str, limit: int = 40) -> str:
