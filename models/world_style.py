@@ -109,9 +109,17 @@ class WorldStyle(Backend):
         warp = float(np.clip(target.centroid / source.centroid, *WARP_LIMITS))
         bins = np.arange(envelope.shape[1])
         envelope = np.stack([np.interp(bins / warp, bins, frame) for frame in envelope])
-        out = _world().synthesize(f0, np.ascontiguousarray(envelope),
-                                  np.ascontiguousarray(aperiodicity), source.rate,
+        envelope, aperiodicity = np.ascontiguousarray(envelope), np.ascontiguousarray(
+            aperiodicity)
+        out = _world().synthesize(f0, envelope, aperiodicity, source.rate,
                                   frame_period=FRAME_MS)
+        # WORLD's resynthesis reads back up to ~10% off the pitch it was given; measure it
+        # with the analyser that measured the reference and correct once.
+        heard, _ = _world().harvest(out, source.rate, frame_period=FRAME_MS)
+        if np.any(heard > 0):
+            f0 *= target.median_f0 / float(np.median(heard[heard > 0]))
+            out = _world().synthesize(f0, envelope, aperiodicity, source.rate,
+                                      frame_period=FRAME_MS)
         peak = float(np.max(np.abs(out))) or 1.0
         return Audio((out / peak * 0.9).astype(np.float32), source.rate)
 
