@@ -44,7 +44,8 @@ class PiperJoe(Synthesizer):
         self.check_language(language)
         if voice and voice.lower() not in self.voices:
             raise Unsupported(f"the embedded voice is 'joe'; '{voice}' is not installed")
-        config = SynthesisConfig(length_scale=1.0 / speed)
+        # Durations without random jitter: it could swamp a "say it slower" of 20%.
+        config = SynthesisConfig(length_scale=1.0 / speed, noise_w_scale=0.0)
         chunks = [c.audio_float_array for c in self._voice.synthesize(text, syn_config=config)]
         if not chunks:
             raise Unsupported("there was nothing speakable in the text")

@@ -69,9 +69,9 @@ def wer(reference: str, hypothesis: str) -> float:
     return float(jiwer.wer(_words(reference), _words(hypothesis) or "<empty>"))
 
 
-def add_noise(source: Path, target: Path, amplitude: float = 0.02) -> Path:
-    """Mix pink noise into a recording, as a noisy room would."""
+def add_noise(source: Path, target: Path, amplitude: float = 0.02, seed: int = 1) -> Path:
+    """Mix pink noise into a recording, as a noisy room would (the same noise every run)."""
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-f", "lavfi",
-                    "-i", f"anoisesrc=a={amplitude}:c=pink:d=600", "-filter_complex",
+                    "-i", f"anoisesrc=a={amplitude}:c=pink:d=600:seed={seed}", "-filter_complex",
                     "amix=inputs=2:duration=first:normalize=0", str(target)], check=True)
     return target
