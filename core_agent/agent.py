@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
+from core_agent.access import Access
 from core_agent.config import Settings
 from core_agent.errors import AudioGPTError, InputRejected, JobLost, TaskUnsupported
 from core_agent.memory import Memory
@@ -83,6 +84,7 @@ class Agent:
                  probe: Callable[[Path], MediaFacts]) -> None:
         self.settings, self.memory, self.planner = settings, memory, planner
         self.runner, self.probe = runner, probe
+        self.access = Access(settings, memory)
 
     async def handle(self, message: Message, progress: Progress = _quiet,
                      dry_run: bool = False) -> Reply:
@@ -93,7 +95,7 @@ class Agent:
         channel = await self.memory.channel(message.channel_id, message.platform,
                                             self.settings.voice_replies)
         message_id = await self.memory.add_message(
-            channel.id, "user", message.text, author=message.author,
+            channel.id, "user", message.text, author=message.author, user_id=message.user_id,
             platform_message_id=message.platform_message_id)
         try:
             reply = await self._turn(channel, message, message_id, progress, dry_run)
@@ -114,6 +116,7 @@ class Agent:
 
     async def _turn(self, channel: Channel, message: Message, message_id: str,
                     progress: Progress, dry_run: bool) -> Reply:
+        await self.access.check(message)
         await progress(Event(stage=Stage.MODALITY, message="reading your message"))
         if len(message.text) > self.settings.max_text_chars:
             raise InputRejected(f"That message is {len(message.text)} characters long; "
@@ -127,6 +130,8 @@ class Agent:
         await progress(Event(stage=Stage.ANALYSIS, message="planning"))
         plan = await self.planner.plan(await self._context(channel.id, text, uploads))
         await self.memory.update_message(message_id, plan=plan.model_dump(mode="json"))
+        if plan.steps:
+            await self.access.check(message, planned_jobs=len(plan.steps))
         if dry_run:
             for index, step in enumerate(plan.steps, start=1):
                 await self._check_step(channel.id, index, step)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# A list from the environment written as "a,b,c" (JSON lists work too).
+CommaList = Annotated[list[str], NoDecode]
 
 
 def _default_data_dir() -> Path:
@@ -47,6 +51,17 @@ class Settings(BaseSettings):
     job_timeout: float = 600.0  # seconds a single step may run
     voice_replies: bool = False  # default for new channels
 
+    # Access, shared by every platform. Ids are platform-qualified: "telegram:user:42",
+    # "telegram:chat:-100", "slack:team:T1", "slack:channel:C1", "discord:guild:9",
+    # "discord:role:7"; "<platform>:*" admits a whole platform. A platform named in `allow`
+    # admits only messages matching one of its entries; platforms not named are open.
+    allow: CommaList = Field(default_factory=list)
+    admins: CommaList = Field(default_factory=list)  # user ids exempt from lists and quotas
+    quota_window_hours: float = 24.0
+    quota_user_jobs: int = 200  # jobs per user per window
+    quota_user_compute_seconds: float = 3600.0  # model time per user per window
+    quota_channel_jobs: int = 1000  # jobs per channel per window
+
     web_host: str = "127.0.0.1"  # the local web chat; loopback unless told otherwise
     web_port: int = 8765
     web_token: SecretStr | None = None  # required when web_host is not loopback
@@ -66,6 +81,16 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_BOT_TOKEN")
     )
+
+    @field_validator("allow", "admins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @property
     def media_dir(self) -> Path:

@@ -21,6 +21,18 @@ class InputRejected(AudioGPTError):
     code = "input-rejected"
 
 
+class AccessDenied(AudioGPTError):
+    """The user or the place is not on the deployment's allow-lists."""
+
+    code = "access-denied"
+
+
+class QuotaExceeded(AudioGPTError):
+    """The user or channel has used its jobs or compute for now."""
+
+    code = "quota-exceeded"
+
+
 class PlannerError(AudioGPTError):
     """The planner could not produce a usable plan (LLM down, malformed tool call)."""
 

@@ -213,6 +213,24 @@ class Memory:
         await self._run(lambda s: s.execute(update(Job).where(col(Job.id) == job_id).values(
             status=status.value, finished_at=utcnow(), **fields)))
 
+    async def usage(self, since: datetime, *, user_id: str | None = None,
+                    channel_id: str | None = None) -> tuple[int, float]:
+        """Jobs created since a moment, and the seconds they ran, for a user or a channel."""
+
+        def fn(s: Session) -> tuple[int, float]:
+            query = select(Job.started_at, Job.finished_at).where(col(Job.created_at) >= since)
+            if user_id is not None:
+                query = query.join(MessageRecord, col(MessageRecord.id) == col(Job.message_id)
+                                   ).where(MessageRecord.user_id == user_id)
+            if channel_id is not None:
+                query = query.where(Job.channel_id == channel_id)
+            rows = s.exec(query).all()
+            seconds = sum((_aware(end) - _aware(start)).total_seconds()
+                          for start, end in rows if start and end)
+            return len(rows), seconds
+
+        return await self._run(fn)
+
     async def add_event(self, job_id: str, stage: str, message: str) -> None:
         """Append a progress event to a job."""
         await self._run(lambda s: s.add(JobEvent(job_id=job_id, stage=stage, message=message)))

@@ -43,6 +43,7 @@ class MessageRecord(SQLModel, table=True):
     channel_id: str = Field(foreign_key="channel.id", index=True, max_length=200)
     role: str = Field(max_length=16)  # user | assistant
     author: str = Field(default="", max_length=200)
+    user_id: str | None = Field(default=None, max_length=200, index=True)
     text: str = ""
     reply_to: str | None = Field(default=None, max_length=32)
     platform_message_id: str | None = Field(default=None, max_length=200)

@@ -38,9 +38,11 @@ class Message(BaseModel):
     channel_id: str  # platform-qualified, e.g. "telegram:12345" or "cli:default"
     text: str = ""
     attachments: list[Attachment] = Field(default_factory=list)
-    author: str = "user"
+    author: str = "user"  # display name
     platform: str = "cli"
     platform_message_id: str | None = None
+    user_id: str | None = None  # platform-qualified, e.g. "telegram:user:42"; quotas count it
+    scopes: list[str] = Field(default_factory=list)  # where it was said: chat, team, guild, roles
 
 
 class Artifact(BaseModel):

