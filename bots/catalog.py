@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from core_agent.tasks import TASKS
@@ -9,9 +10,9 @@ from models.registry import backends_for
 from workers.steps import EXECUTORS
 
 
-def task_rows() -> list[dict[str, Any]]:
+def task_rows(models_dir: Path | None) -> list[dict[str, Any]]:
     """Every task with its backends, each saying whether it is installed and how to install it."""
     return [{"task": t, "title": spec.title, "backends": [
         {"name": b.name, "model": b.model, "tier": b.tier, "license": b.license,
-         "installed": b.installed() and t in EXECUTORS, "install": b.install_hint}
+         "installed": b.installed(models_dir) and t in EXECUTORS, "install": b.install_hint}
         for b in backends_for(t)]} for t, spec in TASKS.items()]

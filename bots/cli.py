@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -125,17 +126,34 @@ def run(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> No
 
 
 async def _serve(settings: Settings) -> None:
+    from bots.platforms import configured
     from bots.web import WebChat
     from workers.runtime import build_runtime
 
     runtime = build_runtime(settings)
     try:
+        await runtime.start()
         chat = WebChat(runtime.agent, settings)
+        platforms = configured(runtime.agent, settings)
         first = " (open it once with ?token=<your AUDIOGPT_WEB_TOKEN>)" if chat.token else ""
         out.print(f"Web chat on {chat.url}{first} · Ctrl-C stops", highlight=False)
-        await chat.serve()
+        for platform in platforms:
+            out.print(f"Serving {platform.platform}", highlight=False)
+        async with asyncio.TaskGroup() as group:  # one failing platform stops them all
+            group.create_task(_until_web_stops(chat, platforms))
+            for platform in platforms:
+                group.create_task(platform.serve())
     finally:
         await runtime.aclose()
+
+
+async def _until_web_stops(chat: Any, platforms: list[Any]) -> None:
+    """The web chat ends on Ctrl-C; the platforms end with it."""
+    try:
+        await chat.serve()
+    finally:
+        for platform in platforms:
+            platform.stop()
 
 
 @app.command()
@@ -143,7 +161,7 @@ def tasks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Each task, its backends, and whether each is installed."""
     from bots.catalog import task_rows
 
-    rows = task_rows()
+    rows = task_rows(_setup().models_dir)
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -159,14 +177,61 @@ def tasks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @models_app.command("pull")
 def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")]) -> None:
-    """Download neural-catalog models for a task."""
-    from core_agent.tasks import get_task
+    """Download the neural-catalog models of a task (resumable, checked) into the models
+    folder."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
 
-    if task != "all":
-        get_task(task)
-    err.print(f"No neural-catalog model is registered for {task} in this release; the "
-              "embedded models come with the install. `audiogpt tasks` lists them.")
-    raise typer.Exit(1)
+    from core_agent.tasks import TASKS
+    from models.catalog import NeuralBackend
+    from models.hub import Hub, PullError, pull
+    from models.registry import BACKENDS
+
+    settings = _setup()
+    if task != "all" and task not in TASKS:
+        err.print(f"There is no task {task!r}. `audiogpt tasks` lists them.", highlight=False)
+        raise typer.Exit(2)
+    wanted = [cls for cls in BACKENDS.values() if issubclass(cls, NeuralBackend)
+              and task in ("all", cls.task)]
+    if not wanted:
+        err.print(f"{task} has no neural-catalog model; its embedded models come with the "
+                  "install. `audiogpt tasks` lists them.", highlight=False)
+        raise typer.Exit(1)
+    token = settings.hf_token.get_secret_value() if settings.hf_token else None
+    hub = Hub(settings.hf_endpoint, token)
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+               TransferSpeedColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=err) as bars:
+            for cls in wanted:
+                entry = cls.entry
+                bars.console.print(f"{cls.model}: {entry.repo} ({entry.size}, {entry.license})",
+                                   highlight=False)
+                folder = pull(entry, settings.models_dir, hub, _file_bars(bars))
+                bars.console.print(f"  installed in {folder}", highlight=False)
+    except PullError as failed:
+        err.print(f"Pull failed: {failed}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        hub.close()
+
+
+def _file_bars(bars: Any) -> Callable[[str, int, int], None]:
+    """A progress callback drawing one bar per file."""
+    rows: dict[str, Any] = {}
+
+    def show(path: str, done: int, total: int) -> None:
+        if path not in rows:
+            rows[path] = bars.add_task(path, total=total)
+        bars.update(rows[path], completed=done)
+
+    return show
 
 
 @app.command()

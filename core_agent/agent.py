@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import mimetypes
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
@@ -63,6 +62,9 @@ class MediaFacts(Protocol):
 
     @property
     def channels(self) -> int | None: ...
+
+    @property
+    def mime(self) -> str: ...
 
 
 class JobRunner(Protocol):
@@ -114,6 +116,25 @@ class Agent:
             error_code=reply.error_code)
         return reply
 
+    async def keep(self, message: Message) -> list[Artifact]:
+        """Store a message's files in its channel without a turn (media posted in a group
+        without asking the bot), so later requests can refer to them; unusable files are
+        skipped."""
+        if not self.access.admits(message):
+            return []
+        channel = await self.memory.channel(message.channel_id, message.platform,
+                                            self.settings.voice_replies)
+        message_id = await self.memory.add_message(
+            channel.id, "user", message.text, author=message.author, user_id=message.user_id,
+            platform_message_id=message.platform_message_id, status="stored")
+        kept = []
+        for attachment in message.attachments:
+            try:
+                kept.append(await self._ingest(channel.id, message_id, attachment))
+            except InputRejected as err:
+                log.info("not kept from message %s: %s", message_id, err.message)
+        return kept
+
     async def _turn(self, channel: Channel, message: Message, message_id: str,
                     progress: Progress, dry_run: bool) -> Reply:
         await self.access.check(message)
@@ -128,7 +149,8 @@ class Agent:
             await self.memory.update_message(message_id, text=heard)
 
         await progress(Event(stage=Stage.ANALYSIS, message="planning"))
-        plan = await self.planner.plan(await self._context(channel.id, text, uploads))
+        plan = await self.planner.plan(await self._context(channel.id, text, uploads,
+                                                            message.replying_to))
         await self.memory.update_message(message_id, plan=plan.model_dump(mode="json"))
         if plan.steps:
             await self.access.check(message, planned_jobs=len(plan.steps))
@@ -168,7 +190,7 @@ class Agent:
             raise InputRejected(f"{name} is {facts.duration / 60:.1f} minutes long; the limit "
                                 f"is {limits.max_audio_seconds / 60:.0f} minutes.")
         kind = Kind(facts.kind)
-        mime = attachment.mime or mimetypes.guess_type(name)[0] or f"{kind.value}/octet-stream"
+        mime = facts.mime  # by content: a platform's or a name's claim is not trusted
         return await self.memory.add_artifact(
             channel_id, path, kind=kind, mime=mime, producer="upload", label=name,
             message_id=message_id, duration=facts.duration, sample_rate=facts.sample_rate,
@@ -195,13 +217,13 @@ class Agent:
             return None
         return result.artifacts[0] if result.artifacts else None
 
-    async def _context(self, channel_id: str, text: str, uploads: list[Artifact]
-                       ) -> PlanningContext:
+    async def _context(self, channel_id: str, text: str, uploads: list[Artifact],
+                       replying_to: list[str]) -> PlanningContext:
         ids = {u.id for u in uploads}
         earlier = [a for a in await self.memory.artifacts(channel_id) if a.id not in ids]
         turns = await self.memory.recent_turns(channel_id, self.settings.history_turns + 1)
         return PlanningContext(text=text, attachments=uploads, artifacts=earlier,
-                               history=turns[:-1])
+                               history=turns[:-1], replying_to=replying_to)
 
     async def _execute(self, channel_id: str, message_id: str, plan: Plan, progress: Progress
                        ) -> list[StepResult]:

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     queue_name: str = "audiogpt:jobs"
     worker_max_jobs: int = 2  # concurrent jobs per worker process
     model_dir: Path | None = None  # None: <data_dir>/models
+    hf_endpoint: str = Field(default="https://huggingface.co",  # or a mirror
+                             validation_alias=AliasChoices("HF_ENDPOINT", "AUDIOGPT_HF_ENDPOINT"))
+    hf_token: SecretStr | None = Field(  # for gated checkpoints
+        default=None, validation_alias=AliasChoices("HF_TOKEN", "AUDIOGPT_HF_TOKEN"))
 
     planner: Literal["auto", "offline", "llm"] = "auto"  # auto: llm when one is configured
     llm_model: str = "gpt-4o-mini"
@@ -69,6 +73,16 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")
     )
+    # Telegram: long polling unless a public webhook URL is set. A local Bot API server
+    # (base URLs below, local mode on) lifts the 20 MB download and 50 MB upload limits.
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_local_mode: bool = False
+    telegram_webhook_url: str | None = None  # e.g. https://bot.example.org/telegram
+    telegram_webhook_listen: str = "127.0.0.1"  # behind the reverse proxy that serves the URL
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: SecretStr | None = None  # required with a webhook
+    telegram_status_after: float = 3.0  # seconds before a "working on it" message is posted
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")
     )
@@ -78,9 +92,19 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
     )
+    slack_command: str = "/audiogpt"  # the slash command, as in bots/slack/manifest.yaml
+    slack_api_url: str = "https://slack.com/api/"  # the Web API (a local stand-in in tests)
+    slack_files_url: str = "https://files.slack.com/"  # the only origin the bot token goes to
+    slack_host: str = "0.0.0.0"  # HTTP mode (no app token): where Slack posts signed events
+    slack_port: int = 3000
+    slack_path: str = "/slack/events"
     discord_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_BOT_TOKEN")
     )
+    discord_command: str = "audiogpt"  # the main slash command
+    discord_sync_guild: int | None = None  # sync commands to one guild only (instant, for testing)
+    discord_api_url: str = "https://discord.com/api/v10"  # REST (a proxy, or a stand-in in tests)
+    discord_gateway_url: str = "wss://gateway.discord.gg/"  # likewise for the gateway
 
     @field_validator("allow", "admins", mode="before")
     @classmethod

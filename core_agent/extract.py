@@ -262,9 +262,12 @@ def notes(text: str) -> str | None:
 
 
 def note_durations(text: str) -> str | None:
-    """Beats per note after "durations"/"beats"/"lengths"."""
+    """Beats per note after "durations"/"beats"/"lengths", or the numbers right after the
+    notes ("C4 D4 E4 / 0.5 0.5 1")."""
     m = re.search(rf"\b(?:durations?|beats?|lengths?|rhythm)\b[:\s]*((?:{NUM}[\s,]*)+)",
                   text.lower())
+    m = m or re.search(rf"\b[a-g][#b]?\d(?:[\s,]+[a-g][#b]?\d\b)+\s*[/|;,]?\s*"
+                       rf"((?:{NUM}[\s,]*)+)", text, re.IGNORECASE)
     return " ".join(re.findall(NUM, m.group(1))) if m else None
 
 
@@ -281,6 +284,7 @@ def lyrics(text: str) -> str | None:
     cut = re.sub(r"\s*\b(?:with |using )?(?:the )?(?:notes?|durations?|beats?)\b.*$", "", text,
                  flags=re.IGNORECASE)
     cut = re.sub(r"\s*\bto the (?:tune|melody) of\b.*$", "", cut, flags=re.IGNORECASE)
+    cut = re.split(r"\s*[/|]\s*(?=[a-g][#b]?\d)", cut, maxsplit=1, flags=re.IGNORECASE)[0]
     return spoken_text(cut)
 
 
@@ -329,6 +333,14 @@ def trim_range(text: str) -> tuple[float | None, float | None] | None:
 
 
 EDIT_OPERATIONS: list[tuple[str, str]] = [
+    ("normalize", r"normali[sz]|\blufs\b|r ?128|loudness (?:level|standard)|even (?:out )?the "
+                  r"(?:volume|level|loudness)|same loudness"),
+    ("mix", r"\bmix|\b(?:under|underneath|beneath|behind) (?:my|the|this|that|a\d)\b|"
+            r"\bover (?:the|this|that) (?:music|rain|sound|track|background)|as (?:a )?background"),
+    ("concat", r"\bjoin|\bconcat|\bappend|\bstitch|\bcombine|\bglue|back to back|"
+               r"one after (?:the )?other|\bafter the (?:first|other)"),
+    ("reverb", r"reverb|cathedral|\bhall\b|big room|\bchurch"),
+    ("echo", r"\becho"),
     ("reverse", r"revers|backwards?\b"),
     ("convert", r"\bconvert|\b(" + "|".join(FORMATS) + r")\b"),
     ("fade", r"\bfade"),
@@ -337,6 +349,13 @@ EDIT_OPERATIONS: list[tuple[str, str]] = [
     ("pitch", r"pitch|semitone|octave|deeper|higher|chipmunk|squeak"),
     ("volume", r"loud|quiet|volume|\bdb\b|boost|amplif|soft|turn (it |this )?(up|down)"),
 ]
+
+
+def target_loudness(text: str) -> float | None:
+    """A loudness target in LUFS: "-23 LUFS", "broadcast"/"EBU R128" -23, else None."""
+    if m := re.search(rf"(-?{NUM})\s*(?:lufs|lu\b|dbfs|db)", text):
+        return clamp(-abs(float(m.group(1))), -40.0, -5.0)
+    return -23.0 if re.search(r"r ?128|broadcast|\bebu\b", text) else None
 
 
 def edit_args(text: str) -> dict[str, Any] | None:
@@ -357,6 +376,10 @@ def edit_args(text: str) -> dict[str, Any] | None:
         args["semitones"] = pitch(t)
     elif operation == "volume":
         args["gain_db"] = gain_db(t)
+    elif operation == "normalize":
+        args["loudness"] = target_loudness(t)
+    elif operation == "reverb" and (m := re.search(rf"({NUM})\s*-?\s*{SECONDS}", t)):
+        args["reverb_seconds"] = clamp(float(m.group(1)), 0.1, 10.0)
     return {k: v for k, v in args.items() if v is not None} if operation else None
 
 

@@ -94,6 +94,13 @@ class Memory:
         """One stored turn."""
         return await self._run(lambda s: s.get(MessageRecord, message_id))
 
+    async def find_message(self, channel_id: str, platform_message_id: str
+                           ) -> MessageRecord | None:
+        """A stored turn by the platform's own id for it, to drop a repeated delivery."""
+        return await self._run(lambda s: s.exec(select(MessageRecord).where(
+            MessageRecord.channel_id == channel_id,
+            MessageRecord.platform_message_id == platform_message_id)).first())
+
     async def recent_turns(self, channel_id: str, limit: int) -> list[Turn]:
         """The last turns, oldest first, with their artifacts and executed steps."""
 
@@ -168,6 +175,28 @@ class Memory:
             ArtifactRecord.channel_id == channel_id, ArtifactRecord.handle == handle)).first())
         return self._artifact(row) if row else None
 
+    async def mark_posted(self, artifact_id: str, platform_message_id: str) -> None:
+        """Record the platform message the bot posted an artifact in."""
+        await self._run(lambda s: s.execute(update(ArtifactRecord).where(
+            col(ArtifactRecord.id) == artifact_id).values(platform_message_id=platform_message_id)))
+
+    async def carried_by(self, channel_id: str, platform_message_id: str) -> list[Artifact]:
+        """The files a platform message carried: the bot's post of a file, or a stored
+        message's uploads (a user's) or outputs (a reply's)."""
+
+        def fn(s: Session) -> list[ArtifactRecord]:
+            posted = s.exec(select(ArtifactRecord).where(
+                ArtifactRecord.channel_id == channel_id,
+                ArtifactRecord.platform_message_id == platform_message_id)).all()
+            if posted:
+                return list(posted)
+            row = s.exec(select(MessageRecord).where(
+                MessageRecord.channel_id == channel_id,
+                MessageRecord.platform_message_id == platform_message_id)).first()
+            return _media_of(s, row) if row else []
+
+        return [self._artifact(a) for a in await self._run(fn)]
+
     def _artifact(self, row: ArtifactRecord) -> Artifact:
         return Artifact(
             id=row.id, handle=row.handle, kind=Kind(row.kind), mime=row.mime,
@@ -193,6 +222,13 @@ class Memory:
         """The jobs of one turn, in plan order."""
         return list(await self._run(lambda s: s.exec(
             select(Job).where(Job.message_id == message_id).order_by(col(Job.step))).all()))
+
+    async def user_jobs(self, user_id: str, limit: int = 10) -> list[Job]:
+        """A user's newest planned jobs across channels, newest first."""
+        return list(await self._run(lambda s: s.exec(
+            select(Job).join(MessageRecord, col(MessageRecord.id) == col(Job.message_id))
+            .where(MessageRecord.user_id == user_id, Job.purpose == "plan")
+            .order_by(col(Job.created_at).desc()).limit(limit)).all()))
 
     async def claim_job(self, job_id: str, backend: str | None) -> Job | None:
         """Mark a job running; None if it is already final (a retry after success)."""
@@ -228,6 +264,33 @@ class Memory:
             seconds = sum((_aware(end) - _aware(start)).total_seconds()
                           for start, end in rows if start and end)
             return len(rows), seconds
+
+        return await self._run(fn)
+
+    async def cancel_jobs(self, channel_id: str, reason: str) -> int:
+        """Mark the channel's unfinished jobs cancelled (someone stopped them); how many."""
+        done = await self._run(lambda s: s.execute(
+            update(Job).where(col(Job.channel_id) == channel_id,
+                              col(Job.status).in_([StepStatus.QUEUED, StepStatus.RUNNING]))
+            .values(status=StepStatus.CANCELLED.value, error=reason, finished_at=utcnow())))
+        return int(done.rowcount)  # type: ignore[attr-defined]
+
+    async def resolve_interrupted(self, reply: str) -> int:
+        """Close the turns a crash left open: each gets `reply` as its answer and is marked
+        failed, with its unfinished jobs. Returns how many turns were closed."""
+
+        def fn(s: Session) -> int:
+            open_turns = s.exec(select(MessageRecord).where(
+                MessageRecord.role == "user", MessageRecord.status == "received")).all()
+            for turn in open_turns:
+                turn.status, turn.error_code = "failed", "interrupted"
+                s.add(MessageRecord(channel_id=turn.channel_id, role="assistant", text=reply,
+                                    reply_to=turn.id, status="answered"))
+            s.execute(update(Job).where(col(Job.status).in_(
+                [StepStatus.QUEUED, StepStatus.RUNNING])).values(
+                status=StepStatus.FAILED.value, error_code="interrupted",
+                error="interrupted by a restart", finished_at=utcnow()))
+            return len(open_turns)
 
         return await self._run(fn)
 

@@ -22,6 +22,7 @@ class PlanningContext(BaseModel):
     attachments: list[Artifact] = Field(default_factory=list)  # this turn's uploads
     artifacts: list[Artifact] = Field(default_factory=list)  # earlier ones, oldest first
     history: list[Turn] = Field(default_factory=list)  # recent turns, oldest first
+    replying_to: list[str] = Field(default_factory=list)  # handles of the post replied to
 
 
 class Planner(Protocol):

@@ -160,6 +160,8 @@ def _request(context: PlanningContext) -> str:
     listing = ("Files in this chat (use only these handles):\n"
                + "\n".join(f"- {line}" for line in files.values())
                if files else "No files in this chat yet.")
+    if context.replying_to:
+        listing += f"\n\nThe user is replying to {', '.join(context.replying_to)}."
     text = context.text.strip() or "(no text, only the attached files)"
     return f"{listing}\n\nRequest:\n{text}"
 

@@ -84,6 +84,12 @@ YOU_MADE = re.compile(r"\byou(?:'ve| have)? (?:just )?(?:said|made|sang|generate
                       r"message|audio|output|version|result)")
 ORDINAL_ONLY = re.compile(r"\b(now|and|what|how|about|the|one|clip|file|track|recording|please|"
                           r"do|also|ok|okay|same|for|with|too)\b|\W")
+# The handle of a clip of the wanted speaker, for target-speaker extraction.
+REFERENCE = re.compile(r"\b(?:voice|speaker|person|speech|talker) (?:from|in|of|on) (a\d+)\b|"
+                       r"\b(a\d+) (?:as|is) (?:the |a |my |just |only )?"
+                       r"(?:reference|sample|example|him|her|them|me)\b|"
+                       r"\breference (?:clip |recording |sample |file )?(?:is |= ?)?(a\d+)\b|"
+                       r"\b(?:using|use|with|like|matching|matches) (a\d+)\b")
 SOURCES = {"audio": (Kind.AUDIO, Kind.VIDEO), "reference": (Kind.AUDIO, Kind.VIDEO),
            "image": (Kind.IMAGE,)}
 NEEDS = {"audio": "the audio (a voice note or a sound file)",
@@ -272,7 +278,9 @@ def implied_chain(context: PlanningContext, task: str) -> list[tuple[str, str]]:
     """One task, or speech first when a picture should say words and no audio came along."""
     text = context.text
     fresh = {a.kind for a in context.attachments}
-    if (task in ("talking_head", "text_to_speech") and Kind.IMAGE in fresh
+    face = Kind.IMAGE in fresh or task == "talking_head" or (
+        task == "text_to_speech" and "talking_head" in cue_hits(normalise(text)))
+    if (task in ("talking_head", "text_to_speech") and face
             and not fresh & {Kind.AUDIO, Kind.VIDEO} and extract.spoken_text(text)):
         return [("text_to_speech", text), ("talking_head", text)]
     return [(task, text)]
@@ -283,7 +291,13 @@ def build(context: PlanningContext, calls: list[tuple[str, str]]) -> Plan:
     steps: list[PlanStep] = []
     for task, text in calls:
         args = extract.task_args(task, text)
+        if task == "speech_separation":
+            args.update(separation_media(context, steps, text))
+        if task == "audio_edit" and args.get("operation") in ("mix", "concat"):
+            args.update(pair_media(context, steps, text))
         for field in media_fields(task):
+            if field in args or (task, field) == ("speech_separation", "reference"):
+                continue  # filled above; a separation's reference is optional
             ref = chained_media(steps, field) or pick(context, SOURCES[field], text)
             if ref is not None:
                 args[field] = ref
@@ -305,6 +319,50 @@ def chained_media(steps: list[PlanStep], field: str) -> str | None:
         return None
     outputs = TASKS[steps[-1].task].outputs
     return f"step{len(steps)}" if Kind.AUDIO in outputs or Kind.VIDEO in outputs else None
+
+
+def separation_media(context: PlanningContext, steps: list[PlanStep], text: str
+                     ) -> dict[str, str]:
+    """The clip of the wanted speaker ("the voice from a2", "a3 as the reference", else the
+    second of two uploads) and the mixture to take it from; nothing when there is none."""
+    pool = [a for a in [*context.artifacts, *context.attachments] if a.kind in SOURCES["audio"]]
+    handles = [a.handle for a in pool]
+    named = REFERENCE.search(text.lower())
+    reference = next((g for g in named.groups() if g in handles), None) if named else None
+    fresh = [a.handle for a in context.attachments if a.kind in SOURCES["audio"]]
+    if reference is None and not steps and len(fresh) >= 2:
+        return {"audio": fresh[0], "reference": fresh[1]}
+    if reference is None:
+        return {}
+    mentioned = [h for h in re.findall(r"\b(a\d+)\b", text.lower()) if h in handles]
+    others = [h for h in [*mentioned, *fresh[::-1], *handles[::-1]] if h != reference]
+    audio = chained_media(steps, "audio") or next(iter(others), None)
+    return {"audio": audio, "reference": reference} if audio else {}
+
+
+def pair_media(context: PlanningContext, steps: list[PlanStep], text: str) -> dict[str, str]:
+    """The two recordings of a join or a mix: handles in the order named, else the previous
+    step's output and the newest upload, else the two newest recordings in chat order.
+    In a mix the bed goes second: the file whose name the text puts "under" the other."""
+    pool = [a for a in [*context.artifacts, *context.attachments] if a.kind in SOURCES["audio"]]
+    handles = [a.handle for a in pool]
+    named = [h for h in re.findall(r"\b(a\d+)\b", text.lower()) if h in handles]
+    fresh = [a for a in context.attachments if a.kind in SOURCES["audio"]]
+    if len(named) >= 2:
+        pair = named[:2]
+    elif steps and (fresh or named):
+        pair = [f"step{len(steps)}", named[0] if named else fresh[-1].handle]
+    else:
+        recent = fresh if len(fresh) >= 2 else pool
+        pair = [a.handle for a in recent[-2:]]
+    if len(pair) < 2:
+        return {}
+    bed = re.search(r"\b(\w+) (?:under|underneath|beneath|behind)\b", text.lower())
+    labels = {a.handle: a.label.lower() for a in pool}
+    if bed and bed.group(1) in labels.get(pair[0], "") and bed.group(1) not in labels.get(
+            pair[1], ""):
+        pair.reverse()
+    return {"audio": pair[0], "other": pair[1]}
 
 
 def chained_text(steps: list[PlanStep], task: str, args: dict[str, Any]) -> None:
@@ -338,12 +396,14 @@ def missing_reply(task: str, args: dict[str, Any], err: TaskUnsupported) -> str:
 
 
 def pick(context: PlanningContext, kinds: tuple[Kind, ...], text: str) -> str | None:
-    """The artifact a media argument means: named ("a3"), by ordinal, "what you made", or the
-    newest."""
+    """The artifact a media argument means: named ("a3"), in the post replied to, by ordinal,
+    "what you made", or the newest."""
     pool = [*context.artifacts, *context.attachments]
     if mentioned := re.findall(r"\b(a\d+)\b", text.lower()):
         fitting = {a.handle for a in pool if a.kind in kinds}
         return next((h for h in mentioned if h in fitting), None)
+    if replied := [a.handle for a in pool if a.kind in kinds and a.handle in context.replying_to]:
+        return replied[-1]
     if m := ORDINAL.search(text.lower()):
         group = ordinal_set(context, kinds)
         index = ORDINALS[m.group(1)]

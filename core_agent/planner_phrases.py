@@ -43,7 +43,9 @@ EXEMPLARS: dict[str, list[str]] = {
         "separate the voices in this recording; split the conversation into one file per speaker;"
         " isolate each person talking; two people are talking at once, separate them; give me "
         "separate tracks for each speaker; untangle the overlapping speech; break this dialogue "
-        "into individual voices"),
+        "into individual voices; keep only the voice of the person in the reference clip; pull "
+        "this speaker out of the group recording using the sample; remove the other talkers "
+        "and leave just the voice from the example clip"),
     "mono_to_binaural": phrases(
         "convert this to binaural audio; make it sound 3d on headphones; spatial audio version; "
         "turn mono into immersive stereo for headphones; make the sound move around my head; 8d "
@@ -96,7 +98,9 @@ EXEMPLARS: dict[str, list[str]] = {
     "audio_edit": phrases(
         "trim the audio; cut the first two seconds; make it louder; turn the volume down; speed "
         "it up; slow this down; change the pitch; reverse the audio; add a fade out at the end; "
-        "convert this file to mp3; export as wav; shorten this clip; make the voice deeper"),
+        "convert this file to mp3; export as wav; shorten this clip; make the voice deeper; "
+        "normalise the loudness; add reverb to my voice; lay this music under the speech; "
+        "join the two recordings into one; add an echo effect"),
 }
 CHAT: dict[str, list[str]] = {
     "greeting": phrases(
@@ -135,7 +139,12 @@ CUES: dict[str, str] = {
     "speech_separation": r"separat\w* (the |all |these )?(\w+ )?(speakers?|voices|people|"
     r"persons|talkers)|split\b.*\b(speakers?|voices|people|person|them|host|guest)|"
     r"pull apart|untangle|(each|every|per) (speaker|person|voice)|own track|"
-    r"(separate|individual) (tracks|files|voices)|overlapping|over each other|diariz",
+    r"(separate|individual) (tracks|files|voices)|overlapping|over each other|diariz|"
+    r"(voice|speaker|person) (from|in|of|on) a\d|\breferenc|target (speaker|voice)|"
+    r"(keep|only|just) (only |just )?(the |my |his |her |their |this |that )?"
+    r"(person'?s? |speaker'?s? |guy'?s? |woman'?s? |man'?s? )?voice\b|\bvoice out of|"
+    r"(speaker|person|voice|one) (who|that) sounds? like|(everyone|everybody) else|"
+    r"other (people|voices|speakers|talkers)",
     "mono_to_binaural": r"binaural|\b[38]d\b|spatial|surround|immersive|headphones?|"
     r"(from|on|to) (my|the) (left|right)|around (my|your) head|behind (me|you)|in front of",
     "audio_inpainting": r"inpaint|\bgap|drop.?out|missing|repair|patch|glitch|damaged|restore|"
@@ -165,5 +174,8 @@ CUES: dict[str, str] = {
     r"lullaby|anthem|ballad|symphony|soundtrack",
     "audio_edit": r"\btrim|\bcut\b|\bcrop|shorten|louder|quieter|volume|speed|slow (it |this )?"
     r"down|faster|slower|\bpitch|revers|backwards|\bfade|convert|\b(mp3|wav|ogg|flac|m4a)\b|"
-    r"\bdb\b|boost|deeper|twice as fast|half speed|turn (it |this )?(up|down)",
+    r"\bdb\b|boost|deeper|twice as fast|half speed|turn (it |this )?(up|down)|"
+    r"normali[sz]|\blufs\b|r ?128|reverb|\b(add|more|with|put)\b.{0,15}\becho|\bmix\b|"
+    r"\b(under|underneath|beneath) (my|the|this) (voice|speech|talking|recording)|"
+    r"\b(join|concat\w*|append|stitch)\b|back to back|one after (the )?other",
 }

@@ -72,6 +72,8 @@ class ArtifactRecord(SQLModel, table=True):
     duration: float | None = None  # seconds
     sample_rate: int | None = None  # Hz
     channels: int | None = None
+    # the platform message that posted it into the chat, when the bot did (replies find it)
+    platform_message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = _at(nullable=False)
 
 

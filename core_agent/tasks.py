@@ -58,6 +58,9 @@ class StyleTransferArgs(Args):
 
 class SeparationArgs(AudioIn):
     speakers: int | None = Field(None, ge=2, le=8)
+    reference: str | None = Ref(
+        "Handle of a clip of only the wanted speaker: keeps that voice and drops the rest.",
+        default=None)
 
 
 class BinauralArgs(AudioIn):
@@ -97,10 +100,14 @@ class SingingArgs(Args):
     notes: str | None = Field(None, description="Note names, e.g. 'C4 D4 E4'.")
     durations: str | None = Field(None, description="Beats per note, e.g. '0.5 0.5 1'.")
     melody: str | None = Field(None, description="A known tune, e.g. 'happy birthday'.")
+    recipient: str | None = Field(None, description="Who the song is for: their name goes "
+                                  "into the tune's words ('happy birthday dear Anna').")
+    tempo: float | None = Field(None, ge=30, le=240, description="Beats per minute.")
 
 
 class AudioEditArgs(AudioIn):
-    operation: Literal["trim", "speed", "pitch", "volume", "fade", "reverse", "convert"]
+    operation: Literal["trim", "speed", "pitch", "volume", "fade", "reverse", "convert",
+                       "normalize", "concat", "mix", "echo", "reverb"]
     start: float | None = Field(None, ge=0, description="Seconds (trim).")
     end: float | None = Field(None, gt=0, description="Seconds (trim).")
     factor: float | None = Field(None, gt=0.25, le=4.0, description="Speed factor (speed).")
@@ -108,6 +115,11 @@ class AudioEditArgs(AudioIn):
     gain_db: float | None = Field(None, ge=-40, le=40, description="(volume)")
     fade_seconds: float | None = Field(None, gt=0, le=30, description="(fade)")
     format: Literal["ogg", "mp3", "wav", "flac", "m4a"] | None = None
+    other: str | None = Ref("Second recording: concat plays it after the first, mix lays it "
+                            "under the first (ducked while the first sounds).", default=None)
+    loudness: float | None = Field(None, ge=-40, le=-5,
+                                   description="Target LUFS (normalize): -16 voice, -23 EBU R128.")
+    reverb_seconds: float | None = Field(None, gt=0, le=10, description="RT60 (reverb).")
 
 
 @dataclass(frozen=True)
@@ -198,7 +210,8 @@ TASKS: dict[str, TaskSpec] = {
                  "Compose a piece of music from a text description.",
                  GenerateArgs, (), (A,)),
         TaskSpec("audio_edit", "Edit audio",
-                 "Trim, change speed or pitch, change volume, fade, reverse or convert audio.",
+                 "Trim, change speed or pitch, change volume, normalise loudness, fade, "
+                 "reverse, add echo or reverb, join or mix two recordings, or convert audio.",
                  AudioEditArgs, (A,), (A,)),
     ]
 }

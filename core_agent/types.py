@@ -43,6 +43,7 @@ class Message(BaseModel):
     platform_message_id: str | None = None
     user_id: str | None = None  # platform-qualified, e.g. "telegram:user:42"; quotas count it
     scopes: list[str] = Field(default_factory=list)  # where it was said: chat, team, guild, roles
+    replying_to: list[str] = Field(default_factory=list)  # handles the replied-to post carried
 
 
 class Artifact(BaseModel):

@@ -25,6 +25,36 @@ MIME = {
     "gif": "image/gif", "bmp": "image/bmp",
 }
 
+# (offset, magic bytes, MIME subtype, suffix): the containers phones, browsers and chat
+# platforms send. Nothing else reaches ffprobe, whose demuxers would follow playlists and
+# other indirections to files and URLs.
+SIGNATURES: list[tuple[int, bytes, str, str]] = [
+    (0, b"OggS", "ogg", ".ogg"),
+    (0, b"\x1aE\xdf\xa3", "webm", ".webm"),  # Matroska/WebM, what MediaRecorder makes
+    (8, b"WAVE", "wav", ".wav"),
+    (0, b"fLaC", "flac", ".flac"),
+    (0, b"ID3", "mpeg", ".mp3"),
+    (0, b"\xff\xfb", "mpeg", ".mp3"),
+    (0, b"\xff\xf3", "mpeg", ".mp3"),
+    (0, b"\xff\xf2", "mpeg", ".mp3"),
+    (0, b"\xff\xf1", "aac", ".aac"),
+    (4, b"ftypqt", "quicktime", ".mov"),
+    (4, b"ftyp", "mp4", ".mp4"),  # mp4, m4a, 3gp
+    (0, b"\x89PNG", "png", ".png"),
+    (0, b"\xff\xd8\xff", "jpeg", ".jpg"),
+    (0, b"GIF8", "gif", ".gif"),
+    (8, b"WEBP", "webp", ".webp"),
+]
+SNIFF_BYTES = 16
+
+
+def sniff(path: Path) -> tuple[str, str] | None:
+    """The container a file's first bytes announce, as (MIME subtype, suffix), or None."""
+    with path.open("rb") as head:
+        start = head.read(SNIFF_BYTES)
+    return next(((subtype, suffix) for offset, magic, subtype, suffix in SIGNATURES
+                 if start[offset:offset + len(magic)] == magic), None)
+
 
 @dataclass(frozen=True)
 class Audio:
@@ -66,6 +96,12 @@ class MediaInfo:
     channels: int | None
     width: int | None = None
     height: int | None = None
+    container: str = ""  # MIME subtype of the container, from its first bytes
+
+    @property
+    def mime(self) -> str:
+        """The MIME type the content shows, whatever the name or sender claimed."""
+        return f"{self.kind}/{self.container}"
 
 
 def _run(args: list[str], stdin: bytes | None = None) -> bytes:
@@ -84,6 +120,8 @@ def probe(path: Path) -> MediaInfo:
     """Identify a file by content: audio, video (with or without sound) or image."""
     if not path.is_file() or path.stat().st_size == 0:
         raise MediaError("the file is empty")
+    if (known := sniff(path)) is None:
+        raise MediaError("the file is not an audio, video or picture container I know")
     out = _run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams",
                 "-show_format", str(path)])
     info = json.loads(out or b"{}")
@@ -95,7 +133,7 @@ def probe(path: Path) -> MediaInfo:
     duration = _float(fmt.get("duration")) or _float((audio or video or {}).get("duration"))
     if video is not None and (video.get("codec_name") in IMAGE_CODECS and audio is None):
         return MediaInfo("image", fmt.get("format_name", ""), None, None, None,
-                         video.get("width"), video.get("height"))
+                         video.get("width"), video.get("height"), known[0])
     if audio is None and video is None:
         raise MediaError("the file holds no audio, video or picture")
     return MediaInfo(
@@ -106,6 +144,7 @@ def probe(path: Path) -> MediaInfo:
         channels=audio.get("channels") if audio else None,
         width=video.get("width") if video else None,
         height=video.get("height") if video else None,
+        container=known[0],
     )
 
 

@@ -25,15 +25,18 @@ class Backend(ABC):
     languages: ClassVar[tuple[str, ...]] = ()  # ISO 639-1; empty means any
 
     @classmethod
-    def installed(cls) -> bool:
-        """Whether its packages and weights are present (cheap; loads nothing)."""
+    def installed(cls, models_dir: Path | None = None) -> bool:
+        """Whether its packages and weights are present (cheap; loads nothing).
+
+        `models_dir` is where neural-catalog checkpoints are pulled to."""
         return all(importlib.util.find_spec(m) is not None for m in cls.requires)
 
     @classmethod
-    def ensure_installed(cls) -> None:
-        """Raise BackendUnavailable naming the model and how to install it."""
-        if not cls.installed():
+    def create(cls, models_dir: Path | None = None) -> Backend:
+        """An unloaded instance; BackendUnavailable naming the model and how to install it."""
+        if not cls.installed(models_dir):
             raise BackendUnavailable(cls.model, cls.install_hint)
+        return cls()
 
     @classmethod
     def speaks(cls, language: str | None) -> bool:

@@ -10,6 +10,7 @@ import functools
 import io
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import soundfile as sf
@@ -55,7 +56,7 @@ class EspeakNG(Synthesizer):
     install_hint = "apt-get install espeak-ng"
 
     @classmethod
-    def installed(cls) -> bool:
+    def installed(cls, models_dir: Path | None = None) -> bool:
         return shutil.which("espeak-ng") is not None
 
     @classmethod

@@ -10,6 +10,7 @@ from models.audio import Audio
 from models.base import Segment, Transcriber, Transcript
 
 BEAM_SIZE = 5
+WINDOW_SECONDS = 120.0  # the longest stretch decoded at once
 
 
 class FasterWhisperTinyEn(Transcriber):
@@ -41,8 +42,47 @@ class FasterWhisperTinyEn(Transcriber):
     def transcribe(self, audio: Audio, language: str | None = None,
                    word_timestamps: bool = False) -> Transcript:
         self.check_language(language)
-        segments, info = self._model.transcribe(
-            audio.samples, language="en", beam_size=BEAM_SIZE, vad_filter=True,
-            word_timestamps=word_timestamps, condition_on_previous_text=False)
-        found = [Segment(s.start, s.end, s.text.strip()) for s in segments]
-        return Transcript(" ".join(s.text for s in found).strip(), info.language, found)
+        return run_whisper(self._model, audio, "en", word_timestamps=word_timestamps)
+
+
+def run_whisper(model: Any, audio: Audio, language: str | None, task: str = "transcribe",
+                word_timestamps: bool = False) -> Transcript:
+    """A faster-whisper model over a recording of any length (16 kHz mono).
+
+    faster-whisper computes the features of all it is given at once (hundreds of MB for
+    ten minutes), so long recordings go in windows of at most WINDOW_SECONDS, cut in the
+    pauses Silero VAD finds; within each, its own VAD skips the silence.
+    """
+    found: list[Segment] = []
+    detected = language
+    for start, end in speech_windows(audio):
+        segments, info = model.transcribe(
+            audio.samples[start:end], language=language or detected, task=task,
+            beam_size=BEAM_SIZE, vad_filter=True, word_timestamps=word_timestamps,
+            condition_on_previous_text=False)
+        offset = start / audio.sample_rate
+        found += [Segment(s.start + offset, s.end + offset, s.text.strip()) for s in segments]
+        detected = detected or info.language  # the first window's language holds for all
+    return Transcript(" ".join(s.text for s in found if s.text).strip(), detected or "en",
+                      found)
+
+
+def speech_windows(audio: Audio) -> list[tuple[int, int]]:
+    """Sample ranges of at most WINDOW_SECONDS covering the speech, cut between utterances."""
+    limit = int(WINDOW_SECONDS * audio.sample_rate)
+    if len(audio.samples) <= limit:
+        return [(0, len(audio.samples))]
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    spans = get_speech_timestamps(audio.samples, VadOptions(min_silence_duration_ms=300))
+    windows: list[tuple[int, int]] = []
+    for span in spans:
+        start, end = span["start"], span["end"]
+        while end - start > limit:  # one utterance longer than a window: cut it hard
+            windows.append((start, start + limit))
+            start += limit
+        if windows and end - windows[-1][0] <= limit:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows

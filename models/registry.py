@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
 from models.base import Backend
 from models.binaural import SphericalHead
@@ -11,16 +12,28 @@ from models.errors import BackendUnavailable
 from models.espeak_tts import EspeakNG
 from models.faster_whisper_asr import FasterWhisperTinyEn
 from models.ffmpeg_edit import FfmpegEdit
+from models.lpc_inpaint import LpcInpaint
 from models.piper_tts import PiperJoe
+from models.singing import WorldSinger
+from models.sound_caption import EventCaptioner
+from models.sound_mask import YamnetMask
 from models.spectral_gate import SpectralGate
+from models.talking_head import CascadeTalkingHead
+from models.voicefilter import VoiceFilter
+from models.whisper_catalog import WhisperTranslate, WhisperTurbo
 from models.world_style import WorldStyle
+from models.yamnet import YamnetDetector, YamnetTargetDetector
 
 log = logging.getLogger(__name__)
 
 BACKENDS: dict[str, type[Backend]] = {
-    cls.name: cls for cls in (FasterWhisperTinyEn, PiperJoe, EspeakNG, SpectralGate,
-                              SphericalHead, WorldStyle, FfmpegEdit)
-}
+    cls.name: cls for cls in (WhisperTurbo, WhisperTranslate, FasterWhisperTinyEn, PiperJoe,
+                              EspeakNG, SpectralGate, SphericalHead, WorldStyle, FfmpegEdit,
+                              VoiceFilter)
+} | {
+    cls.name: cls for cls in (YamnetDetector, YamnetTargetDetector, YamnetMask, EventCaptioner,
+                              LpcInpaint)
+} | {cls.name: cls for cls in (WorldSinger, CascadeTalkingHead)}
 
 
 def backends_for(task: str) -> list[type[Backend]]:
@@ -32,7 +45,8 @@ def backends_for(task: str) -> list[type[Backend]]:
 class BackendCache:
     """Loads each backend once per process and hands out the loaded instance."""
 
-    def __init__(self) -> None:
+    def __init__(self, models_dir: Path | None = None) -> None:
+        self.models_dir = models_dir  # where `audiogpt models pull` puts checkpoints
         self._loaded: dict[str, Backend] = {}
         self._lock = threading.Lock()
 
@@ -40,7 +54,7 @@ class BackendCache:
         """The first installed backend of a task that handles the language, loaded;
         BackendUnavailable if none."""
         for cls in backends_for(task):
-            if cls.installed() and cls.speaks(language):
+            if cls.installed(self.models_dir) and cls.speaks(language):
                 return self.get(cls.name)
         wanted = f"a {task} model for the language {language!r}" if language else \
             f"a model for {task}"
@@ -51,8 +65,7 @@ class BackendCache:
         with self._lock:
             if name not in self._loaded:
                 cls = BACKENDS[name]
-                cls.ensure_installed()
-                backend = cls()
+                backend = cls.create(self.models_dir)
                 log.info("loading %s", cls.model)
                 backend.load()
                 self._loaded[name] = backend

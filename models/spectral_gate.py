@@ -18,6 +18,9 @@ from models.base import AudioProcessor
 MIN_NOISE_SECONDS = 0.3  # less non-speech than this is no profile
 SPEECH_PAD_MS = 120  # keep speech onsets and tails out of the noise sample
 N_STD = 1.5  # how far above the noise mean a bin must rise to pass
+# Leaving a tenth of the noise keeps gating from eating soft speech onsets ("the meeting"
+# came back as "but me being" at full reduction).
+PROP_DECREASE = 0.9
 
 
 def speech_mask(x: np.ndarray, rate: int) -> np.ndarray:
@@ -53,5 +56,6 @@ class SpectralGate(AudioProcessor):
         profile = noise if len(noise) >= MIN_NOISE_SECONDS * audio.sample_rate else None
         clean = noisereduce.reduce_noise(y=x, sr=audio.sample_rate, y_noise=profile,
                                          stationary=True, n_std_thresh_stationary=N_STD,
+                                         prop_decrease=PROP_DECREASE,
                                          n_fft=2048)
         return [Audio(limit_peak(np.asarray(clean)[: len(x)]), audio.sample_rate)]

@@ -1,6 +1,6 @@
 # Installation steps shared by ./dev and CI. Each step is idempotent and quick when done.
 
-APT_PACKAGES=(ffmpeg espeak-ng)
+APT_PACKAGES=(ffmpeg espeak-ng libopus0)  # libopus0: Discord voice (discord.py loads it)
 SERVICE_PACKAGES=(redis-server postgresql)
 TEST_PACKAGES=(chromium)  # the web chat's browser tests drive Debian's chromium
 STAMP=.venv/.installed

@@ -69,6 +69,13 @@ def wer(reference: str, hypothesis: str) -> float:
     return float(jiwer.wer(_words(reference), _words(hypothesis) or "<empty>"))
 
 
+def si_sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
+    """Scale-invariant signal-to-distortion ratio in dB."""
+    reference, estimate = reference - reference.mean(), estimate - estimate.mean()
+    target = np.dot(estimate, reference) / np.dot(reference, reference) * reference
+    return float(10 * np.log10(np.sum(target ** 2) / np.sum((estimate - target) ** 2)))
+
+
 def add_noise(source: Path, target: Path, amplitude: float = 0.02, seed: int = 1) -> Path:
     """Mix pink noise into a recording, as a noisy room would (the same noise every run)."""
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-f", "lavfi",

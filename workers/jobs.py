@@ -28,16 +28,16 @@ from models.audio import mime_for, probe
 from models.base import Backend
 from models.errors import BackendUnavailable, MediaError, Unsupported
 from models.registry import backends_for
-from workers.steps import EXECUTORS, Output
+from workers.steps import EXECUTORS, Executor, Output, executor_for
 
 log = logging.getLogger(__name__)
 AUDIO_SOURCES = (Kind.AUDIO, Kind.VIDEO)
 
 
-def require_installed(task: str) -> None:
+def require_installed(task: str, models_dir: Path | None) -> None:
     """ModelNotInstalled unless an installed backend serves the task (loads nothing)."""
     candidates = backends_for(task)
-    if task in EXECUTORS and any(cls.installed() for cls in candidates):
+    if task in EXECUTORS and any(cls.installed(models_dir) for cls in candidates):
         return
     if not candidates:
         raise ModelNotInstalled(
@@ -61,13 +61,14 @@ async def run_step(ctx: dict[str, Any], job_id: str) -> str:
     try:
         spec = get_task(job.task)
         args = spec.validate(job.args)
-        require_installed(job.task)
+        require_installed(job.task, ctx["backends"].models_dir)
         backend = ctx["backends"].for_task(job.task, getattr(args, "language", None))
         if await memory.claim_job(job_id, backend.name) is None:
             return "already-final"
         await memory.add_event(job_id, "running", backend.model)
         media, args = await _resolve(memory, job, spec, args)
-        outputs = await _execute(memory, job, backend, args, media)
+        executor = executor_for(job.task, ctx["backends"])
+        outputs = await _execute(memory, job, executor, backend, args, media)
     except AudioGPTError as err:
         return await _fail(memory, job_id, err)
     except Exception as err:
@@ -137,11 +138,10 @@ async def _earlier(memory: Memory, job: Job, step: int) -> Job:
     raise TaskUnsupported(f"step {job.step} refers to step {step}, which is not before it.")
 
 
-async def _execute(memory: Memory, job: Job, backend: Backend, args: Args,
+async def _execute(memory: Memory, job: Job, executor: Executor, backend: Backend, args: Args,
                    media: dict[str, Artifact]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="audiogpt-job-") as work:
-        output: Output = await asyncio.to_thread(
-            EXECUTORS[job.task], backend, args, media, Path(work))
+        output: Output = await asyncio.to_thread(executor, backend, args, media, Path(work))
         handles = []
         for made in output.files:
             info = await asyncio.to_thread(probe, made.path)

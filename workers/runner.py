@@ -13,6 +13,8 @@ from typing import Any
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.jobs import Job as ArqJob
+from arq.jobs import JobStatus
+from redis.exceptions import RedisError
 
 from core_agent.config import Settings
 from core_agent.errors import JobLost
@@ -22,6 +24,7 @@ from workers.jobs import require_installed, run_step
 
 log = logging.getLogger(__name__)
 POLL = 0.05  # seconds between result checks
+IN_PROGRESS_GRACE = 15.0  # s: arq's in-progress mark outlives the job timeout by 10 s
 
 
 class InlineRunner:
@@ -29,12 +32,13 @@ class InlineRunner:
 
     def __init__(self, memory: Memory, settings: Settings, backends: BackendCache | None = None
                  ) -> None:
-        self.ctx: dict[str, Any] = {"memory": memory, "backends": backends or BackendCache()}
+        self.ctx: dict[str, Any] = {"memory": memory,
+                                    "backends": backends or BackendCache(settings.models_dir)}
         self.timeout = settings.job_timeout
 
     def check(self, task: str) -> None:
         """Raise ModelNotInstalled if the task cannot run."""
-        require_installed(task)
+        require_installed(task, self.ctx["backends"].models_dir)
 
     async def run(self, job_id: str) -> None:
         """Run the job to its end, or give up after the job timeout."""
@@ -56,11 +60,12 @@ class ArqRunner:
         self.redis_settings = RedisSettings.from_dsn(settings.redis_url)
         self.queue = settings.queue_name
         self.timeout = settings.job_timeout
+        self.models_dir = settings.models_dir
         self._pool: ArqRedis | None = None
 
     def check(self, task: str) -> None:
         """Raise ModelNotInstalled if the task cannot run (workers share this install)."""
-        require_installed(task)
+        require_installed(task, self.models_dir)
 
     async def pool(self) -> ArqRedis:
         """The Redis pool, connected on first use."""
@@ -69,19 +74,33 @@ class ArqRunner:
         return self._pool
 
     async def run(self, job_id: str) -> None:
-        """Enqueue (once: the job id is the arq id) and wait for the result."""
+        """Enqueue (once: the job id is the arq id) and wait until arq has its result.
+
+        The wait covers one retry: a worker killed mid-job holds it until arq's in-progress
+        mark expires (job timeout + 10 s), then another worker runs it again. A job Redis
+        forgot (a restart without persistence) is enqueued again; the database record, not
+        the queue, says whether it still has to run, and a finished job never runs twice.
+        """
         pool = await self.pool()
-        job = await pool.enqueue_job("run_step", job_id, _job_id=job_id, _queue_name=self.queue)
-        job = job or ArqJob(job_id, pool, _queue_name=self.queue)
-        try:
-            await job.result(timeout=self.timeout, poll_delay=POLL)
-        except TimeoutError as err:
-            raise JobLost(
-                f"No worker finished the job within {self.timeout:.0f} s; is `audiogpt worker` "
-                "running?") from err
-        except Exception:
-            # The job function records its own failures; anything else was logged by arq.
-            log.warning("job %s ended with an exception in the worker", job_id, exc_info=True)
+        job = ArqJob(job_id, pool, _queue_name=self.queue)
+        loop = asyncio.get_running_loop()
+        wait = 2 * self.timeout + IN_PROGRESS_GRACE
+        deadline = loop.time() + wait
+        while loop.time() < deadline:
+            try:
+                status = await job.status()
+                if status == JobStatus.not_found:
+                    await pool.enqueue_job("run_step", job_id, _job_id=job_id,
+                                           _queue_name=self.queue)
+                elif status == JobStatus.complete:
+                    return
+            except (RedisError, OSError) as err:  # Redis away: keep the turn, wait for it
+                log.warning("job %s: Redis unavailable (%s); waiting", job_id,
+                            type(err).__name__)
+                await asyncio.sleep(1.0)
+            await asyncio.sleep(POLL)
+        raise JobLost(f"No worker finished the job in {wait:.0f} s; is `audiogpt worker` "
+                      "running?")
 
     async def aclose(self) -> None:
         """Close the Redis pool."""

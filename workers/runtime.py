@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from dataclasses import dataclass
 
 from core_agent.agent import Agent
@@ -15,6 +16,10 @@ from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
 from workers.runner import ArqRunner, InlineRunner
 
+log = logging.getLogger(__name__)
+INTERRUPTED = ("I was restarted while working on this, so it didn't finish. Your message is "
+               "saved; please send it again.")
+
 
 @dataclass
 class Runtime:
@@ -25,6 +30,14 @@ class Runtime:
     planner: Planner
     runner: InlineRunner | ArqRunner
     agent: Agent
+
+    async def start(self) -> None:
+        """Before serving: with in-process jobs this process owned every open turn, so any
+        turn a crash left open is answered and closed (arq workers keep their own)."""
+        if isinstance(self.runner, InlineRunner):
+            closed = await self.memory.resolve_interrupted(INTERRUPTED)
+            if closed:
+                log.warning("closed %d turn(s) left open by a restart", closed)
 
     async def aclose(self) -> None:
         """Release connections (Redis, the LLM client, the database pool)."""

@@ -7,23 +7,50 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
+from core_agent.errors import ModelNotInstalled
 from core_agent.tasks import (
     Args,
     AudioEditArgs,
     BinauralArgs,
+    InpaintingArgs,
+    QueryArgs,
+    SeparationArgs,
+    SingingArgs,
     SpeechRecognitionArgs,
+    SpeechTranslationArgs,
     StyleTransferArgs,
+    TalkingHeadArgs,
     TextToSpeechArgs,
 )
 from core_agent.types import Artifact, Kind
 from models.audio import Audio, decode, encode_stereo, encode_voice_note, ffmpeg_filter, write_wav
-from models.base import AudioProcessor, Backend, FileEditor, Synthesizer, Transcriber
+from models.base import (
+    AudioProcessor,
+    Backend,
+    FileEditor,
+    Synthesizer,
+    Transcriber,
+    Transcript,
+)
 from models.binaural import SphericalHead
+from models.errors import BackendUnavailable, Unsupported
+from models.event_plot import event_picture
 from models.ffmpeg_edit import pitch_chain
+from models.lpc_inpaint import LpcInpaint
+from models.registry import BackendCache
+from models.scores import requested
+from models.singing import WorldSinger
+from models.sound_caption import EventCaptioner
+from models.sound_mask import YamnetMask
+from models.talking_head import CascadeTalkingHead
+from models.voicefilter import VoiceFilter
+from models.whisper_catalog import WhisperTranslate
 from models.world_style import WorldStyle
+from models.yamnet import Event, YamnetDetector, YamnetTargetDetector
 
 
 @dataclass
@@ -54,6 +81,21 @@ def speech_recognition(backend: Backend, args: Args, media: dict[str, Artifact],
     a = cast(SpeechRecognitionArgs, args)
     transcript = cast(Transcriber, backend).transcribe(
         decode(media["audio"].path), a.language, a.word_timestamps)
+    return _transcript_output(transcript)
+
+
+def speech_translation(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                       ) -> Output:
+    """Speech in one language to text in another (Whisper: into English)."""
+    a = cast(SpeechTranslationArgs, args)
+    if a.target_language.lower() != "en":
+        raise Unsupported(f"{backend.model} translates into English only, not "
+                          f"{a.target_language}")
+    return _transcript_output(cast(WhisperTranslate, backend).translate(
+        decode(media["audio"].path), a.source_language))
+
+
+def _transcript_output(transcript: Transcript) -> Output:
     segments = [{"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text}
                 for s in transcript.segments]
     return Output(text=transcript.text, data={"language": transcript.language,
@@ -108,9 +150,143 @@ def mono_to_binaural(backend: Backend, args: Args, media: dict[str, Artifact], w
 def audio_edit(backend: Backend, args: Args, media: dict[str, Artifact], work: Path) -> Output:
     """Apply one edit with ffmpeg."""
     a = cast(AudioEditArgs, args)
-    params = a.model_dump(exclude={"audio", "operation"}, exclude_none=True)
+    params = a.model_dump(exclude={"audio", "operation", "other"}, exclude_none=True)
+    if "other" in media:
+        params["other"] = media["other"].path
     path = cast(FileEditor, backend).edit(media["audio"].path, work, a.operation, **params)
     return Output(files=[OutputFile(path, Kind.AUDIO, a.operation)])
+
+
+def singing_synthesis(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                      ) -> Output:
+    """Sing the lyrics to the notes, a known tune, or a simple line of its own."""
+    a = cast(SingingArgs, args)
+    score = requested(a.lyrics, a.notes, a.durations, a.melody, a.recipient, a.tempo)
+    audio = cast(WorldSinger, backend).sing(score)
+    words = " ".join(n.syllable for n in score.notes if n.syllable)
+    label = a.melody or _label(a.lyrics)
+    return Output(files=[OutputFile(_voice_note(audio, work, "sung"), Kind.AUDIO, label)],
+                  data={"notes": sum(n.pitch is not None for n in score.notes),
+                        "seconds": round(score.duration, 2), "sung": words})
+
+
+def talking_head(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                 ) -> Output:
+    """The portrait (or the default face) speaking the audio, as an MP4."""
+    a = cast(TalkingHeadArgs, args)
+    audio = decode(media["audio"].path, 48_000)
+    sound = write_wav(audio, work / "speech.wav")
+    picture = media["image"].path if "image" in media else None
+    video = cast(CascadeTalkingHead, backend).render(picture, audio, sound, work / "talking.mp4")
+    label = "talking head" if a.image else "talking head (default face)"
+    return Output(files=[OutputFile(video, Kind.VIDEO, label)])
+
+
+def sound_detection(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                    ) -> Output:
+    """Which sounds occur and when: a list to read, the events as data, and a picture."""
+    audio = decode(media["audio"].path)
+    _, events = cast(YamnetDetector, backend).events(audio)
+    picture = event_picture(audio.samples, events, work / "sound-events.png")
+    lines = [f"{e.start:.1f}–{e.end:.1f} s {e.label} ({e.score:.2f})" for e in events]
+    text = "I heard:\n" + "\n".join(lines) if lines else "I couldn't make out any sound events."
+    return Output(files=[OutputFile(picture, Kind.IMAGE, "sound events")], text=text,
+                  data={"events": [e.as_dict() for e in events]})
+
+
+def target_sound_detection(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                           ) -> Output:
+    """When the described sound occurs, or a clear no."""
+    a = cast(QueryArgs, args)
+    classes, found = cast(YamnetTargetDetector, backend).find(decode(media["audio"].path),
+                                                               a.query)
+    data = {"query": a.query, "classes": classes, "events": [e.as_dict() for e in found]}
+    return Output(text=_found_text(a.query, classes, found), data=data)
+
+
+def sound_extraction(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                     ) -> Output:
+    """Keep the described sound with a time–frequency mask; say what a mask cannot do."""
+    a = cast(QueryArgs, args)
+    classes, found, kept = cast(YamnetMask, backend).extract(decode(media["audio"].path, 48_000),
+                                                             a.query)
+    data = {"query": a.query, "classes": classes, "events": [e.as_dict() for e in found]}
+    if kept is None:
+        return Output(text=_found_text(a.query, classes, found) + " Nothing to extract.",
+                      data=data)
+    text = (f"I kept {a.query} ({_spans(found)}) and faded out the rest with a time–frequency "
+            "mask. It is a mask, not a separator: other sounds at the same moments and "
+            "pitches stay in, a little quieter.")
+    return Output(files=[OutputFile(_voice_note(kept, work, "extracted"), Kind.AUDIO,
+                                    _label(a.query))], text=text, data=data)
+
+
+def audio_to_text(backend: Backend, args: Args, media: dict[str, Artifact], work: Path,
+                  backends: BackendCache | None = None) -> Output:
+    """A caption from the sound events; speech in it is transcribed by the ASR backend."""
+    transcriber = None
+    if backends is not None:
+        try:
+            transcriber = cast(Transcriber, backends.for_task("speech_recognition", "en"))
+        except BackendUnavailable:
+            transcriber = None
+    transcribe = (lambda audio: transcriber.transcribe(audio).text) if transcriber else None
+    caption, events, heard = cast(EventCaptioner, backend).caption(
+        decode(media["audio"].path), transcribe)
+    return Output(text=caption, data={"events": [e.as_dict() for e in events], "speech": heard})
+
+
+def audio_inpainting(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                     ) -> Output:
+    """Fill the gap between two times; the rest of the recording is unchanged."""
+    a = cast(InpaintingArgs, args)
+    filled, method = cast(LpcInpaint, backend).fill(decode(media["audio"].path, 48_000), a.start,
+                                                    a.end)
+    text = f"I filled {a.start:g}–{a.end:g} s ({(a.end - a.start) * 1000:.0f} ms) by {method}."
+    return Output(files=[OutputFile(_voice_note(filled, work, "inpainted"), Kind.AUDIO,
+                                    f"filled {a.start:g}–{a.end:g} s")], text=text)
+
+
+def _found_text(query: str, classes: list[str], found: list[Event]) -> str:
+    if not classes:
+        return (f"I don't know a sound called “{query}”. Try a common name, such as "
+                "“dog bark”, “siren” or “speech”.")
+    if not found:
+        return f"I didn't hear {query} in this recording (I listened for {', '.join(classes[:3])})."
+    labels = ", ".join(dict.fromkeys(e.label for e in found))
+    return f"{query[0].upper()}{query[1:]}: {_spans(found)} (heard as {labels})."
+
+
+def _spans(events: list[Event]) -> str:
+    return ", ".join(f"{e.start:.1f}–{e.end:.1f} s" for e in events)
+
+
+BLIND_SEPARATION = (
+    "Splitting speakers without knowing whose voice to keep needs the neural separation model "
+    "(SepFormer), which is not installed. Install it with `audiogpt models pull "
+    "speech_separation`. Or send a short clip of only the person you want together with the "
+    "recording and say, for example, \"keep only the voice from a2\".")
+
+
+def speech_separation(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                      ) -> Output:
+    """Keep the reference speaker's voice; everything else comes back as a second track."""
+    a = cast(SeparationArgs, args)
+    if "reference" not in media:
+        raise ModelNotInstalled(BLIND_SEPARATION)
+    found = cast(VoiceFilter, backend).extract(decode(media["audio"].path),
+                                               decode(media["reference"].path))
+    text = (f"The first track is the voice that matches {a.reference} (speaker similarity "
+            f"{found.target_similarity:.2f}), the second everything else "
+            f"({found.residual_similarity:.2f}).")
+    if found.residual_similarity > found.target_similarity:
+        text += f" The rest sounds closer to {a.reference}: is that person in the recording?"
+    return Output(files=[
+        OutputFile(_voice_note(found.target, work, "speaker"), Kind.AUDIO,
+                   f"voice of {a.reference}"),
+        OutputFile(_voice_note(found.residual, work, "rest"), Kind.AUDIO, "everything else"),
+    ], text=text, data={"target_similarity": round(found.target_similarity, 3),
+                        "residual_similarity": round(found.residual_similarity, 3)})
 
 
 def _voice_note(audio: Audio, work: Path, stem: str) -> Path:
@@ -124,9 +300,25 @@ def _label(text: str, limit: int = 40) -> str:
 
 EXECUTORS: dict[str, Executor] = {
     "speech_recognition": speech_recognition,
+    "speech_translation": speech_translation,
     "text_to_speech": text_to_speech,
     "speech_enhancement": process_audio,
     "style_transfer": style_transfer,
     "mono_to_binaural": mono_to_binaural,
     "audio_edit": audio_edit,
+    "speech_separation": speech_separation,
+    "sound_detection": sound_detection,
+    "target_sound_detection": target_sound_detection,
+    "sound_extraction": sound_extraction,
+    "audio_to_text": audio_to_text,
+    "audio_inpainting": audio_inpainting,
+    "singing_synthesis": singing_synthesis,
+    "talking_head": talking_head,
 }
+
+
+def executor_for(task: str, backends: BackendCache) -> Executor:
+    """A task's executor; one that also runs another task's model gets the BackendCache."""
+    if task == "audio_to_text":
+        return partial(audio_to_text, backends=backends)
+    return EXECUTORS[task]

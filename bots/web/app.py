@@ -102,7 +102,7 @@ async def config(request: Request) -> Response:
 
 async def tasks(request: Request) -> Response:
     """Every task, its backends, and whether each is installed (as `audiogpt tasks --json`)."""
-    return JSONResponse(await asyncio.to_thread(task_rows))
+    return JSONResponse(await asyncio.to_thread(task_rows, _chat(request).settings.models_dir))
 
 
 async def channels(request: Request) -> Response:

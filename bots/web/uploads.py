@@ -21,27 +21,10 @@ import anyio
 
 from core_agent.agent import MediaFacts
 from core_agent.types import Attachment
+from models.audio import sniff
 
 STALE_AFTER = 3600.0  # seconds an upload waits for the message that sends it
 MAX_NAME_CHARS = 120
-# (offset, magic bytes, MIME subtype, suffix): the containers browsers and phones send
-SIGNATURES: list[tuple[int, bytes, str, str]] = [
-    (0, b"OggS", "ogg", ".ogg"),
-    (0, b"\x1aE\xdf\xa3", "webm", ".webm"),  # Matroska/WebM, what MediaRecorder makes
-    (8, b"WAVE", "wav", ".wav"),
-    (0, b"fLaC", "flac", ".flac"),
-    (0, b"ID3", "mpeg", ".mp3"),
-    (0, b"\xff\xfb", "mpeg", ".mp3"),
-    (0, b"\xff\xf3", "mpeg", ".mp3"),
-    (0, b"\xff\xf1", "aac", ".aac"),
-    (4, b"ftypqt", "quicktime", ".mov"),
-    (4, b"ftyp", "mp4", ".mp4"),  # mp4, m4a, 3gp
-    (0, b"\x89PNG", "png", ".png"),
-    (0, b"\xff\xd8\xff", "jpeg", ".jpg"),
-    (0, b"GIF8", "gif", ".gif"),
-    (8, b"WEBP", "webp", ".webp"),
-]
-SNIFF_BYTES = 16
 
 
 class UploadRejected(Exception):
@@ -113,17 +96,14 @@ class Staging:
 
     def _identify(self, part: Path) -> tuple[Path, str, str] | None:
         """A known container that ffprobe reads, renamed to its suffix: (path, kind, MIME)."""
-        with part.open("rb") as head:
-            start = head.read(SNIFF_BYTES)
-        known = next((s for s in SIGNATURES if start[s[0]:s[0] + len(s[1])] == s[1]), None)
+        known = sniff(part)
         if known is None:
             return None
         try:
-            kind = self.probe(part).kind
+            facts = self.probe(part)
         except ValueError:
             return None
-        _, _, subtype, suffix = known
-        return part.rename(part.with_suffix(suffix)), kind, f"{kind}/{subtype}"
+        return part.rename(part.with_suffix(known[1])), facts.kind, facts.mime
 
     def take(self, ids: list[str]) -> list[Staged]:
         """Hand over staged uploads for a message; KeyError names an unknown id."""

@@ -305,7 +305,9 @@ async def test_tasks_panel_lists_install_state(browser: Browser, web: Served) ->
     await page.click("#show-tasks")
     await expect(page.locator("#tasks")).to_be_visible()
     rows = page.locator("#task-rows tr")
-    await expect(rows.filter(has_text="speech_recognition")).to_contain_text("yes")
-    await expect(rows.filter(has_text="talking_head")).to_contain_text("none yet")
+    await expect(rows.filter(has_text="faster-whisper-tiny-en")).to_contain_text("yes")
+    await expect(rows.filter(has_text="faster-whisper-large-v3-turbo")).to_contain_text(
+        "no: audiogpt models pull speech_recognition")
+    await expect(rows.filter(has_text="text_to_music")).to_contain_text("none yet")
     await page.context.close()
 

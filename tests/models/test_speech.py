@@ -13,7 +13,7 @@ from models.base import AudioProcessor, FileEditor, Synthesizer, Transcriber
 from models.errors import Unsupported
 from models.registry import BackendCache
 from tests.conftest import report
-from tests.media import espeak, tone, voice_note, wer
+from tests.media import espeak, si_sdr, tone, voice_note, wer
 
 SENTENCE = "please call stella and ask her to bring these things with her from the store"
 TTS_TEXT = ("The package arrives on Monday afternoon. "
@@ -57,13 +57,6 @@ def test_asr_refuses_languages_the_model_lacks(backends: BackendCache) -> None:
     asr = cast(Transcriber, backends.for_task("speech_recognition"))
     with pytest.raises(Unsupported):
         asr.transcribe(Audio(np.zeros(16_000, np.float32), 16_000), language="de")
-
-
-def si_sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
-    """Scale-invariant signal-to-distortion ratio in dB."""
-    reference, estimate = reference - reference.mean(), estimate - estimate.mean()
-    target = np.dot(estimate, reference) / np.dot(reference, reference) * reference
-    return float(10 * np.log10(np.sum(target ** 2) / np.sum((estimate - target) ** 2)))
 
 
 def noise_like(length: int, colour: str, seed: int) -> np.ndarray:

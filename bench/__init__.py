@@ -1,0 +1,1 @@
+"""Benchmarks with recorded results (see README.md here)."""

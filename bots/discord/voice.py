@@ -1,0 +1,248 @@
+"""Voice channels as a plain pipeline: (speaker, PCM frame) in, spoken replies out as Opus.
+
+Discord delivers each speaker's audio as 20 ms frames of 48 kHz stereo 16-bit PCM (after
+Opus decoding). Silero VAD (the ONNX model faster-whisper carries) cuts every speaker's
+stream into utterances on its own, so people talking over each other become separate
+turns; each utterance goes through the agent like a voice note, in the order they end,
+and what should be heard (generated audio, else the spoken reply) comes back as Opus
+frames ready for `VoiceClient.play`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import discord
+import numpy as np
+from scipy import signal
+
+from core_agent.agent import Agent
+from core_agent.types import Attachment, Kind, Message, Reply
+from models.audio import Audio, decode, write_wav
+
+PCM_RATE = 48_000  # Hz, what Discord sends and plays
+PCM_CHANNELS = 2
+FRAME_SAMPLES = 960  # per channel: 20 ms at 48 kHz
+FRAME_BYTES = FRAME_SAMPLES * PCM_CHANNELS * 2
+VAD_RATE = 16_000  # Hz, what Silero VAD takes
+VAD_WINDOW = 512  # samples (32 ms) per speech probability
+START_PROB = 0.5  # a window this likely to be speech starts an utterance
+END_PROB = 0.35  # below this a window counts as quiet
+END_SILENCE = 0.6  # seconds of quiet that end an utterance
+PRE_ROLL = 0.3  # seconds kept from before the speech started
+MIN_SPEECH = 0.3  # seconds; shorter blips (coughs, clicks) are no turn
+MAX_UTTERANCE = 30.0  # seconds; longer speech is sent in parts
+IDLE_END = 0.8  # seconds without frames (Discord stops sending) end an utterance
+IDLE_CHECK = 0.1  # seconds between those checks
+
+log = logging.getLogger(__name__)
+ReplyHook = Callable[["Speaker", Reply], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who is talking, as the access rules and memory know them."""
+
+    id: int
+    name: str
+    roles: tuple[int, ...] = ()
+
+
+def pcm_to_mono(pcm: bytes) -> np.ndarray:
+    """Interleaved 16-bit stereo PCM -> float32 mono."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+    return samples.reshape(-1, PCM_CHANNELS).mean(axis=1)
+
+
+class Segmenter:
+    """One speaker's stream cut into utterances (48 kHz mono) by Silero VAD."""
+
+    def __init__(self) -> None:
+        from faster_whisper.vad import get_vad_model
+
+        self._vad = get_vad_model()
+        self._pending = np.zeros(0, np.float32)  # 16 kHz audio not yet in a window
+        self._previous = np.zeros(VAD_WINDOW, np.float32)  # context for the next window
+        self._reset()
+
+    def _reset(self) -> None:
+        self._frames: list[np.ndarray] = []
+        self._speaking = False
+        self._speech = self._quiet = 0.0  # seconds
+
+    def push(self, pcm: bytes) -> list[np.ndarray]:
+        """Add a frame; returns the utterances it completed."""
+        mono = pcm_to_mono(pcm)
+        self._frames.append(mono)
+        self._pending = np.concatenate(
+            [self._pending, signal.resample_poly(mono, VAD_RATE, PCM_RATE).astype(np.float32)])
+        done: list[np.ndarray] = []
+        while len(self._pending) >= VAD_WINDOW:
+            window, self._pending = self._pending[:VAD_WINDOW], self._pending[VAD_WINDOW:]
+            if (utterance := self._step(self._probability(window))) is not None:
+                done.append(utterance)
+        if not self._speaking:  # keep only the pre-roll
+            keep = int(PRE_ROLL * PCM_RATE / FRAME_SAMPLES) or 1
+            self._frames = self._frames[-keep:]
+        return done
+
+    def flush(self) -> np.ndarray | None:
+        """End the current utterance now (the speaker went quiet without trailing frames)."""
+        utterance = self._cut() if self._speaking else None
+        self._reset()
+        return utterance
+
+    @property
+    def speaking(self) -> bool:
+        """Whether an utterance is open."""
+        return self._speaking
+
+    def _probability(self, window: np.ndarray) -> float:
+        probs = self._vad(np.concatenate([self._previous, window]))  # row 2 sees row 1's tail
+        self._previous = window
+        return float(np.asarray(probs).reshape(-1)[-1])
+
+    def _step(self, prob: float) -> np.ndarray | None:
+        seconds = VAD_WINDOW / VAD_RATE
+        if not self._speaking:
+            self._speaking = prob >= START_PROB
+            self._speech = seconds if self._speaking else 0.0
+            return None
+        if prob < END_PROB:
+            self._quiet += seconds
+        else:
+            self._quiet, self._speech = 0.0, self._speech + seconds
+        length = len(self._frames) * FRAME_SAMPLES / PCM_RATE
+        if self._quiet >= END_SILENCE or length >= MAX_UTTERANCE:
+            utterance = self._cut()
+            self._reset()
+            return utterance
+        return None
+
+    def _cut(self) -> np.ndarray | None:
+        if self._speech < MIN_SPEECH:
+            return None
+        return np.concatenate(self._frames)
+
+
+class OpusFrames(discord.AudioSource):
+    """A reply as 20 ms Opus packets (48 kHz stereo), encoded ahead of playback."""
+
+    def __init__(self, packets: list[bytes]) -> None:
+        self.packets = packets
+        self._next = 0
+
+    @classmethod
+    def from_file(cls, path: Path) -> OpusFrames:
+        """Decode any audio file with ffmpeg and encode it with libopus."""
+        audio = decode(path, PCM_RATE, mono=False)
+        stereo = audio.samples if audio.channels == PCM_CHANNELS else \
+            np.repeat(audio.mono[:, None], PCM_CHANNELS, axis=1)
+        pad = -len(stereo) % FRAME_SAMPLES
+        pcm = (np.clip(np.pad(stereo, ((0, pad), (0, 0))), -1, 1) * 32767).astype("<i2")
+        encoder = discord.opus.Encoder()
+        return cls([encoder.encode(pcm[i:i + FRAME_SAMPLES].tobytes(), FRAME_SAMPLES)
+                    for i in range(0, len(pcm), FRAME_SAMPLES)])
+
+    def read(self) -> bytes:
+        if self._next >= len(self.packets):
+            return b""
+        self._next += 1
+        return self.packets[self._next - 1]
+
+    def is_opus(self) -> bool:
+        return True
+
+
+def heard_in_channel(reply: Reply) -> list[Path]:
+    """What a voice channel hears of a reply: the audio it made, else the reply spoken."""
+    made = [a.path for a in reply.artifacts if a.kind == Kind.AUDIO]
+    return made or ([reply.voice.path] if reply.voice else [])
+
+
+@dataclass
+class VoicePipeline:
+    """One voice channel's listening and answering; feed it frames from any thread."""
+
+    agent: Agent
+    channel_id: str  # memory's channel, e.g. "discord:<voice channel id>"
+    scopes: list[str]  # guild and channel scopes; speakers' roles are added per turn
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # the channel's turn lock
+    on_reply: ReplyHook | None = None  # e.g. post the text in the channel's chat
+    playback: asyncio.Queue[OpusFrames] = field(default_factory=asyncio.Queue)
+
+    def __post_init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._inbox: asyncio.Queue[tuple[Speaker, bytes]] = asyncio.Queue()
+        self._utterances: asyncio.Queue[tuple[Speaker, np.ndarray]] = asyncio.Queue()
+        self._segmenters: dict[int, Segmenter] = {}
+        self._last_frame: dict[int, float] = {}
+        self._speakers: dict[int, Speaker] = {}
+        self._folder = tempfile.TemporaryDirectory(prefix="audiogpt-voice-")
+
+    def feed(self, speaker: Speaker, pcm: bytes) -> None:
+        """One 20 ms frame from a speaker (thread-safe: voice receive runs in its own)."""
+        self._loop.call_soon_threadsafe(self._inbox.put_nowait, (speaker, pcm))
+
+    async def run(self) -> None:
+        """Listen and answer until cancelled; replies are spoken in the voice channel."""
+        await self.agent.memory.channel(self.channel_id, "discord")
+        await self.agent.memory.set_voice_replies(self.channel_id, True)
+        answering = asyncio.create_task(self._answer())
+        try:
+            while True:
+                try:
+                    speaker, pcm = await asyncio.wait_for(self._inbox.get(), IDLE_CHECK)
+                except TimeoutError:
+                    self._end_idle()
+                    continue
+                self._hear(speaker, pcm)
+        finally:
+            answering.cancel()
+            await asyncio.gather(answering, return_exceptions=True)
+            self._folder.cleanup()
+
+    def _hear(self, speaker: Speaker, pcm: bytes) -> None:
+        segmenter = self._segmenters.setdefault(speaker.id, Segmenter())
+        self._last_frame[speaker.id] = self._loop.time()
+        self._speakers[speaker.id] = speaker
+        for utterance in segmenter.push(pcm):
+            self._utterances.put_nowait((speaker, utterance))
+
+    def _end_idle(self) -> None:
+        now = self._loop.time()
+        for user, segmenter in self._segmenters.items():
+            if segmenter.speaking and now - self._last_frame[user] >= IDLE_END and \
+                    (utterance := segmenter.flush()) is not None:
+                self._utterances.put_nowait((self._speakers[user], utterance))
+
+    async def _answer(self) -> None:
+        count = 0
+        while True:
+            speaker, utterance = await self._utterances.get()
+            count += 1
+            try:
+                await self._turn(speaker, utterance, count)
+            except Exception:
+                log.exception("voice turn in %s failed", self.channel_id)
+
+    async def _turn(self, speaker: Speaker, utterance: np.ndarray, count: int) -> None:
+        path = write_wav(Audio(utterance, PCM_RATE), Path(self._folder.name) / f"u{count}.wav")
+        message = Message(
+            channel_id=self.channel_id, author=speaker.name, platform="discord",
+            user_id=f"discord:user:{speaker.id}",
+            scopes=[*self.scopes, *(f"discord:role:{r}" for r in speaker.roles)],
+            attachments=[Attachment(path=path, filename=f"voice-{speaker.name}.wav",
+                                    mime="audio/wav")])
+        async with self.lock:
+            reply = await self.agent.handle(message)
+        path.unlink(missing_ok=True)
+        for heard in heard_in_channel(reply):
+            self.playback.put_nowait(await asyncio.to_thread(OpusFrames.from_file, heard))
+        if self.on_reply is not None:
+            await self.on_reply(speaker, reply)

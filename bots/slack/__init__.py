@@ -1,0 +1,5 @@
+"""Slack: slash commands, mentions and audio files, answered in the thread (slack-bolt)."""
+
+from bots.slack.app import SlackApp
+
+__all__ = ["SlackApp"]

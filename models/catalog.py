@@ -1,0 +1,75 @@
+"""The neural catalog: which checkpoint each neural backend needs, and where it is on disk.
+
+A checkpoint is usable from the models folder (`audiogpt models pull` puts it there, with a
+manifest written last, so a folder with a manifest is complete and checked) or from the
+Hugging Face cache when the user fetched it with their own tools. Nothing here downloads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from models.base import Backend
+from models.errors import BackendUnavailable
+
+log = logging.getLogger(__name__)
+MANIFEST = "audiogpt-manifest.json"
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One checkpoint: a Hugging Face repository and the files of it a backend loads."""
+
+    name: str  # its folder under the models folder
+    repo: str
+    files: tuple[str, ...]  # glob patterns, relative to the repository root
+    size: str  # what users are about to download, e.g. "1.6 GB"
+    license: str
+    revision: str = "main"
+
+
+def manifest(folder: Path) -> dict[str, object] | None:
+    """The manifest of a completed pull, or None."""
+    try:
+        return dict(json.loads((folder / MANIFEST).read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def locate(entry: CatalogEntry, models_dir: Path | None) -> Path | None:
+    """The folder holding a complete copy of the checkpoint, or None (loads nothing)."""
+    if models_dir is not None and manifest(folder := models_dir / entry.name) is not None:
+        return folder
+    try:
+        from huggingface_hub import snapshot_download
+
+        cached = Path(snapshot_download(entry.repo, revision=entry.revision,
+                                        allow_patterns=list(entry.files), local_files_only=True))
+    except Exception:  # not cached, or no huggingface_hub: either way not installed
+        return None
+    return cached if any(cached.iterdir()) else None
+
+
+class NeuralBackend(Backend):
+    """A backend whose weights come from the catalog rather than from a package."""
+
+    tier = "neural"
+    entry: ClassVar[CatalogEntry]
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def installed(cls, models_dir: Path | None = None) -> bool:
+        return super().installed() and locate(cls.entry, models_dir) is not None
+
+    @classmethod
+    def create(cls, models_dir: Path | None = None) -> Backend:
+        folder = locate(cls.entry, models_dir)
+        if folder is None or not super().installed():
+            raise BackendUnavailable(cls.model, cls.install_hint)
+        return cls(folder)

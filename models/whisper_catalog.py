@@ -1,0 +1,60 @@
+"""Whisper large-v3 family in CTranslate2 format, run with faster-whisper (neural catalog).
+
+large-v3-turbo transcribes about 100 languages and detects which one it hears; large-v3
+keeps Whisper's translate task (turbo was trained without it), speech in any of those
+languages to English text. Both run on a GPU when a worker has one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.audio import Audio
+from models.base import Transcriber, Transcript
+from models.catalog import CatalogEntry, NeuralBackend
+from models.faster_whisper_asr import run_whisper
+
+CT2_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.*",
+             "preprocessor_config.json")
+
+
+class _FasterWhisperCatalog(NeuralBackend, Transcriber):
+    license = "MIT"
+    requires = ("faster_whisper",)
+    _model: Any = None
+
+    def load(self) -> None:
+        from faster_whisper import WhisperModel
+
+        self._model = WhisperModel(str(self.folder), device="auto", compute_type="default")
+
+    def transcribe(self, audio: Audio, language: str | None = None,
+                   word_timestamps: bool = False) -> Transcript:
+        return run_whisper(self._model, audio, language, word_timestamps=word_timestamps)
+
+
+class WhisperTurbo(_FasterWhisperCatalog):
+    """Multilingual speech recognition with language detection."""
+
+    name = "faster-whisper-large-v3-turbo"
+    task = "speech_recognition"
+    model = "Whisper large-v3-turbo (CTranslate2)"
+    install_hint = "audiogpt models pull speech_recognition"
+    entry = CatalogEntry("faster-whisper-large-v3-turbo",
+                         "mobiuslabsgmbh/faster-whisper-large-v3-turbo", CT2_FILES,
+                         size="1.6 GB", license="MIT")
+
+
+class WhisperTranslate(_FasterWhisperCatalog):
+    """Speech in any of Whisper's languages to English text."""
+
+    name = "faster-whisper-large-v3"
+    task = "speech_translation"
+    model = "Whisper large-v3 (CTranslate2)"
+    install_hint = "audiogpt models pull speech_translation"
+    entry = CatalogEntry("faster-whisper-large-v3", "Systran/faster-whisper-large-v3",
+                         CT2_FILES, size="3.1 GB", license="MIT")
+
+    def translate(self, audio: Audio, source_language: str | None = None) -> Transcript:
+        """English text for speech in `source_language` (None: detect it)."""
+        return run_whisper(self._model, audio, source_language, task="translate")

