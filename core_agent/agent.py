@@ -66,6 +66,9 @@ class MediaFacts(Protocol):
     @property
     def mime(self) -> str: ...
 
+    @property
+    def suffix(self) -> str: ...
+
 
 class JobRunner(Protocol):
     """Runs a recorded job to a final state (in-process or on a worker)."""

@@ -91,9 +91,11 @@ REFERENCE = re.compile(r"\b(?:voice|speaker|person|speech|talker) (?:from|in|of|
                        r"\breference (?:clip |recording |sample |file )?(?:is |= ?)?(a\d+)\b|"
                        r"\b(?:using|use|with|like|matching|matches) (a\d+)\b")
 SOURCES = {"audio": (Kind.AUDIO, Kind.VIDEO), "reference": (Kind.AUDIO, Kind.VIDEO),
-           "image": (Kind.IMAGE,)}
+           "image": (Kind.IMAGE,), "score": (Kind.FILE,)}
 NEEDS = {"audio": "the audio (a voice note or a sound file)",
          "reference": "a recording of the voice to use", "image": "a picture"}
+# An earlier score is only used when the request points at it.
+SCORE_WORDS = re.compile(r"(score|midi|musicxml|sheet music|notation)")
 GREETING = "Hi! "
 EMPTY = "What would you like me to do? Say \"help\" to see what I can do."
 NOTHING_TO_REPEAT = "There's nothing to repeat yet: ask me for something first."
@@ -173,6 +175,12 @@ def media_fields(task: str) -> list[str]:
     return [name for name in TASKS[task].args.model_fields if name in SOURCES]
 
 
+def required(task: str, field: str) -> bool:
+    """Whether the task cannot run without this media argument (a portrait, a reference
+    voice or a score are optional)."""
+    return TASKS[task].args.model_fields[field].is_required()
+
+
 class OfflinePlanner:
     """Plans without a language model: embeddings route, regular expressions fill arguments."""
 
@@ -233,7 +241,7 @@ class OfflinePlanner:
     def _adjust(task: str, cued: bool, have: set[Kind], fresh: set[Kind]) -> float:
         """Keyword cues up; tasks whose input is missing, or that ignore this turn's files, down."""
         bonus = CUE_BOOST if cued else 0.0
-        needed = [SOURCES[f] for f in media_fields(task) if f != "image" or task != "talking_head"]
+        needed = [SOURCES[f] for f in media_fields(task) if required(task, f)]
         if any(not have & set(kinds) for kinds in needed):
             bonus += MISSING_INPUT
         uses = {k for f in media_fields(task) for k in SOURCES[f]}
@@ -298,10 +306,11 @@ def build(context: PlanningContext, calls: list[tuple[str, str]]) -> Plan:
         for field in media_fields(task):
             if field in args or (task, field) == ("speech_separation", "reference"):
                 continue  # filled above; a separation's reference is optional
-            ref = chained_media(steps, field) or pick(context, SOURCES[field], text)
+            ref = score_media(context, text) if field == "score" else (
+                chained_media(steps, field) or pick(context, SOURCES[field], text))
             if ref is not None:
                 args[field] = ref
-            elif field != "image" or task != "talking_head":
+            elif required(task, field):
                 return Plan(reply=f"For that I need {NEEDS[field]}. Please attach it and ask "
                                   "again.")
         chained_text(steps, task, args)
@@ -311,6 +320,14 @@ def build(context: PlanningContext, calls: list[tuple[str, str]]) -> Plan:
             return Plan(reply=missing_reply(task, args, err))
         steps.append(PlanStep(task=task, args=args))
     return Plan(steps=steps)
+
+
+def score_media(context: PlanningContext, text: str) -> str | None:
+    """A score to sing from: one sent now, or an earlier one the request points at."""
+    fresh = [a for a in context.attachments if a.kind == Kind.FILE]
+    if fresh or SCORE_WORDS.search(text.lower()) or re.search(r"\ba\d+\b", text.lower()):
+        return pick(context, SOURCES["score"], text)
+    return None
 
 
 def chained_media(steps: list[PlanStep], field: str) -> str | None:

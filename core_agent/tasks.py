@@ -96,13 +96,14 @@ class ImageToAudioArgs(Args):
 
 
 class SingingArgs(Args):
-    lyrics: str = Field(min_length=1)
+    lyrics: str | None = Field(None, description="The words; a score's own words if empty.")
     notes: str | None = Field(None, description="Note names, e.g. 'C4 D4 E4'.")
     durations: str | None = Field(None, description="Beats per note, e.g. '0.5 0.5 1'.")
     melody: str | None = Field(None, description="A known tune, e.g. 'happy birthday'.")
     recipient: str | None = Field(None, description="Who the song is for: their name goes "
                                   "into the tune's words ('happy birthday dear Anna').")
     tempo: float | None = Field(None, ge=30, le=240, description="Beats per minute.")
+    score: str | None = Ref("Handle of a MIDI or MusicXML file to sing from.", default=None)
 
 
 class AudioEditArgs(AudioIn):
@@ -205,7 +206,7 @@ TASKS: dict[str, TaskSpec] = {
                  ImageToAudioArgs, (IMG,), (A,)),
         TaskSpec("singing_synthesis", "Sing",
                  "Sing lyrics, optionally to given notes and durations or a known melody.",
-                 SingingArgs, (), (A,)),
+                 SingingArgs, (Kind.FILE,), (A,)),
         TaskSpec("text_to_music", "Generate music",
                  "Compose a piece of music from a text description.",
                  GenerateArgs, (), (A,)),

@@ -46,6 +46,10 @@ SIGNATURES: list[tuple[int, bytes, str, str]] = [
     (8, b"WEBP", "webp", ".webp"),
 ]
 SNIFF_BYTES = 16
+# Scores people sing from: read by mido and music21 (models/scores.py), never by ffprobe.
+SCORES = {"midi": ("audio/midi", ".mid"),
+          "musicxml": ("application/vnd.recordare.musicxml+xml", ".musicxml")}
+SCORE_HEAD_BYTES = 2048  # where a MusicXML document names its root element
 
 
 def sniff(path: Path) -> tuple[str, str] | None:
@@ -54,6 +58,18 @@ def sniff(path: Path) -> tuple[str, str] | None:
         start = head.read(SNIFF_BYTES)
     return next(((subtype, suffix) for offset, magic, subtype, suffix in SIGNATURES
                  if start[offset:offset + len(magic)] == magic), None)
+
+
+def sniff_score(path: Path) -> str | None:
+    """"midi" or "musicxml" when the file is a score, else None."""
+    with path.open("rb") as source:
+        head = source.read(SCORE_HEAD_BYTES)
+    if head.startswith(b"MThd"):
+        return "midi"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and (
+            b"<score-partwise" in head or b"<score-timewise" in head):
+        return "musicxml"
+    return None
 
 
 @dataclass(frozen=True)
@@ -89,7 +105,7 @@ def limit_peak(samples: np.ndarray, ceiling: float = 0.99) -> np.ndarray:
 class MediaInfo:
     """What a file really holds, read from its content."""
 
-    kind: str  # audio | video | image
+    kind: str  # audio | video | image | file (a score)
     format: str
     duration: float | None  # seconds
     sample_rate: int | None  # Hz
@@ -101,7 +117,16 @@ class MediaInfo:
     @property
     def mime(self) -> str:
         """The MIME type the content shows, whatever the name or sender claimed."""
+        if self.kind == "file":
+            return SCORES[self.container][0]
         return f"{self.kind}/{self.container}"
+
+    @property
+    def suffix(self) -> str:
+        """The file name ending that matches the content."""
+        if self.kind == "file":
+            return SCORES[self.container][1]
+        return next(s for _, _, sub, s in SIGNATURES if sub == self.container)
 
 
 def _run(args: list[str], stdin: bytes | None = None) -> bytes:
@@ -117,11 +142,14 @@ def _run(args: list[str], stdin: bytes | None = None) -> bytes:
 
 
 def probe(path: Path) -> MediaInfo:
-    """Identify a file by content: audio, video (with or without sound) or image."""
+    """Identify a file by content: audio, video (with or without sound), image, or a
+    score (MIDI, MusicXML). Anything else is refused before ffprobe reads it."""
     if not path.is_file() or path.stat().st_size == 0:
         raise MediaError("the file is empty")
+    if (score := sniff_score(path)) is not None:
+        return MediaInfo("file", score, None, None, None, container=score)
     if (known := sniff(path)) is None:
-        raise MediaError("the file is not an audio, video or picture container I know")
+        raise MediaError("the file is not an audio, video, picture or score I know")
     out = _run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams",
                 "-show_format", str(path)])
     info = json.loads(out or b"{}")

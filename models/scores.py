@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-from models.errors import Unsupported
+from models.errors import MediaError, Unsupported
 
 DEFAULT_TEMPO = 100.0  # beats per minute when nothing says otherwise
 MAX_NOTES = 400
+MAX_BEATS = 64  # one held note; a longer one is a damaged file, not a song
 MIDI_RANGE = (36, 84)  # C2..C6: what the WORLD-shaped voice can sing
 NOTE_NAME = re.compile(r"^([A-Ga-g])([#b♯♭]?)(-?\d)$")
 SEMITONE = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
@@ -203,6 +204,8 @@ def check(score: Score) -> Score:
     low, high = MIDI_RANGE
     if any(n.pitch is not None and not low <= n.pitch <= high for n in score.notes):
         raise Unsupported("some notes are outside the range I sing (C2 to C6)")
+    if not all(0 < n.beats < MAX_BEATS for n in score.notes) or not 0 < score.duration < 600:
+        raise Unsupported("the score has notes of no length, or far too long")
     return score
 
 
@@ -211,11 +214,15 @@ def read_file(path: Path, lyrics: str | None = None) -> Score:
     its lyrics if the file has them, else the given ones, else "la"."""
     head = path.read_bytes()[:512]
     if head.startswith(b"MThd"):
-        pitches, tempo, words = _read_midi(path)
+        reader = _read_midi
     elif b"<score-partwise" in head or b"<score-timewise" in head or head.startswith(b"<?xml"):
-        pitches, tempo, words = _read_musicxml(path)
+        reader = _read_musicxml
     else:
         raise Unsupported("that file is not a MIDI or MusicXML score")
+    try:
+        pitches, tempo, words = reader(path)
+    except Exception as err:  # mido and music21 raise many kinds on damaged files
+        raise MediaError(f"the score file is damaged ({type(err).__name__})") from err
     if not any(p for p, _ in pitches):
         raise Unsupported("the score file has no notes")
     text = lyrics or (" ".join(words) if words else " ".join(["la"] * sum(

@@ -32,7 +32,8 @@ from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind
 from models.audio import decode, probe
 from models.embeddings import MiniLMEmbedder
-from models.errors import MediaError
+from models.errors import MediaError, Unsupported
+from models.scores import read_file
 from tests.conftest import report
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
@@ -100,6 +101,30 @@ def test_mutated_media_is_read_or_refused(seeds: list[bytes], tmp_path: Path, in
         except MediaError:
             return
         assert all(math.isfinite(float(x)) for x in audio.samples[:4000])
+
+
+@pytest.fixture(scope="module")
+def midi_seed(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    from tests.models.test_singing import midi_file
+
+    path = tmp_path_factory.mktemp("score") / "seed.mid"
+    return midi_file(path, [(60, 1.0, "do"), (64, 0.5, "mi"), (67, 1.5, "so")]).read_bytes()
+
+
+@FUZZ
+@given(edits=st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), min_size=1,
+                      max_size=8), cut=st.none() | st.integers(14, 200))
+def test_mutated_scores_are_read_or_refused(midi_seed: bytes, tmp_path: Path,
+                                            edits: list[tuple[int, int]], cut: int | None
+                                            ) -> None:
+    path = tmp_path / "score.mid"
+    path.write_bytes(b"MThd" + mutate(midi_seed, edits, cut)[4:])
+    counted("MIDI scores")
+    try:
+        score = read_file(path)
+    except (Unsupported, MediaError):
+        return
+    assert score.notes and all(n.beats > 0 for n in score.notes)
 
 
 @FUZZ

@@ -32,6 +32,9 @@ from workers.steps import EXECUTORS, Executor, Output, executor_for
 
 log = logging.getLogger(__name__)
 AUDIO_SOURCES = (Kind.AUDIO, Kind.VIDEO)
+# What each media argument takes, where it is not audio (a video's sound track counts).
+MEDIA_KINDS = {"image": ((Kind.IMAGE,), "a picture"),
+               "score": ((Kind.FILE,), "a MIDI or MusicXML score")}
 
 
 def require_installed(task: str, models_dir: Path | None) -> None:
@@ -101,11 +104,9 @@ async def _resolve(memory: Memory, job: Job, spec: TaskSpec, args: Args
     media = {}
     for name, ref in media_refs(spec, args).items():
         artifact = await _artifact_for(memory, job, ref)
-        if Kind.IMAGE in spec.inputs and name == "image":
-            if artifact.kind != Kind.IMAGE:
-                raise InputRejected(f"{ref} is {artifact.kind.value}, not a picture.")
-        elif artifact.kind not in AUDIO_SOURCES:
-            raise InputRejected(f"{ref} is {artifact.kind.value}; {spec.id} needs audio.")
+        wanted, what = MEDIA_KINDS.get(name, (AUDIO_SOURCES, "audio"))
+        if artifact.kind not in wanted:
+            raise InputRejected(f"{ref} is {artifact.kind.value}; {spec.id} needs {what} there.")
         media[name] = artifact
     texts = {}
     for name, value in args.model_dump().items():

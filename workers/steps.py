@@ -42,7 +42,7 @@ from models.event_plot import event_picture
 from models.ffmpeg_edit import pitch_chain
 from models.lpc_inpaint import LpcInpaint
 from models.registry import BackendCache
-from models.scores import requested
+from models.scores import read_file, requested
 from models.singing import WorldSinger
 from models.sound_caption import EventCaptioner
 from models.sound_mask import YamnetMask
@@ -161,10 +161,17 @@ def singing_synthesis(backend: Backend, args: Args, media: dict[str, Artifact], 
                       ) -> Output:
     """Sing the lyrics to the notes, a known tune, or a simple line of its own."""
     a = cast(SingingArgs, args)
-    score = requested(a.lyrics, a.notes, a.durations, a.melody, a.recipient, a.tempo)
+    if "score" in media:  # its words, unless the request gives others
+        score = read_file(media["score"].path, a.lyrics)
+    elif a.lyrics or a.melody:
+        score = requested(a.lyrics or a.melody or "", a.notes, a.durations, a.melody,
+                          a.recipient, a.tempo)
+    else:
+        raise Unsupported("tell me the words to sing, a tune, or attach a MIDI or MusicXML "
+                          "score")
     audio = cast(WorldSinger, backend).sing(score)
     words = " ".join(n.syllable for n in score.notes if n.syllable)
-    label = a.melody or _label(a.lyrics)
+    label = a.melody or _label(a.lyrics or words)
     return Output(files=[OutputFile(_voice_note(audio, work, "sung"), Kind.AUDIO, label)],
                   data={"notes": sum(n.pitch is not None for n in score.notes),
                         "seconds": round(score.duration, 2), "sung": words})

@@ -21,7 +21,6 @@ import anyio
 
 from core_agent.agent import MediaFacts
 from core_agent.types import Attachment
-from models.audio import sniff
 
 STALE_AFTER = 3600.0  # seconds an upload waits for the message that sends it
 MAX_NAME_CHARS = 120
@@ -96,14 +95,11 @@ class Staging:
 
     def _identify(self, part: Path) -> tuple[Path, str, str] | None:
         """A known container that ffprobe reads, renamed to its suffix: (path, kind, MIME)."""
-        known = sniff(part)
-        if known is None:
-            return None
         try:
-            facts = self.probe(part)
+            facts = self.probe(part)  # refuses unknown first bytes before ffprobe runs
         except ValueError:
             return None
-        return part.rename(part.with_suffix(known[1])), facts.kind, facts.mime
+        return part.rename(part.with_suffix(facts.suffix)), facts.kind, facts.mime
 
     def take(self, ids: list[str]) -> list[Staged]:
         """Hand over staged uploads for a message; KeyError names an unknown id."""

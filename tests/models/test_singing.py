@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from core_agent.tables import Job
-from core_agent.types import Message
-from models.audio import Audio
+from core_agent.types import Attachment, Kind, Message
+from models.audio import Audio, decode
 from models.errors import Unsupported
 from models.scores import Score, from_text, read_file, requested, syllables, tune
 from models.singing import LEAD_IN, WorldSinger
@@ -138,19 +138,25 @@ def test_scores_from_text_and_tunes() -> None:
         from_text("la", "C8", None)
 
 
-def test_scores_from_midi_and_musicxml(tmp_path: Path) -> None:
+def midi_file(path: Path, notes: list[tuple[int, float, str]], bpm: float = 120) -> Path:
+    """A one-voice MIDI file with a lyric on each note, as notation programs write it."""
     import mido
 
     song = mido.MidiFile(ticks_per_beat=480)
     track = mido.MidiTrack()
     song.tracks.append(track)
-    track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(120)))
-    for i, (pitch, beats) in enumerate([(60, 1.0), (64, 0.5), (67, 1.5)]):
-        track.append(mido.MetaMessage("lyrics", text=["do", "mi", "so"][i]))
+    track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm)))
+    for pitch, beats, word in notes:
+        track.append(mido.MetaMessage("lyrics", text=word))
         track.append(mido.Message("note_on", note=pitch, velocity=80, time=0))
         track.append(mido.Message("note_off", note=pitch, velocity=0, time=int(480 * beats)))
-    song.save(str(tmp_path / "tune.mid"))
-    midi = read_file(tmp_path / "tune.mid")
+    song.save(str(path))
+    return path
+
+
+def test_scores_from_midi_and_musicxml(tmp_path: Path) -> None:
+    midi = read_file(midi_file(tmp_path / "tune.mid",
+                               [(60, 1.0, "do"), (64, 0.5, "mi"), (67, 1.5, "so")]))
     assert [(n.pitch, n.beats, n.syllable) for n in midi.notes] == [
         (60, 1.0, "do"), (64, 0.5, "mi"), (67, 1.5, "so")]
     assert midi.tempo == pytest.approx(120)
@@ -192,3 +198,36 @@ async def test_a_written_score_is_sung_as_written(runtime: Runtime) -> None:
                                    "durations": "0.5 0.5 1"}
     (song,) = reply.artifacts
     assert song.duration == pytest.approx(0.3 + 1.2 + 0.3, abs=0.1)  # 2 beats at 100 bpm
+
+
+async def test_an_attached_midi_file_is_sung(runtime: Runtime, tmp_path: Path) -> None:
+    """A score sent in the chat: checked by content, stored as a file, sung from."""
+    notes = [(60, 1.0, "sun"), (64, 1.0, "shine"), (67, 2.0, "day")]
+    path = midi_file(tmp_path / "my tune.mid", notes, bpm=100)
+    reply = await runtime.agent.handle(Message(
+        channel_id="cli:midi", text="sing this", attachments=[
+            Attachment(path=path, filename=path.name, mime="application/octet-stream")]))
+    assert reply.error_code is None, reply.text
+    (step,) = reply.steps
+    assert step.task == "singing_synthesis" and step.args["score"] == "a1"
+    upload = await runtime.memory.artifact("cli:midi", "a1")
+    assert upload is not None and (upload.kind, upload.mime) == (Kind.FILE, "audio/midi")
+    (song,) = reply.artifacts
+    f0, times = pitch_track(decode(song.path, 22_050))
+    score = read_file(path)
+    errors = np.concatenate(held_errors(score, f0, times))
+    report(f"singing from an attached MIDI file: median pitch error "
+           f"{np.median(np.abs(errors)):.0f} cents over {len(errors)} frames")
+    assert np.median(np.abs(errors)) < 50
+    (job,) = rows(runtime, Job, purpose="plan")
+    assert job.outputs and job.outputs["data"]["sung"] == "sun shine day"
+
+
+async def test_a_file_that_is_not_a_score_is_refused(runtime: Runtime, tmp_path: Path) -> None:
+    fake = tmp_path / "song.mid"
+    fake.write_text("#EXTM3U\nfile:///etc/passwd\n")
+    reply = await runtime.agent.handle(Message(
+        channel_id="cli:fake", text="sing this",
+        attachments=[Attachment(path=fake, filename=fake.name, mime="audio/midi")]))
+    assert reply.error_code == "input-rejected" and "song.mid" in reply.text
+    assert await runtime.memory.artifacts("cli:fake") == []
