@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core_agent.config import Settings, get_settings
+from core_agent.logs import configure as configure_logging
 from core_agent.types import Attachment, Event, Message, Reply
 
 app = typer.Typer(help="AudioGPT for chat platforms.", no_args_is_help=True)
@@ -30,9 +30,9 @@ def _setup(verbose: bool = False) -> Settings:
     # Models come from installed packages or the local cache: never reach for a hub.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return get_settings()
+    settings = get_settings()
+    configure_logging(settings, verbose)
+    return settings
 
 
 @app.command()

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
+from core_agent import logs
 from core_agent.access import Access
 from core_agent.config import Settings
 from core_agent.errors import AudioGPTError, InputRejected, JobLost, TaskUnsupported
@@ -102,6 +103,15 @@ class Agent:
         message_id = await self.memory.add_message(
             channel.id, "user", message.text, author=message.author, user_id=message.user_id,
             platform_message_id=message.platform_message_id)
+        token = logs.message_id.set(message_id)  # log lines of this turn name it
+        try:
+            return await self._answer(channel, message, message_id, progress, dry_run)
+        finally:
+            logs.message_id.reset(token)
+
+    async def _answer(self, channel: Channel, message: Message, message_id: str,
+                      progress: Progress, dry_run: bool) -> Reply:
+        """The turn's reply, stored, whatever happened on the way."""
         try:
             reply = await self._turn(channel, message, message_id, progress, dry_run)
         except AudioGPTError as err:

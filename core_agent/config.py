@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     redis_url: str | None = None  # None: jobs run in-process
     queue_name: str = "audiogpt:jobs"
     worker_max_jobs: int = 2  # concurrent jobs per worker process
+    # Jobs go to "<queue_name>:gpu" when the backend that serves them is a neural-catalog
+    # model (or the task is listed here), else to "<queue_name>:cpu".
+    gpu_tasks: CommaList = Field(default_factory=list)
+    model_memory_mb: float | None = None  # per worker: loaded models beyond it evict the LRU
+    worker_metrics_port: int | None = None  # /healthz and /metrics of `audiogpt worker`
     model_dir: Path | None = None  # None: <data_dir>/models
     hf_endpoint: str = Field(default="https://huggingface.co",  # or a mirror
                              validation_alias=AliasChoices("HF_ENDPOINT", "AUDIOGPT_HF_ENDPOINT"))
@@ -53,6 +58,7 @@ class Settings(BaseSettings):
     max_audio_seconds: float = 30 * 60.0
     max_text_chars: int = 4000
     job_timeout: float = 600.0  # seconds a single step may run
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, for collectors
     voice_replies: bool = False  # default for new channels
 
     # Access, shared by every platform. Ids are platform-qualified: "telegram:user:42",
@@ -106,7 +112,7 @@ class Settings(BaseSettings):
     discord_api_url: str = "https://discord.com/api/v10"  # REST (a proxy, or a stand-in in tests)
     discord_gateway_url: str = "wss://gateway.discord.gg/"  # likewise for the gateway
 
-    @field_validator("allow", "admins", mode="before")
+    @field_validator("allow", "admins", "gpu_tasks", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         if isinstance(value, str):

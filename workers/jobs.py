@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from core_agent import logs
 from core_agent.errors import (
     AudioGPTError,
     InputRejected,
@@ -54,6 +55,14 @@ def require_installed(task: str, models_dir: Path | None) -> None:
 
 async def run_step(ctx: dict[str, Any], job_id: str) -> str:
     """Run one job to a final state and return that state."""
+    token = logs.job_id.set(job_id)  # log lines while it runs name the job
+    try:
+        return await _run_step(ctx, job_id)
+    finally:
+        logs.job_id.reset(token)
+
+
+async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
     memory: Memory = ctx["memory"]
     job = await memory.get_job(job_id)
     if job is None:

@@ -13,8 +13,9 @@ from models.audio import probe
 from tests.media import voice_note, wer
 
 
-def audiogpt(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AUDIOGPT_DATA_DIR": str(data)}
+def audiogpt(data: Path, *args: str, stdin: str | None = None, **env_vars: str
+             ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AUDIOGPT_DATA_DIR": str(data), **env_vars}
     return subprocess.run([sys.executable, "-m", "bots.cli", *args], env=env, text=True,
                           capture_output=True, input=stdin, timeout=180, check=False)
 
@@ -28,9 +29,12 @@ def test_tasks_lists_every_task_with_install_state(tmp_path: Path) -> None:
     done = audiogpt(tmp_path, "tasks", "--json")
     rows = {row["task"]: row for row in json.loads(done.stdout)}
     assert len(rows) == 18 and "audio_edit" in rows
-    (asr,) = rows["speech_recognition"]["backends"]
-    assert asr["installed"] is True and asr["name"] == "faster-whisper-tiny-en"
-    assert rows["talking_head"]["backends"] == []
+    asr = {b["name"]: b for b in rows["speech_recognition"]["backends"]}
+    assert asr["faster-whisper-tiny-en"]["installed"] is True  # embedded: comes with the install
+    turbo = asr["faster-whisper-large-v3-turbo"]  # neural: pulled on request
+    assert turbo["installed"] is False and turbo["tier"] == "neural"
+    assert turbo["install"] == "audiogpt models pull speech_recognition"
+    assert rows["text_to_music"]["backends"] == []
 
 
 def test_ask_transcribes_an_attached_voice_note(tmp_path: Path) -> None:
@@ -75,3 +79,15 @@ def test_terminal_chat_keeps_a_conversation(tmp_path: Path) -> None:
     assert "a2:" in done.stdout  # the spoken reply to "hello"
     assert "Forgotten" in done.stdout
     assert not any((tmp_path / "media").glob("cli_t/*"))
+
+
+def test_logs_are_json_lines_naming_the_turn_and_job_without_secrets(tmp_path: Path) -> None:
+    secret = "sk-live-do-not-leak-0123456789"
+    done = audiogpt(tmp_path, "ask", "-v", "--dry-run", f"please forget the key {secret}",
+                    AUDIOGPT_LOG_FORMAT="json", OPENAI_API_KEY=secret, AUDIOGPT_PLANNER="offline")
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert lines, done.stderr
+    assert secret not in done.stderr + done.stdout
+    assert {"at", "level", "logger", "message", "message_id", "job_id"} <= set(lines[0])
+    turn = [e for e in lines if e["message_id"] != "-"]
+    assert turn and all(len(e["message_id"]) == 32 for e in turn)  # the stored message's id
