@@ -176,7 +176,10 @@ def tasks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 @models_app.command("pull")
-def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")]) -> None:
+def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")],
+                language: Annotated[str | None, typer.Option(
+                    help="Only the models for this language (ISO 639-1), e.g. de.")] = None,
+                ) -> None:
     """Download the neural-catalog models of a task (resumable, checked) into the models
     folder."""
     from rich.progress import (
@@ -198,7 +201,11 @@ def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")
         err.print(f"There is no task {task!r}. `audiogpt tasks` lists them.", highlight=False)
         raise typer.Exit(2)
     wanted = [cls for cls in BACKENDS.values() if issubclass(cls, NeuralBackend)
-              and task in ("all", cls.task)]
+              and task in ("all", cls.task) and (not language or language in cls.languages)]
+    if not wanted and language:
+        err.print(f"{task} has no neural-catalog model for the language {language!r}.",
+                  highlight=False)
+        raise typer.Exit(1)
     if not wanted:
         err.print(f"{task} has no neural-catalog model; its embedded models come with the "
                   "install. `audiogpt tasks` lists them.", highlight=False)
@@ -237,6 +244,11 @@ def _file_bars(bars: Any) -> Callable[[str, int, int], None]:
 @app.command()
 def worker(
     burst: Annotated[bool, typer.Option(help="Exit when the queue is empty.")] = False,
+    queue: Annotated[str | None, typer.Option(
+        help="cpu or gpu: the queue to serve (default: the one of --tasks, else cpu).")] = None,
+    tasks: Annotated[str | None, typer.Option(
+        help="Comma-separated task ids whose models to load (default: all of the queue's).")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True,
 ) -> None:
     """Run an arq worker (needs AUDIOGPT_REDIS_URL)."""
@@ -245,17 +257,54 @@ def worker(
         err.print("Set AUDIOGPT_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker; "
                   "without it jobs run inside the bot process.")
         raise typer.Exit(2)
-    from workers.arq_worker import serve
+    from workers.arq_worker import plan_worker, serve
+    from workers.queues import Resource, parse_tasks
 
-    serve(settings, burst=burst)
+    try:
+        resource = Resource(queue) if queue else None
+        resource, served = plan_worker(settings, resource, parse_tasks(tasks) if tasks else None)
+    except ValueError as refused:  # an unknown queue or task, or tasks of another queue
+        err.print(f"Can't start the worker: {refused}.", highlight=False)
+        raise typer.Exit(2) from None
+    serve(settings, burst=burst, resource=resource, tasks=served)
 
 
 @app.command("eval")
-def evaluate() -> None:
-    """Consistency, capability and robustness evaluation (a later release)."""
-    err.print("`audiogpt eval` arrives with the evaluation release; the planner's routing "
-              "accuracy is measured by the test suite today.")
-    raise typer.Exit(1)
+def evaluate(
+    part: Annotated[str, typer.Option(help="consistency, capability, robustness or all "
+                                           "(several separated by commas).")] = "all",
+    planner: Annotated[str, typer.Option(help="offline, llm, or auto (the configured one).")
+                       ] = "auto",
+    tasks: Annotated[list[str] | None, typer.Option(
+        help="Only these tasks (repeatable, or comma-separated).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Where the JSON, Markdown and "
+                                                 "plot go; default ./eval-<timestamp>.")] = None,
+    compare: Annotated[tuple[Path, Path] | None, typer.Option(
+        help="Compare two eval.json files instead of running.", exists=True, dir_okay=False)
+                       ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Consistency, capability and robustness, as the AudioGPT paper evaluates the system."""
+    from evaluation import report, run
+    from evaluation.compare import compare as show_comparison
+
+    settings = _setup(verbose)
+    if compare:
+        show_comparison(*compare, out)
+        return
+    try:
+        parts, chosen = run.parts_from(part), run.tasks_from(tasks)
+    except ValueError as bad:
+        err.print(str(bad), highlight=False)
+        raise typer.Exit(2) from None
+    if planner not in ("auto", "offline", "llm"):
+        err.print("--planner takes offline, llm or auto.")
+        raise typer.Exit(2)
+    with err.status("evaluating") as status:
+        result = asyncio.run(run.evaluate(settings, parts, planner, chosen, status.update))
+    report.show(result, out)
+    for path in report.write(result, out_dir or run.default_out()):
+        out.print(f"wrote {path}", highlight=False)
 
 
 @db_app.command("upgrade")

@@ -116,7 +116,8 @@ CHAT: dict[str, list[str]] = {
         "funny; write an essay; write code for me; debug this program; what is the capital of "
         "france; solve this math problem; order food; latest news headlines; stock market prices;"
         " sports scores; recommend a book; set a reminder; send an email; plan my trip; recipe "
-        "for pancakes; write a story"),
+        "for pancakes; write a story; reserve a table for dinner; book a table at a restaurant; "
+        "call me a taxi; buy tickets for the concert"),
 }
 CUES: dict[str, str] = {
     "speech_recognition": r"transcri|speech.(in)?to.text|subtitle|write (it |this )?down|dictat|"

@@ -25,6 +25,7 @@ from scipy import signal
 from models.audio import ASR_RATE, Audio, limit_peak
 from models.base import Backend
 from models.errors import Unsupported
+from models.spectral_gate import speech_mask
 
 RATE = ASR_RATE  # Hz, the speaker encoder's rate
 N_FFT = 1024  # samples, 64 ms: resolves the harmonics of low voices
@@ -100,7 +101,7 @@ class VoiceFilter(Backend):
         if {mixture.sample_rate, reference.sample_rate} != {RATE}:
             raise Unsupported(f"target-speaker extraction takes {RATE} Hz audio")
         ref = reference.mono[: int(MAX_REFERENCE_SECONDS * RATE)]
-        if _active_seconds(ref) < MIN_REFERENCE_SECONDS:
+        if speech_mask(ref, RATE).sum() / RATE < MIN_REFERENCE_SECONDS:  # a hum is no voice
             raise Unsupported(f"the reference clip needs at least {MIN_REFERENCE_SECONDS:g} s "
                               "of the wanted person talking")
         rng = np.random.default_rng(SEED)
@@ -135,11 +136,3 @@ class VoiceFilter(Backend):
         mask = (wanted / (wanted + other + EPS)).astype(np.float32)
         return _waveform(spectrum * mask, len(x)), _waveform(spectrum * (1 - mask), len(x))
 
-
-def _active_seconds(x: np.ndarray, frame: int = 400) -> float:
-    """Seconds of the clip within 20 dB of its loudest 25 ms frame (speech, not silence)."""
-    frames = len(x) // frame
-    if frames == 0:
-        return 0.0
-    rms = np.sqrt(np.mean(x[: frames * frame].reshape(frames, frame) ** 2, axis=1))
-    return float((rms > 0.1 * rms.max()).sum() * frame / RATE) if rms.max() > 0 else 0.0

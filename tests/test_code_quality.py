@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["bots", "core_agent", "workers", "models", "migrations", "tests", "bench"]
+PACKAGES = ["bots", "core_agent", "workers", "models", "migrations", "tests", "bench",
+            "evaluation"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -104,9 +104,12 @@ def test_the_reference_speaker_is_kept(backends: BackendCache, voices: Voices, t
 
 def test_a_reference_without_speech_is_refused(backends: BackendCache) -> None:
     extractor = cast(VoiceFilter, backends.for_task("speech_separation"))
-    hum = Audio(np.zeros(RATE * 3, np.float32), RATE)
-    with pytest.raises(Unsupported, match="at least"):
-        extractor.extract(hum, Audio(np.zeros(RATE // 2, np.float32), RATE))
+    mixture = Audio(np.zeros(RATE * 3, np.float32), RATE)
+    t = np.arange(RATE * 3) / RATE
+    hum = (0.3 * np.sin(2 * np.pi * 50 * t) + 0.1 * np.sin(2 * np.pi * 150 * t))
+    for reference in (np.zeros(RATE // 2), hum):  # silence, and a loud mains hum: no voice
+        with pytest.raises(Unsupported, match="at least"):
+            extractor.extract(mixture, Audio(reference.astype(np.float32), RATE))
 
 
 def _upload(x: np.ndarray, folder: Path, name: str) -> Path:
