@@ -1,0 +1,159 @@
+"""Posting into a Telegram chat: text in pieces under the cap, each file by its own method
+(spoken answers as voice notes, music and effects as audio, videos, round video notes,
+pictures), files over the upload limit compressed or refused in words."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from telegram import Bot, ReplyParameters
+from telegram import Message as TgMessage
+from telegram.constants import ChatAction, MessageLimit
+from telegram.error import BadRequest, NetworkError
+
+from bots.common import split_text
+from bots.telegram.convert import Where
+from core_agent.errors import DeliveryFailed
+from core_agent.tasks import TASKS
+from core_agent.types import Artifact, Kind
+from models.audio import encode_stereo, encode_voice_note
+
+log = logging.getLogger(__name__)
+SEND_TRIES = 3  # a dropped connection is tried again; 429s are the rate limiter's
+RETRY_PAUSE = 1.0  # seconds, doubled per try
+SPOKEN = ("job:text_to_speech", "job:style_transfer")  # sent as voice notes
+VIDEO_NOTE_SIDE = 384  # pixels, what Telegram's apps record
+VIDEO_NOTE_SECONDS = 60  # the longest round video note
+FFMPEG_TIMEOUT = 300  # seconds
+
+
+def action_for(artifact: Artifact, spoken: bool, round_video: bool) -> str:
+    """The chat action shown while a file uploads."""
+    if artifact.kind == Kind.VIDEO:
+        return ChatAction.UPLOAD_VIDEO_NOTE if round_video else ChatAction.UPLOAD_VIDEO
+    if artifact.kind == Kind.IMAGE:
+        return ChatAction.UPLOAD_PHOTO
+    if artifact.kind == Kind.AUDIO:
+        return ChatAction.UPLOAD_VOICE if spoken else ChatAction.UPLOAD_DOCUMENT
+    return ChatAction.UPLOAD_DOCUMENT
+
+
+def is_spoken(artifact: Artifact) -> bool:
+    """Speech the bot made: it goes out as a voice note."""
+    return artifact.kind == Kind.AUDIO and artifact.producer in SPOKEN
+
+
+async def posted(send: Callable[[], Awaitable[TgMessage]]) -> TgMessage:
+    """Send, trying again when the connection fails (not when Telegram refuses)."""
+    for attempt in range(1, SEND_TRIES + 1):
+        try:
+            return await send()
+        except BadRequest:
+            raise
+        except NetworkError as err:
+            if attempt == SEND_TRIES:
+                raise
+            log.warning("telegram send failed (%s), trying again", type(err).__name__)
+            await asyncio.sleep(RETRY_PAUSE * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+class Poster:
+    """Posts into one chat (and topic), as replies to the user's message in groups."""
+
+    def __init__(self, bot: Bot, where: Where, upload_limit: int) -> None:
+        self.bot, self.where, self.upload_limit = bot, where, upload_limit
+        self.common: dict[str, Any] = {"chat_id": where.chat_id,
+                                       "message_thread_id": where.thread_id}
+        if where.group:
+            self.common["reply_parameters"] = ReplyParameters(
+                message_id=where.message_id, allow_sending_without_reply=True)
+
+    async def text(self, text: str) -> list[int]:
+        """Post text in pieces under Telegram's cap; the posts' ids."""
+        ids = []
+        for piece in split_text(text, MessageLimit.MAX_TEXT_LENGTH - 1):
+            if piece:
+                sent = await posted(self._send(self.bot.send_message, text=piece))
+                ids.append(sent.message_id)
+        return ids
+
+    async def action(self, action: str) -> None:
+        """Show a chat action (it lasts about five seconds)."""
+        await self.bot.send_chat_action(action=action, **self._place())
+
+    async def file(self, artifact: Artifact, spoken: bool, round_video: bool) -> int | None:
+        """Post one file the way its kind is best played; the post's id, or None when it
+        was too big and the user was told so."""
+        with tempfile.TemporaryDirectory(prefix="audiogpt-telegram-out-") as work:
+            path = await self._fitting(artifact, Path(work))
+            if path is None:
+                size = artifact.path.stat().st_size / 2**20
+                await self.text(f"{artifact.handle} is {size:.0f} MB, more than the "
+                                f"{self.upload_limit / 2**20:.0f} MB Telegram lets bots send.")
+                return None
+            name = f"{artifact.handle}{path.suffix}"
+            seconds = round(artifact.duration) if artifact.duration else None
+            if artifact.kind == Kind.AUDIO and spoken:
+                if artifact.mime != "audio/ogg":
+                    path = await asyncio.to_thread(encode_voice_note, path, Path(work) / "v.ogg")
+                send = self._send(self.bot.send_voice, voice=path, duration=seconds,
+                                  filename=f"{artifact.handle}.ogg")
+            elif artifact.kind == Kind.AUDIO:
+                send = self._send(self.bot.send_audio, audio=path, duration=seconds,
+                                  title=artifact.label or _title(artifact), performer="AudioGPT",
+                                  filename=name)
+            elif artifact.kind == Kind.VIDEO and round_video:
+                square = await _video_note(path, Path(work) / "round.mp4")
+                send = self._send(self.bot.send_video_note, video_note=square,
+                                  duration=seconds and min(seconds, VIDEO_NOTE_SECONDS),
+                                  length=VIDEO_NOTE_SIDE, filename=f"{artifact.handle}.mp4")
+            elif artifact.kind == Kind.VIDEO:
+                send = self._send(self.bot.send_video, video=path, duration=seconds,
+                                  supports_streaming=True, filename=name)
+            elif artifact.kind == Kind.IMAGE:
+                send = self._send(self.bot.send_photo, photo=path, filename=name)
+            else:
+                send = self._send(self.bot.send_document, document=path, filename=name)
+            return (await posted(send)).message_id
+
+    def _send(self, method: Callable[..., Awaitable[TgMessage]], **fields: Any
+              ) -> Callable[[], Awaitable[TgMessage]]:
+        return lambda: method(**fields, **self.common)
+
+    def _place(self) -> dict[str, Any]:
+        return {k: v for k, v in self.common.items() if k != "reply_parameters"}
+
+    async def _fitting(self, artifact: Artifact, work: Path) -> Path | None:
+        """The file, or audio compressed to fit the upload limit; None when nothing fits."""
+        if artifact.path.stat().st_size <= self.upload_limit:
+            return artifact.path
+        if artifact.kind != Kind.AUDIO:
+            return None
+        smaller = await asyncio.to_thread(encode_stereo, artifact.path, work / "smaller.ogg")
+        return smaller if smaller.stat().st_size <= self.upload_limit else None
+
+
+def _title(artifact: Artifact) -> str:
+    task = artifact.producer.removeprefix("job:")
+    return TASKS[task].title if task in TASKS else artifact.handle
+
+
+async def _video_note(source: Path, target: Path) -> Path:
+    """A square, at most one-minute H.264 clip, as Telegram's round video notes must be."""
+    side = "min(iw\\,ih)"
+    process = await asyncio.create_subprocess_exec(
+        "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-t",
+        str(VIDEO_NOTE_SECONDS), "-vf", f"crop={side}:{side},scale={VIDEO_NOTE_SIDE}:"
+        f"{VIDEO_NOTE_SIDE}", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        str(target), stderr=asyncio.subprocess.PIPE)
+    async with asyncio.timeout(FFMPEG_TIMEOUT):
+        _, err = await process.communicate()
+    if process.returncode != 0:
+        raise DeliveryFailed(f"I couldn't make a round video note ({err.decode()[-200:]}).")
+    return target
