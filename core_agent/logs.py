@@ -18,16 +18,15 @@ job_id: ContextVar[str | None] = ContextVar("job_id", default=None)
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(message_id)s %(job_id)s]: %(message)s"
 
 
-class Context(logging.Filter):
-    """Stamps each record with the current message and job ids, and masks secrets."""
+class Mask(logging.Filter):
+    """Replaces secrets in a record's text (on a handler: every record it writes; on a
+    logger: every record logged there, whoever reads it)."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
         self.secrets = [s for s in secrets if len(s) >= 6]  # shorter would mask common words
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.message_id = message_id.get() or "-"
-        record.job_id = job_id.get() or "-"
         if self.secrets:
             text = record.getMessage()
             if any(secret in text for secret in self.secrets):
@@ -35,6 +34,15 @@ class Context(logging.Filter):
                     text = text.replace(secret, "***")
                 record.msg, record.args = text, None
         return True
+
+
+class Context(Mask):
+    """Stamps each record with the current message and job ids, and masks secrets."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.message_id = message_id.get() or "-"
+        record.job_id = job_id.get() or "-"
+        return super().filter(record)
 
 
 class JsonLines(logging.Formatter):

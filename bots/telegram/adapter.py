@@ -43,6 +43,7 @@ from bots.telegram.send import Poster, action_for, is_spoken
 from bots.telegram.webhook import webhook_server
 from core_agent.agent import Agent
 from core_agent.config import Settings
+from core_agent.logs import Mask
 from core_agent.types import Attachment, Event, Message, Reply
 
 log = logging.getLogger(__name__)
@@ -58,21 +59,6 @@ URL_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot")
 FAILED = "Something went wrong on my side; please try again."
 
 
-class TokenFilter(logging.Filter):
-    """Bot API URLs carry the token, and httpx (each request) and the SDK (its base URL)
-    log them: blank it out."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if self.token in text:
-            record.msg, record.args = text.replace(self.token, "<token>"), None
-        return True
-
-
 class TelegramBot(Adapter):
     """One bot token, every chat it is in."""
 
@@ -86,7 +72,8 @@ class TelegramBot(Adapter):
             raise ValueError("AUDIOGPT_TELEGRAM_WEBHOOK_SECRET must be set with a webhook URL")
         self.settings = settings
         token = settings.telegram_bot_token.get_secret_value()
-        self._token_filter = TokenFilter(token)
+        # Bot API URLs carry the token; httpx (each request) and the SDK (its base URL) log them.
+        self._token_filter = Mask([token])
         for name in URL_LOGGERS:  # before the SDK's Bot logs its URLs
             logging.getLogger(name).addFilter(self._token_filter)
         local = settings.telegram_local_mode
