@@ -25,6 +25,8 @@ from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
+from tests.stand_ins.loopback import serve
+
 API = "/api/v10"
 SNOWFLAKES = itertools.count(1_950_000_000_000_000_001)
 Json = dict[str, Any]
@@ -72,14 +74,11 @@ class DiscordStandIn:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/cdn/{path:.*}", self._file)
         app.router.add_route("*", API + "/{path:.*}", self._rest)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._app = app
         self.port = 0
 
     async def __aenter__(self) -> DiscordStandIn:
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        self._runner, self.port = await serve(self._app)
         return self
 
     async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None

@@ -30,6 +30,8 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from tests.stand_ins.loopback import serve
+
 TEAM, BOT_USER, BOT_ID = "T0STANDIN", "U0AUDIOGPT", "B0AUDIOGPT"
 WAIT = 120.0  # seconds a test waits for something the app does (real models on a busy CPU)
 ACK_WAIT = 3.0  # seconds Slack waits for an envelope's ack
@@ -95,14 +97,11 @@ class SlackStandIn:
                         web.get("/files-pri/{team_file}/{tail:.+}", self._download),
                         web.post("/response/{n}", self._response),
                         web.get("/socket", self._socket_mode)])
-        self._runner = web.AppRunner(app, access_log=None)
+        self._app = app
         self.base = ""
 
     async def __aenter__(self) -> SlackStandIn:
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve(self._app)
         self.base = f"http://127.0.0.1:{port}"
         return self
 

@@ -29,6 +29,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.stand_ins.loopback import serve
+
 BOT_ID = 7_000_001
 BOT_USERNAME = "audiogpt_test_bot"
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bytes: getFile refuses bigger files, as Telegram does
@@ -96,11 +98,7 @@ class TelegramStandIn:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(f"/bot{self.token}/{{method}}", self._method)
         app.router.add_get(f"/file/bot{self.token}/{{path:.+}}", self._download)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve(app)
         self.url = f"http://127.0.0.1:{port}"
         return self
 
