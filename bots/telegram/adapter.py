@@ -99,10 +99,12 @@ class TelegramBot(Adapter):
             async with self.app:
                 await self.app.start()
                 stop_receiving = await self._start_receiving()
-                await self._stopped.wait()
-                await stop_receiving()
-                await self._cancel_all()
-                await self.app.stop()
+                try:
+                    await self._stopped.wait()
+                finally:  # stopped, or cancelled with the process: wind down in order
+                    await stop_receiving()
+                    await self._cancel_all()
+                    await self.app.stop()
         finally:
             for name in URL_LOGGERS:
                 logging.getLogger(name).removeFilter(self._token_filter)
