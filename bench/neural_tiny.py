@@ -20,9 +20,10 @@ import numpy as np
 from bench.turn_latency import cpu_model
 from models.ast_catalog import AstDetector
 from models.audio import Audio
+from models.clap_catalog import ClapTargetDetector
 from models.mms_tts import MmsGerman
 from models.musicgen_catalog import MusicGenSmall
-from tests.neural import tiny_ast, tiny_musicgen, tiny_vits
+from tests.neural import tiny_ast, tiny_clap, tiny_musicgen, tiny_vits
 
 SPEECH = "Guten Morgen. Heute scheint die Sonne, und wir gehen in den Park."
 
@@ -41,6 +42,7 @@ def main() -> None:
                   16_000)
     detector, music, voice = (AstDetector(tiny_ast()), MusicGenSmall(tiny_musicgen()),
                               MmsGerman(tiny_vits()))
+    clap = ClapTargetDetector(tiny_clap())
     rows = [
         ("ast-audioset, 10 s of audio (19 windows)", timed(detector.load),
          timed(lambda: detector.events(noise))),
@@ -48,6 +50,8 @@ def main() -> None:
          timed(lambda: music.generate("calm piano", 5.0, seed=1))),
         ("mms-tts-deu, two sentences", timed(voice.load),
          timed(lambda: voice.synthesize(SPEECH, language="de"))),
+        ("clap-target, 10 s of audio (17 windows)", timed(clap.load),
+         timed(lambda: clap.find(noise, "siren"))),
     ]
     for name, load, run in rows:
         print(f"{name:45s} load {load * 1000:6.0f} ms · inference {run * 1000:6.0f} ms")

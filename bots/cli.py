@@ -160,8 +160,11 @@ async def _until_web_stops(chat: Any, platforms: list[Any]) -> None:
 def tasks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Each task, its backends, and whether each is installed."""
     from bots.catalog import task_rows
+    from models.sofa_hrtf import SofaHrtf
 
-    rows = task_rows(_setup().models_dir)
+    settings = _setup()
+    SofaHrtf.configure(settings.hrtf_sofa)
+    rows = task_rows(settings.models_dir)
     if as_json:
         out.print_json(json.dumps(rows))
         return

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +24,7 @@ from core_agent.access import Access
 from core_agent.config import Settings
 from core_agent.errors import AudioGPTError, InputRejected, JobLost, TaskUnsupported
 from core_agent.memory import Memory
+from core_agent.metrics import TURN_SECONDS, TURNS
 from core_agent.planner import Planner, PlanningContext
 from core_agent.respond import compose, describe_plan
 from core_agent.tables import Channel
@@ -47,6 +49,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[Event], Awaitable[None]]
 AUDIO_SOURCES = (Kind.AUDIO, Kind.VIDEO)
 SPOKEN_REPLY_CHARS = 600  # longer replies are cut before speaking them
+MAX_CHANNELS = 8  # 7.1 surround; more is a multitrack session, not a message
+MAX_SAMPLE_RATE = 192_000  # Hz
 
 
 class MediaFacts(Protocol):
@@ -69,6 +73,12 @@ class MediaFacts(Protocol):
 
     @property
     def suffix(self) -> str: ...
+
+    @property
+    def width(self) -> int | None: ...
+
+    @property
+    def height(self) -> int | None: ...
 
 
 class JobRunner(Protocol):
@@ -104,10 +114,14 @@ class Agent:
             channel.id, "user", message.text, author=message.author, user_id=message.user_id,
             platform_message_id=message.platform_message_id)
         token = logs.message_id.set(message_id)  # log lines of this turn name it
+        started = time.perf_counter()
         try:
-            return await self._answer(channel, message, message_id, progress, dry_run)
+            reply = await self._answer(channel, message, message_id, progress, dry_run)
         finally:
             logs.message_id.reset(token)
+        TURNS.labels(message.platform, reply.error_code or "ok").inc()
+        TURN_SECONDS.labels(message.platform).observe(time.perf_counter() - started)
+        return reply
 
     async def _answer(self, channel: Channel, message: Message, message_id: str,
                       progress: Progress, dry_run: bool) -> Reply:
@@ -199,15 +213,28 @@ class Agent:
         except ValueError as err:
             raise InputRejected(f"I couldn't open {name}: it isn't audio, video or a picture "
                                 "I can read.") from err
-        if facts.duration and facts.duration > limits.max_audio_seconds:
-            raise InputRejected(f"{name} is {facts.duration / 60:.1f} minutes long; the limit "
-                                f"is {limits.max_audio_seconds / 60:.0f} minutes.")
+        self._check_content(name, facts)
         kind = Kind(facts.kind)
         mime = facts.mime  # by content: a platform's or a name's claim is not trusted
         return await self.memory.add_artifact(
             channel_id, path, kind=kind, mime=mime, producer="upload", label=name,
             message_id=message_id, duration=facts.duration, sample_rate=facts.sample_rate,
             channels=facts.channels)
+
+    def _check_content(self, name: str, facts: MediaFacts) -> None:
+        """Length, picture size (decompression bombs) and audio layout within the limits."""
+        limits = self.settings
+        if facts.duration and facts.duration > limits.max_audio_seconds:
+            raise InputRejected(f"{name} is {facts.duration / 60:.1f} minutes long; the limit "
+                                f"is {limits.max_audio_seconds / 60:.0f} minutes.")
+        pixels = (facts.width or 0) * (facts.height or 0)
+        if pixels > limits.max_image_pixels:
+            raise InputRejected(f"{name} is {facts.width}×{facts.height} pixels; the limit is "
+                                f"{limits.max_image_pixels / 1e6:.0f} megapixels.")
+        if (facts.channels or 0) > MAX_CHANNELS or (facts.sample_rate or 0) > MAX_SAMPLE_RATE:
+            raise InputRejected(f"{name} is {facts.channels}-channel audio at "
+                                f"{facts.sample_rate} Hz; I take up to {MAX_CHANNELS} channels "
+                                f"at up to {MAX_SAMPLE_RATE // 1000} kHz.")
 
     async def _listen(self, channel_id: str, message_id: str, audio: Artifact) -> str:
         """Stage 1 for voice: the recording's transcript is the request."""

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, FilePath, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A list from the environment written as "a,b,c" (JSON lists work too).
@@ -35,7 +35,9 @@ class Settings(BaseSettings):
     gpu_tasks: CommaList = Field(default_factory=list)
     model_memory_mb: float | None = None  # per worker: loaded models beyond it evict the LRU
     worker_metrics_port: int | None = None  # /healthz and /metrics of `audiogpt worker`
+    worker_metrics_host: str = "127.0.0.1"  # 0.0.0.0 in a container, for Prometheus
     model_dir: Path | None = None  # None: <data_dir>/models
+    hrtf_sofa: FilePath | None = None  # a SOFA HRIR file; None: the first in <models_dir>/hrtf/
     hf_endpoint: str = Field(default="https://huggingface.co",  # or a mirror
                              validation_alias=AliasChoices("HF_ENDPOINT", "AUDIOGPT_HF_ENDPOINT"))
     hf_token: SecretStr | None = Field(  # for gated checkpoints
@@ -56,6 +58,7 @@ class Settings(BaseSettings):
     history_turns: int = 12  # recent turns the planner sees
     max_upload_bytes: int = 50 * 1024 * 1024
     max_audio_seconds: float = 30 * 60.0
+    max_image_pixels: int = 40_000_000  # a picture's width × height (decompression bombs)
     max_text_chars: int = 4000
     job_timeout: float = 600.0  # seconds a single step may run
     log_format: Literal["text", "json"] = "text"  # json: one object per line, for collectors

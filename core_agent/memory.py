@@ -147,10 +147,12 @@ class Memory:
         """Move a file into the channel's media folder and record it under a new handle."""
 
         def fn(s: Session) -> ArtifactRecord:
-            query = select(Channel).where(Channel.id == channel_id).with_for_update()
-            channel = s.exec(query).one()
-            channel.artifact_seq += 1
-            handle = f"a{channel.artifact_seq}"
+            # One atomic UPDATE ... RETURNING: SQLite ignores FOR UPDATE, so a read and an
+            # increment let two processes saving into one chat take the same handle.
+            seq = s.execute(update(Channel).where(col(Channel.id) == channel_id)
+                            .values(artifact_seq=col(Channel.artifact_seq) + 1)
+                            .returning(col(Channel.artifact_seq))).scalar_one()
+            handle = f"a{seq}"
             target = self.channel_dir(channel_id) / f"{handle}{source.suffix.lower()}"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)

@@ -97,9 +97,29 @@ class AudioProcessor(Backend):
         """One or more output tracks."""
 
 
+class BinauralRenderer(Backend):
+    """mono_to_binaural: one channel placed around the listener's head."""
+
+    @abstractmethod
+    def render(self, audio: Audio, azimuth: float | None, elevation: float = 0.0,
+               distance: float = 1.0) -> Audio:
+        """Stereo for headphones. Azimuth in degrees (0 ahead, 90 right, -90 left, 180
+        behind; None circles the head), elevation in degrees, distance in metres."""
+
+
 class FileEditor(Backend):
     """Edits that work file to file (ffmpeg)."""
 
     @abstractmethod
     def edit(self, source: Path, target_dir: Path, operation: str, **params: object) -> Path:
         """Apply one operation and return the new file."""
+
+
+class Generator(Backend):
+    """text_to_music and text_to_audio: sound from a description."""
+
+    max_seconds: ClassVar[float] = 30.0  # the longest clip it makes in one go
+
+    @abstractmethod
+    def generate(self, prompt: str, duration: float, seed: int | None = None) -> Audio:
+        """`duration` seconds of audio for the prompt; the same seed gives the same audio."""

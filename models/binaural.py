@@ -18,7 +18,7 @@ import numpy as np
 from scipy import signal
 
 from models.audio import Audio, limit_peak
-from models.base import Backend
+from models.base import BinauralRenderer
 
 HEAD_RADIUS = 0.0875  # m, an average adult head
 SPEED_OF_SOUND = 343.0  # m/s
@@ -77,7 +77,17 @@ def spatialize(x: np.ndarray, rate: int, azimuth: np.ndarray, elevation: float,
     return limit_peak(np.stack(ears, axis=1))
 
 
-class SphericalHead(Backend):
+def source_azimuths(audio: Audio, azimuth: float | None, frames: int, hop: int) -> np.ndarray:
+    """The source's azimuth at each of `frames` frames `hop` samples apart (degrees): fixed,
+    or (None) circling the head once per TURN_SECONDS (or once in a shorter clip)."""
+    if azimuth is not None:
+        return np.full(frames, float(azimuth))
+    turn = min(TURN_SECONDS, max(audio.duration, 1.0))
+    angles = (np.arange(frames) * hop / audio.sample_rate / turn * 360.0) % 360.0
+    return np.where(angles > 180, angles - 360, angles)
+
+
+class SphericalHead(BinauralRenderer):
     """Binaural rendering with a spherical-head model: ITD, head shadow, distance."""
 
     name = "spherical-head"
@@ -93,12 +103,6 @@ class SphericalHead(Backend):
                distance: float = 1.0) -> Audio:
         """Stereo for headphones; azimuth None circles the head once per TURN_SECONDS."""
         x = audio.mono
-        frames = len(x) // HOP + 2
-        if azimuth is None:
-            turn = min(TURN_SECONDS, max(audio.duration, 1.0))
-            angles = (np.arange(frames) * HOP / audio.sample_rate / turn * 360.0) % 360.0
-            angles = np.where(angles > 180, angles - 360, angles)
-        else:
-            angles = np.full(frames, azimuth)
+        angles = source_azimuths(audio, azimuth, len(x) // HOP + 2, HOP)
         return Audio(spatialize(x, audio.sample_rate, angles, elevation, distance),
                      audio.sample_rate)

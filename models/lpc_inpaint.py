@@ -20,7 +20,8 @@ from models.errors import Unsupported
 AR_MAX_GAP = 0.25  # seconds; longer gaps are interpolated spectrally
 ORDER_SECONDS = 0.02  # AR order as time: longer than a voice's pitch period
 CONTEXT_ORDERS = 4  # samples of context per AR coefficient
-DECAYS = (np.inf, 0.2, 0.05, 0.02, 0.01)  # seconds; candidate fades of an extrapolation
+DECAYS = (np.inf, 0.2, 0.05, 0.02, 0.01, 0.005, 0.002)  # s; candidate fades of an extrapolation
+PREDICTABLE = 0.01  # residual energy share below which a context counts as steady
 FFT_SECONDS = 0.064  # STFT frame for spectral interpolation
 MAX_GAP = 5.0  # seconds
 
@@ -56,7 +57,10 @@ def decay(context: np.ndarray, order: int, horizon: int, rate: int) -> float:
     guess = extrapolate(fit, burg(fit, min(order, len(fit) // CONTEXT_ORDERS)), horizon)
     k = np.arange(horizon) / rate
     errors = [float(np.sum((held - guess * np.exp(-k / tau)) ** 2)) for tau in DECAYS]
-    return DECAYS[int(np.argmin(errors))]
+    best = int(np.argmin(errors))
+    if errors[best] < PREDICTABLE * float(held @ held):
+        return DECAYS[best]  # a steady sound: trust the fade beyond the checked stretch
+    return min(DECAYS[best], horizon / rate)  # only as far as it was seen to predict
 
 
 def ar_fill(left: np.ndarray, right: np.ndarray, n: int, order: int, rate: int) -> np.ndarray:

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import logging
+import os
+import sys
 import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
+from models.ast_catalog import AstDetector
 from models.base import Backend
 from models.binaural import SphericalHead
+from models.clap_catalog import ClapTargetDetector
 from models.errors import BackendUnavailable
 from models.espeak_tts import EspeakNG
 from models.faster_whisper_asr import FasterWhisperTinyEn
 from models.ffmpeg_edit import FfmpegEdit
 from models.lpc_inpaint import LpcInpaint
+from models.mms_tts import MmsFrench, MmsGerman, MmsSpanish
+from models.musicgen_catalog import MusicGenSmall
 from models.piper_tts import PiperJoe
 from models.singing import WorldSinger
+from models.sofa_hrtf import SofaHrtf
 from models.sound_caption import EventCaptioner
 from models.sound_mask import YamnetMask
 from models.spectral_gate import SpectralGate
@@ -28,12 +42,14 @@ log = logging.getLogger(__name__)
 
 BACKENDS: dict[str, type[Backend]] = {
     cls.name: cls for cls in (WhisperTurbo, WhisperTranslate, FasterWhisperTinyEn, PiperJoe,
-                              EspeakNG, SpectralGate, SphericalHead, WorldStyle, FfmpegEdit,
-                              VoiceFilter)
+                              EspeakNG, SpectralGate, SofaHrtf, SphericalHead, WorldStyle,
+                              FfmpegEdit, VoiceFilter)
 } | {
     cls.name: cls for cls in (YamnetDetector, YamnetTargetDetector, YamnetMask, EventCaptioner,
                               LpcInpaint)
-} | {cls.name: cls for cls in (WorldSinger, CascadeTalkingHead)}
+} | {cls.name: cls for cls in (WorldSinger, CascadeTalkingHead)} | {
+    cls.name: cls for cls in (AstDetector, MusicGenSmall, MmsGerman, MmsFrench, MmsSpanish)
+} | {cls.name: cls for cls in (ClapTargetDetector,)}
 
 
 def backends_for(task: str) -> list[type[Backend]]:
@@ -42,12 +58,50 @@ def backends_for(task: str) -> list[type[Backend]]:
     return sorted(found, key=lambda cls: cls.tier != "neural")
 
 
-class BackendCache:
-    """Loads each backend once per process and hands out the loaded instance."""
+class CacheListener(Protocol):
+    """Told when a backend is loaded (seconds taken, resident bytes) or evicted."""
 
-    def __init__(self, models_dir: Path | None = None) -> None:
+    def loaded(self, name: str, seconds: float, size: int) -> None: ...
+
+    def evicted(self, name: str) -> None: ...
+
+
+def resident_bytes() -> int:
+    """This process's resident memory, plus CUDA memory where torch is using a GPU."""
+    try:
+        with open("/proc/self/statm") as statm:
+            rss = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        rss = 0
+    torch = sys.modules.get("torch")  # only if something already imported it
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
+        rss += int(torch.cuda.memory_allocated())
+    return rss
+
+
+def release_memory() -> None:
+    """Collect garbage and hand freed heap back to the OS (glibc keeps it otherwise)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: the allocator keeps it
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+class BackendCache:
+    """Loads each backend once per process and hands out the loaded instance.
+
+    With a memory budget, each backend's size is measured as it loads (the growth of
+    resident memory, plus CUDA memory) and, once the loaded ones together exceed the budget,
+    the least recently used are dropped; a dropped backend loads again on its next use.
+    """
+
+    def __init__(self, models_dir: Path | None = None, budget_mb: float | None = None,
+                 listener: CacheListener | None = None,
+                 measure: Callable[[], int] = resident_bytes) -> None:
         self.models_dir = models_dir  # where `audiogpt models pull` puts checkpoints
-        self._loaded: dict[str, Backend] = {}
+        self.budget = None if budget_mb is None else int(budget_mb * 1024 * 1024)  # bytes
+        self.listener, self.measure = listener, measure
+        self._loaded: OrderedDict[str, Backend] = OrderedDict()  # least recently used first
+        self.sizes: dict[str, int] = {}  # bytes each loaded backend added at load
         self._lock = threading.Lock()
 
     def for_task(self, task: str, language: str | None = None) -> Backend:
@@ -61,15 +115,41 @@ class BackendCache:
         raise BackendUnavailable(wanted, "audiogpt models pull " + task)
 
     def get(self, name: str) -> Backend:
-        """A backend by name, loading it on first use."""
+        """A backend by name, loading it on first use (or after it was evicted)."""
         with self._lock:
-            if name not in self._loaded:
-                cls = BACKENDS[name]
-                backend = cls.create(self.models_dir)
-                log.info("loading %s", cls.model)
-                backend.load()
-                self._loaded[name] = backend
-            return self._loaded[name]
+            if name in self._loaded:
+                self._loaded.move_to_end(name)
+                return self._loaded[name]
+            cls = BACKENDS[name]
+            backend = cls.create(self.models_dir)
+            log.info("loading %s", cls.model)
+            before, started = self.measure(), time.perf_counter()
+            backend.load()
+            seconds, size = time.perf_counter() - started, max(self.measure() - before, 0)
+            self._loaded[name], self.sizes[name] = backend, size
+            if self.listener is not None:
+                self.listener.loaded(name, seconds, size)
+            self._evict_over_budget()
+            return backend
+
+    @property
+    def resident(self) -> int:
+        """Bytes the loaded backends added, as measured at their loads."""
+        return sum(self.sizes.values())
+
+    def _evict_over_budget(self) -> None:
+        """Drop least recently used backends (never the newest) until within the budget."""
+        if self.budget is None:
+            return
+        while self.resident > self.budget and len(self._loaded) > 1:
+            oldest = next(iter(self._loaded))
+            del self._loaded[oldest]
+            freed = self.sizes.pop(oldest)
+            release_memory()  # a job still holding it keeps it until that job ends
+            log.info("evicted %s (%.0f MB) to stay within %.0f MB", oldest, freed / 2**20,
+                     self.budget / 2**20)
+            if self.listener is not None:
+                self.listener.evicted(oldest)
 
     def preload(self, tasks: list[str]) -> None:
         """Load the installed backends of these tasks now (worker start-up)."""

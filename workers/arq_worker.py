@@ -13,22 +13,30 @@ from redis.exceptions import RedisError
 
 from core_agent.config import Settings
 from core_agent.db import open_memory
-from core_agent.tasks import TASKS
+from core_agent.metrics import MODELS
 from models.registry import BackendCache
+from models.sofa_hrtf import SofaHrtf
+from workers.health import WorkerStatus, serve_health
 from workers.jobs import run_step
+from workers.queues import Resource, queue_name, resource_for, tasks_for
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 3  # a job whose worker died is run again, up to this many times
 RECONNECT_SECONDS = 2.0
 
 
-def worker_settings(settings: Settings, backends: BackendCache) -> dict[str, Any]:
-    """Keyword settings for arq's Worker, bound to our settings and loaded models."""
+class WrongQueue(ValueError):
+    """Tasks a worker was told to serve whose jobs go to another queue."""
+
+
+def worker_settings(settings: Settings, backends: BackendCache, queue: str
+                    ) -> dict[str, Any]:
+    """Keyword settings for arq's Worker, bound to our settings, queue and loaded models."""
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["memory"] = open_memory(settings)
         ctx["backends"] = backends
-        log.info("worker ready on queue %s", settings.queue_name)
+        log.info("worker ready on queue %s", queue)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         if "memory" in ctx:
@@ -40,7 +48,7 @@ def worker_settings(settings: Settings, backends: BackendCache) -> dict[str, Any
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
-        "queue_name": settings.queue_name,
+        "queue_name": queue,
         "max_jobs": settings.worker_max_jobs,
         "job_timeout": settings.job_timeout,
         "job_completion_wait": int(settings.job_timeout),  # SIGTERM drains running jobs
@@ -49,21 +57,56 @@ def worker_settings(settings: Settings, backends: BackendCache) -> dict[str, Any
     }
 
 
-def serve(settings: Settings, burst: bool = False) -> None:
-    """Run a worker until stopped (or, with burst, until the queue is empty).
+def plan_worker(settings: Settings, resource: Resource | None, tasks: list[str] | None
+                ) -> tuple[Resource, list[str]]:
+    """The queue a worker serves and the tasks it preloads.
 
-    arq's worker ends when its Redis connection breaks; it is started again (models stay
-    loaded) until Redis is back. Jobs Redis lost are enqueued again by the waiting bot.
+    Tasks alone pick their queue (they must share one); a queue alone serves all its tasks.
+    WrongQueue if a named task's jobs go to another queue.
     """
-    backends = BackendCache(settings.models_dir)
-    backends.preload(list(TASKS))
-    while True:
-        try:
-            run_worker(type("WorkerSettings", (), worker_settings(settings, backends)),  # type: ignore[arg-type]
-                       burst=burst)
-            return
-        except (RedisError, OSError) as err:
-            log.warning("Redis unavailable (%s); reconnecting in %.0f s", type(err).__name__,
-                        RECONNECT_SECONDS)
-            time.sleep(RECONNECT_SECONDS)
+    if tasks:
+        by_task = {task: resource_for(task, settings) for task in tasks}
+        resource = resource or by_task[tasks[0]]
+        elsewhere = [f"{task} ({where})" for task, where in by_task.items() if where != resource]
+        if elsewhere:
+            raise WrongQueue(f"jobs of {', '.join(elsewhere)} go to another queue than "
+                             f"{resource}; run one worker per queue")
+        return resource, tasks
+    resource = resource or Resource.CPU
+    return resource, tasks_for(resource, settings)
+
+
+def serve(settings: Settings, burst: bool = False, resource: Resource = Resource.CPU,
+          tasks: list[str] | None = None) -> None:
+    """Run a worker on one resource's queue until stopped (or, with burst, until the queue
+    is empty), with the models of `tasks` (default: all the queue's tasks) loaded first.
+
+    A job of a task not preloaded still runs (its model loads then). arq's worker ends when
+    its Redis connection breaks; it is started again (models stay loaded) until Redis is
+    back. Jobs Redis lost are enqueued again by the waiting bot.
+    """
+    assert settings.redis_url, "AUDIOGPT_REDIS_URL must be set to run a worker"
+    queue, tasks = queue_name(settings, resource), tasks or tasks_for(resource, settings)
+    status = WorkerStatus(settings.redis_url, queue, tasks)
+    health = None
+    if settings.worker_metrics_port is not None:
+        health = serve_health(status, settings.worker_metrics_host, settings.worker_metrics_port)
+    SofaHrtf.configure(settings.hrtf_sofa)  # HRTFs of a SOFA file the user installed
+    backends = BackendCache(settings.models_dir, settings.model_memory_mb, MODELS)
+    log.info("serving %s on queue %s", ", ".join(tasks), queue)
+    backends.preload(tasks)
+    status.ready.set()
+    try:
+        while True:
+            try:
+                run_worker(type("WorkerSettings", (),  # type: ignore[arg-type]
+                                worker_settings(settings, backends, queue)), burst=burst)
+                return
+            except (RedisError, OSError) as err:
+                log.warning("Redis unavailable (%s); reconnecting in %.0f s",
+                            type(err).__name__, RECONNECT_SECONDS)
+                time.sleep(RECONNECT_SECONDS)
+    finally:
+        if health is not None:
+            health.shutdown()
 

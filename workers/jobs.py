@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from core_agent.errors import (
     TaskUnsupported,
 )
 from core_agent.memory import Memory
+from core_agent.metrics import INFERENCE_SECONDS, JOBS
 from core_agent.tables import Job
 from core_agent.tasks import Args, TaskSpec, get_task, media_refs
 from core_agent.types import STEP_REF, Artifact, Kind, StepStatus
@@ -82,16 +84,19 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
         executor = executor_for(job.task, ctx["backends"])
         outputs = await _execute(memory, job, executor, backend, args, media)
     except AudioGPTError as err:
-        return await _fail(memory, job_id, err)
+        return await _fail(memory, job, err)
     except Exception as err:
         log.exception("job %s (%s) failed", job_id, job.task)
-        return await _fail(memory, job_id, _as_agent_error(err, job.task))
+        return await _fail(memory, job, _as_agent_error(err, job.task))
     await memory.finish_job(job_id, StepStatus.DONE, outputs=outputs)
     await memory.add_event(job_id, "done", f"{len(outputs['artifacts'])} file(s)")
+    JOBS.labels(job.task, StepStatus.DONE.value).inc()
     return StepStatus.DONE.value
 
 
-async def _fail(memory: Memory, job_id: str, err: AudioGPTError) -> str:
+async def _fail(memory: Memory, job: Job, err: AudioGPTError) -> str:
+    job_id = job.id
+    JOBS.labels(job.task, err.code).inc()
     await memory.finish_job(job_id, StepStatus.FAILED, error_code=err.code, error=err.message)
     await memory.add_event(job_id, "failed", err.code)
     return StepStatus.FAILED.value
@@ -151,7 +156,9 @@ async def _earlier(memory: Memory, job: Job, step: int) -> Job:
 async def _execute(memory: Memory, job: Job, executor: Executor, backend: Backend, args: Args,
                    media: dict[str, Artifact]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="audiogpt-job-") as work:
+        started = time.perf_counter()
         output: Output = await asyncio.to_thread(executor, backend, args, media, Path(work))
+        INFERENCE_SECONDS.labels(job.task, backend.name).observe(time.perf_counter() - started)
         handles = []
         for made in output.files:
             info = await asyncio.to_thread(probe, made.path)

@@ -19,8 +19,10 @@ from redis.exceptions import RedisError
 from core_agent.config import Settings
 from core_agent.errors import JobLost
 from core_agent.memory import Memory
+from core_agent.metrics import MODELS
 from models.registry import BackendCache
 from workers.jobs import require_installed, run_step
+from workers.queues import Resource, queue_name, resource_for
 
 log = logging.getLogger(__name__)
 POLL = 0.05  # seconds between result checks
@@ -32,8 +34,8 @@ class InlineRunner:
 
     def __init__(self, memory: Memory, settings: Settings, backends: BackendCache | None = None
                  ) -> None:
-        self.ctx: dict[str, Any] = {"memory": memory,
-                                    "backends": backends or BackendCache(settings.models_dir)}
+        self.ctx: dict[str, Any] = {"memory": memory, "backends": backends or BackendCache(
+            settings.models_dir, settings.model_memory_mb, MODELS)}
         self.timeout = settings.job_timeout
 
     def check(self, task: str) -> None:
@@ -48,17 +50,26 @@ class InlineRunner:
             raise JobLost(
                 f"The job took longer than {self.timeout:.0f} s and was stopped.") from err
 
+    async def depths(self) -> dict[str, int]:
+        """No queues: jobs run as they come."""
+        return {}
+
     async def aclose(self) -> None:
         """Nothing to release."""
 
 
 class ArqRunner:
-    """Enqueues job ids on Redis for `audiogpt worker` processes and waits for them."""
+    """Enqueues job ids on Redis for `audiogpt worker` processes and waits for them.
 
-    def __init__(self, settings: Settings) -> None:
+    Each job goes to its resource's queue (GPU-class or CPU-class, see workers/queues.py),
+    decided from the job's task and language as recorded in the database.
+    """
+
+    def __init__(self, settings: Settings, memory: Memory) -> None:
         assert settings.redis_url
         self.redis_settings = RedisSettings.from_dsn(settings.redis_url)
-        self.queue = settings.queue_name
+        self.settings, self.memory = settings, memory
+        self.queues = {resource: queue_name(settings, resource) for resource in Resource}
         self.timeout = settings.job_timeout
         self.models_dir = settings.models_dir
         self._pool: ArqRedis | None = None
@@ -70,8 +81,27 @@ class ArqRunner:
     async def pool(self) -> ArqRedis:
         """The Redis pool, connected on first use."""
         if self._pool is None:
-            self._pool = await create_pool(self.redis_settings, default_queue_name=self.queue)
+            self._pool = await create_pool(self.redis_settings,
+                                           default_queue_name=self.queues[Resource.CPU])
         return self._pool
+
+    async def queue_for(self, job_id: str) -> str:
+        """The queue of the job's resource class."""
+        job = await self.memory.get_job(job_id)
+        if job is None:
+            return self.queues[Resource.CPU]  # the worker will report it missing
+        language = (job.args or {}).get("language")
+        resource = await asyncio.to_thread(
+            resource_for, job.task, self.settings, language if isinstance(language, str) else None)
+        return self.queues[resource]
+
+    async def depths(self) -> dict[str, int]:
+        """Jobs waiting on each queue now; {} if Redis does not answer."""
+        try:
+            pool = await self.pool()
+            return {queue: int(await pool.zcard(queue)) for queue in self.queues.values()}
+        except (RedisError, OSError):
+            return {}
 
     async def run(self, job_id: str) -> None:
         """Enqueue (once: the job id is the arq id) and wait until arq has its result.
@@ -81,8 +111,8 @@ class ArqRunner:
         forgot (a restart without persistence) is enqueued again; the database record, not
         the queue, says whether it still has to run, and a finished job never runs twice.
         """
-        pool = await self.pool()
-        job = ArqJob(job_id, pool, _queue_name=self.queue)
+        pool, queue = await self.pool(), await self.queue_for(job_id)
+        job = ArqJob(job_id, pool, _queue_name=queue)
         loop = asyncio.get_running_loop()
         wait = 2 * self.timeout + IN_PROGRESS_GRACE
         deadline = loop.time() + wait
@@ -91,7 +121,7 @@ class ArqRunner:
                 status = await job.status()
                 if status == JobStatus.not_found:
                     await pool.enqueue_job("run_step", job_id, _job_id=job_id,
-                                           _queue_name=self.queue)
+                                           _queue_name=queue)
                 elif status == JobStatus.complete:
                     return
             except (RedisError, OSError) as err:  # Redis away: keep the turn, wait for it

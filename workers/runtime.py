@@ -14,6 +14,7 @@ from core_agent.planner import Embedder, Planner, make_planner
 from models.audio import probe
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
+from models.sofa_hrtf import SofaHrtf
 from workers.runner import ArqRunner, InlineRunner
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,11 @@ def build_runtime(settings: Settings, *, embedder: Embedder | None = None,
 
     A process that builds several runtimes (tests, benchmarks) can share loaded models.
     """
+    SofaHrtf.configure(settings.hrtf_sofa)  # HRTFs of a SOFA file the user installed
     memory = open_memory(settings)
     runner: InlineRunner | ArqRunner = (
-        ArqRunner(settings) if settings.redis_url else InlineRunner(memory, settings, backends))
+        ArqRunner(settings, memory) if settings.redis_url
+        else InlineRunner(memory, settings, backends))
     planner = make_planner(settings, embedder or MiniLMEmbedder())
     agent = Agent(settings, memory, planner, runner, probe)
     return Runtime(settings, memory, planner, runner, agent)

@@ -16,6 +16,7 @@ from core_agent.tasks import (
     Args,
     AudioEditArgs,
     BinauralArgs,
+    GenerateArgs,
     InpaintingArgs,
     QueryArgs,
     SeparationArgs,
@@ -31,12 +32,13 @@ from models.audio import Audio, decode, encode_stereo, encode_voice_note, ffmpeg
 from models.base import (
     AudioProcessor,
     Backend,
+    BinauralRenderer,
     FileEditor,
+    Generator,
     Synthesizer,
     Transcriber,
     Transcript,
 )
-from models.binaural import SphericalHead
 from models.errors import BackendUnavailable, Unsupported
 from models.event_plot import event_picture
 from models.ffmpeg_edit import pitch_chain
@@ -45,12 +47,13 @@ from models.registry import BackendCache
 from models.scores import read_file, requested
 from models.singing import WorldSinger
 from models.sound_caption import EventCaptioner
+from models.sound_events import SoundDetector, TargetDetector
 from models.sound_mask import YamnetMask
 from models.talking_head import CascadeTalkingHead
 from models.voicefilter import VoiceFilter
 from models.whisper_catalog import WhisperTranslate
 from models.world_style import WorldStyle
-from models.yamnet import Event, YamnetDetector, YamnetTargetDetector
+from models.yamnet import Event
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Output:
 
 
 STYLE_RATE = 22_050  # Hz, the Piper voice's rate, so WORLD analyses both voices alike
+MUSIC_BITRATE = "160k"  # MP3, transparent enough for generated music
 Executor = Callable[[Backend, Args, dict[str, Artifact], Path], Output]
 
 
@@ -139,8 +143,8 @@ def mono_to_binaural(backend: Backend, args: Args, media: dict[str, Artifact], w
                      ) -> Output:
     """Place the sound around the listener's head; stereo OGG/Opus out."""
     a = cast(BinauralArgs, args)
-    audio = cast(SphericalHead, backend).render(decode(media["audio"].path, 48_000), a.azimuth,
-                                                a.elevation, a.distance)
+    audio = cast(BinauralRenderer, backend).render(decode(media["audio"].path, 48_000),
+                                                   a.azimuth, a.elevation, a.distance)
     wav = write_wav(audio, work / "binaural.wav")
     where = "circling the head" if a.azimuth is None else f"at {a.azimuth:g}°"
     return Output(files=[OutputFile(encode_stereo(wav, work / "binaural.ogg"), Kind.AUDIO,
@@ -193,7 +197,7 @@ def sound_detection(backend: Backend, args: Args, media: dict[str, Artifact], wo
                     ) -> Output:
     """Which sounds occur and when: a list to read, the events as data, and a picture."""
     audio = decode(media["audio"].path)
-    _, events = cast(YamnetDetector, backend).events(audio)
+    _, events = cast(SoundDetector, backend).events(audio)
     picture = event_picture(audio.samples, events, work / "sound-events.png")
     lines = [f"{e.start:.1f}–{e.end:.1f} s {e.label} ({e.score:.2f})" for e in events]
     text = "I heard:\n" + "\n".join(lines) if lines else "I couldn't make out any sound events."
@@ -205,8 +209,7 @@ def target_sound_detection(backend: Backend, args: Args, media: dict[str, Artifa
                            ) -> Output:
     """When the described sound occurs, or a clear no."""
     a = cast(QueryArgs, args)
-    classes, found = cast(YamnetTargetDetector, backend).find(decode(media["audio"].path),
-                                                               a.query)
+    classes, found = cast(TargetDetector, backend).find(decode(media["audio"].path), a.query)
     data = {"query": a.query, "classes": classes, "events": [e.as_dict() for e in found]}
     return Output(text=_found_text(a.query, classes, found), data=data)
 
@@ -252,6 +255,22 @@ def audio_inpainting(backend: Backend, args: Args, media: dict[str, Artifact], w
     text = f"I filled {a.start:g}–{a.end:g} s ({(a.end - a.start) * 1000:.0f} ms) by {method}."
     return Output(files=[OutputFile(_voice_note(filled, work, "inpainted"), Kind.AUDIO,
                                     f"filled {a.start:g}–{a.end:g} s")], text=text)
+
+
+def text_to_music(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                  ) -> Output:
+    """Music from a description, as MP3 at the model's own rate (it plays in every chat)."""
+    a = cast(GenerateArgs, args)
+    generator = cast(Generator, backend)
+    audio = generator.generate(a.prompt, a.duration, a.seed)
+    wav = write_wav(audio, work / "music.wav")
+    song = ffmpeg_filter(wav, work / "music.mp3", [],
+                         ["-c:a", "libmp3lame", "-b:a", MUSIC_BITRATE])
+    text = None
+    if a.duration > generator.max_seconds:
+        text = f"{backend.model} makes up to {generator.max_seconds:g} s at a time: here they are."
+    return Output(files=[OutputFile(song, Kind.AUDIO, _label(a.prompt))], text=text,
+                  data={"seconds": round(audio.duration, 2), "seed": a.seed})
 
 
 def _found_text(query: str, classes: list[str], found: list[Event]) -> str:
@@ -321,6 +340,7 @@ EXECUTORS: dict[str, Executor] = {
     "audio_inpainting": audio_inpainting,
     "singing_synthesis": singing_synthesis,
     "talking_head": talking_head,
+    "text_to_music": text_to_music,
 }
 
 

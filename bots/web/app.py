@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
+from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -26,6 +29,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from bots.catalog import task_rows
 from bots.web.security import Guard
 from bots.web.uploads import UploadRejected
+from core_agent.metrics import exposition
 from core_agent.types import HANDLE
 
 if TYPE_CHECKING:
@@ -35,6 +39,7 @@ STATIC = Path(__file__).parent / "static"
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MEDIA_TYPES = ("audio/", "video/", "image/")
 MAX_JSON_BYTES = 256 * 1024  # a message's text is capped far below this by the agent
+HEALTH_TIMEOUT = 2.0  # seconds /healthz waits for Redis
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -56,6 +61,8 @@ def build_app(chat: WebChat, token: str | None, loopback: bool) -> Starlette:
     """The ASGI app for one WebChat."""
     routes = [
         Route("/", page),
+        Route("/healthz", healthz),
+        Route("/metrics", metrics),
         Route("/api/config", config),
         Route("/api/tasks", tasks),
         Route("/api/channels", channels),
@@ -93,6 +100,36 @@ def _channel(request: Request) -> str:
 async def page(request: Request) -> Response:
     """The chat page."""
     return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+
+
+async def healthz(request: Request) -> Response:
+    """200 while the database (and Redis, with workers) answer; 503 otherwise."""
+    chat = _chat(request)
+    checks = {"database": await asyncio.to_thread(_database_ok, chat)}
+    pool = getattr(chat.agent.runner, "pool", None)  # the ArqRunner's Redis
+    if pool is not None:
+        try:
+            checks["redis"] = bool(await asyncio.wait_for((await pool()).ping(), HEALTH_TIMEOUT))
+        except (RedisError, OSError, TimeoutError):
+            checks["redis"] = False
+    ok = all(checks.values())
+    return JSONResponse({"ok": ok, **checks}, 200 if ok else 503)
+
+
+def _database_ok(chat: WebChat) -> bool:
+    try:
+        with chat.agent.memory.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics of this process, with the job queues' depths read now."""
+    depths = getattr(_chat(request).agent.runner, "depths", None)
+    page, kind = exposition(await depths() if depths is not None else None)
+    return Response(page, headers={"content-type": kind})
 
 
 async def config(request: Request) -> Response:

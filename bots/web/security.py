@@ -23,6 +23,9 @@ from core_agent.config import Settings
 COOKIE = "audiogpt_web_token"
 MIN_TOKEN_CHARS = 16
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "[::1]"}
+# Open to any caller: health checks (Docker, load balancers) carry no token, and learn only
+# whether the process is serving.
+OPEN_PATHS = {"/healthz"}
 HEADERS = [  # on every response: no framing, no content sniffing, nothing from elsewhere
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -72,6 +75,9 @@ class Guard:
             await self.app(scope, receive, send)
             return
         send = _hardened(send)
+        if scope["type"] == "http" and scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
         headers = Headers(scope=scope)
         host = headers.get("host", "")
         origin = headers.get("origin")

@@ -34,7 +34,7 @@ def test_tasks_lists_every_task_with_install_state(tmp_path: Path) -> None:
     turbo = asr["faster-whisper-large-v3-turbo"]  # neural: pulled on request
     assert turbo["installed"] is False and turbo["tier"] == "neural"
     assert turbo["install"] == "audiogpt models pull speech_recognition"
-    assert rows["text_to_music"]["backends"] == []
+    assert rows["image_to_audio"]["backends"] == []
 
 
 def test_ask_transcribes_an_attached_voice_note(tmp_path: Path) -> None:

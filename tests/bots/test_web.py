@@ -308,6 +308,6 @@ async def test_tasks_panel_lists_install_state(browser: Browser, web: Served) ->
     await expect(rows.filter(has_text="faster-whisper-tiny-en")).to_contain_text("yes")
     await expect(rows.filter(has_text="faster-whisper-large-v3-turbo")).to_contain_text(
         "no: audiogpt models pull speech_recognition")
-    await expect(rows.filter(has_text="text_to_music")).to_contain_text("none yet")
+    await expect(rows.filter(has_text="image_to_audio")).to_contain_text("none yet")
     await page.context.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -110,3 +111,24 @@ async def test_forget_drops_one_channel_only(memory: Memory, tmp_path: Path) -> 
     assert not memory.channel_dir("drop").exists()
     assert len(await memory.recent_turns("keep", 10)) == 1
     assert (await memory.artifact("keep", "a1")) is not None
+
+
+async def test_processes_saving_into_one_chat_get_distinct_handles(
+        database_url: str, tmp_path: Path) -> None:
+    """Workers are separate processes with their own connections; each artifact they save
+    into one chat still gets a handle of its own."""
+    engines = [make_engine(database_url) for _ in range(3)]
+    upgrade(engines[0])
+    memories = [Memory(engine, tmp_path / "media") for engine in engines]
+    await memories[0].channel("web:busy", "web")
+    source = tmp_path / "clip.ogg"
+    source.write_bytes(b"OggS" + bytes(100))
+    try:
+        saved = await asyncio.gather(*(
+            m.add_artifact("web:busy", source, kind=Kind.AUDIO, mime="audio/ogg",
+                           producer="job:text_to_speech")
+            for m in memories for _ in range(10)))
+    finally:
+        for engine in engines:
+            engine.dispose()
+    assert sorted(int(a.handle[1:]) for a in saved) == list(range(1, 31))

@@ -23,7 +23,7 @@ from models.registry import BackendCache
 from models.whisper_catalog import WhisperTranslate, WhisperTurbo
 from tests.conftest import make_settings
 from tests.media import voice_note
-from tests.neural import tiny_whisper_ct2
+from tests.neural import catalog_checkpoints, tiny_whisper_ct2
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import build_runtime
 
@@ -39,6 +39,7 @@ def checkpoint() -> Path:
 @pytest.fixture
 def hub(checkpoint: Path) -> Iterator[HubStandIn]:
     repos = {cls.entry.repo: checkpoint for cls in (WhisperTurbo, WhisperTranslate)}
+    repos |= catalog_checkpoints()  # `pull all` fetches every catalog model
     with HubStandIn(repos) as server:
         yield server
 

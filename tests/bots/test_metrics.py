@@ -1,0 +1,120 @@
+"""The bot process's /healthz and /metrics, on the real web chat server, around real turns."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from bots.web import WebChat
+from core_agent.config import Settings
+from core_agent.types import Attachment, Message
+from tests.conftest import make_settings
+from tests.media import voice_note
+from tests.workers.test_faults import free_port
+from workers.runtime import build_runtime
+
+TOKEN = "metrics-token-0123456789abcdef"
+
+
+def get(url: str, token: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"}
+                                     if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+def sample(page: str, name: str, **labels: str) -> float:
+    for family in text_string_to_metric_families(page):
+        for found in family.samples:
+            if found.name == name and found.labels == labels:
+                return float(found.value)
+    return 0.0
+
+
+async def test_metrics_move_with_real_turns_and_health_needs_no_token(
+        tmp_path: Path, embedder: Any, backends: Any) -> None:
+    settings = make_settings(tmp_path / "data", web_token=TOKEN)
+    runtime = build_runtime(settings, embedder=embedder, backends=backends)
+    chat = WebChat(runtime.agent, settings)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = asyncio.create_task(chat.serve([sock]))
+    try:
+        code, health = await asyncio.to_thread(get, base + "/healthz")
+        assert code == 200 and json.loads(health) == {"ok": True, "database": True}
+        assert (await asyncio.to_thread(get, base + "/metrics"))[0] == 401  # token required
+        _, before = await asyncio.to_thread(get, base + "/metrics", TOKEN)
+        spoken = await runtime.agent.handle(Message(
+            channel_id="web:metrics", platform="web", text="read this aloud: good morning"))
+        note = voice_note("the meeting starts after lunch today", tmp_path)
+        unsupported = await runtime.agent.handle(Message(  # no translation model installed
+            channel_id="web:metrics", platform="web", text="translate this into english",
+            attachments=[Attachment(path=note, filename=note.name)]))
+        code, after = await asyncio.to_thread(get, base + "/metrics", TOKEN)
+    finally:
+        chat.stop()
+        await server
+        await runtime.aclose()
+    assert spoken.error_code is None and unsupported.error_code == "model-not-installed"
+    assert code == 200
+
+    def moved(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert moved("audiogpt_turns_total", platform="web", outcome="ok") == 1
+    assert moved("audiogpt_turns_total", platform="web", outcome="model-not-installed") == 1
+    assert moved("audiogpt_turn_seconds_count", platform="web") == 2
+    assert moved("audiogpt_jobs_total", task="text_to_speech", outcome="done") == 1
+    assert moved("audiogpt_inference_seconds_count", task="text_to_speech",
+                 backend="piper-joe") == 1
+    assert moved("audiogpt_inference_seconds_sum", task="text_to_speech",
+                 backend="piper-joe") > 0
+
+
+async def served_health(settings: Settings, embedder: Any, backends: Any
+                        ) -> tuple[int, dict[str, Any], str]:
+    """/healthz and the token-free /metrics of a web chat on these settings."""
+    runtime = build_runtime(settings, embedder=embedder, backends=backends)
+    chat = WebChat(runtime.agent, settings)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = asyncio.create_task(chat.serve([sock]))
+    try:
+        code, health = await asyncio.to_thread(get, base + "/healthz")
+        _, page = await asyncio.to_thread(get, base + "/metrics")
+    finally:
+        chat.stop()
+        await server
+        await runtime.aclose()
+    return code, json.loads(health), page
+
+
+@pytest.mark.redis
+async def test_with_workers_health_covers_redis_and_metrics_show_the_queues(
+        tmp_path: Path, embedder: Any, backends: Any, redis_url: str) -> None:
+    queue = f"audiogpt:health:{uuid.uuid4().hex[:8]}"
+    settings = make_settings(tmp_path / "up", redis_url=redis_url, queue_name=queue)
+    code, health, page = await served_health(settings, embedder, backends)
+    assert code == 200 and health == {"ok": True, "database": True, "redis": True}
+    assert sample(page, "audiogpt_queue_depth", queue=f"{queue}:cpu") == 0
+    assert sample(page, "audiogpt_queue_depth", queue=f"{queue}:gpu") == 0
+    assert f'queue="{queue}:gpu"' in page
+    down = make_settings(tmp_path / "down", redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    code, health, _ = await served_health(down, embedder, backends)
+    assert code == 503 and health == {"ok": False, "database": True, "redis": False}
