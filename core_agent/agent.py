@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from core_agent import logs
 from core_agent.access import Access
 from core_agent.config import Settings
@@ -49,6 +51,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[Event], Awaitable[None]]
 AUDIO_SOURCES = (Kind.AUDIO, Kind.VIDEO)
 SPOKEN_REPLY_CHARS = 600  # longer replies are cut before speaking them
+STORAGE_DOWN = ("I can't reach my database right now, so I couldn't take that. Please send it "
+                "again in a minute.")
 MAX_CHANNELS = 8  # 7.1 surround; more is a multitrack session, not a message
 MAX_SAMPLE_RATE = 192_000  # Hz
 
@@ -108,17 +112,23 @@ class Agent:
 
         With dry_run the plan is returned and nothing is executed.
         """
-        channel = await self.memory.channel(message.channel_id, message.platform,
-                                            self.settings.voice_replies)
-        message_id = await self.memory.add_message(
-            channel.id, "user", message.text, author=message.author, user_id=message.user_id,
-            platform_message_id=message.platform_message_id)
-        token = logs.message_id.set(message_id)  # log lines of this turn name it
         started = time.perf_counter()
         try:
-            reply = await self._answer(channel, message, message_id, progress, dry_run)
-        finally:
-            logs.message_id.reset(token)
+            channel = await self.memory.channel(message.channel_id, message.platform,
+                                                self.settings.voice_replies)
+            message_id = await self.memory.add_message(
+                channel.id, "user", message.text, author=message.author,
+                user_id=message.user_id, platform_message_id=message.platform_message_id)
+            token = logs.message_id.set(message_id)  # log lines of this turn name it
+            try:
+                reply = await self._answer(channel, message, message_id, progress, dry_run)
+            finally:
+                logs.message_id.reset(token)
+        except SQLAlchemyError:  # the database is away: say so, keep serving
+            log.exception("turn for %s not completed: the database is unavailable",
+                          message.channel_id)
+            reply = Reply(channel_id=message.channel_id, text=STORAGE_DOWN,
+                          error_code="storage-unavailable")
         TURNS.labels(message.platform, reply.error_code or "ok").inc()
         TURN_SECONDS.labels(message.platform).observe(time.perf_counter() - started)
         return reply

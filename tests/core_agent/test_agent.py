@@ -168,7 +168,8 @@ class FixedPlanner:
 
 @pytest.mark.parametrize(("step", "code", "words"), [
     (PlanStep(task="launch_rockets", args={}), "task-unsupported", "launch_rockets"),
-    (PlanStep(task="talking_head", args={"audio": "a1"}), "model-not-installed", "talking_head"),
+    (PlanStep(task="text_to_audio", args={"prompt": "rain on a tin roof"}), "model-not-installed",
+     "text_to_audio"),
     (PlanStep(task="speech_recognition", args={"audio": "a9"}), "input-rejected", "a9"),
     (PlanStep(task="speech_recognition", args={"audio": "/etc/passwd"}), "task-unsupported",
      "audio"),
