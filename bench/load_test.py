@@ -56,7 +56,7 @@ async def user(agent: object, index: int, notes: list[Path], until: float, think
     handle = agent.handle  # type: ignore[attr-defined]
     turn = 0
     while True:
-        await asyncio.sleep(rng.expovariate(1 / think))
+        await asyncio.sleep(min(rng.expovariate(1 / think), max(0.0, until - time.monotonic())))
         if time.monotonic() >= until:
             return
         turn += 1
