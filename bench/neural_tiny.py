@@ -12,18 +12,31 @@ from __future__ import annotations
 
 import os
 import platform
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from bench.turn_latency import cpu_model
 from models.ast_catalog import AstDetector
-from models.audio import Audio
+from models.audio import Audio, write_wav
 from models.clap_catalog import ClapTargetDetector
+from models.diffsinger import DiffSingerOnnx
 from models.mms_tts import MmsGerman
 from models.musicgen_catalog import MusicGenSmall
-from tests.neural import tiny_ast, tiny_clap, tiny_musicgen, tiny_vits
+from models.scores import requested
+from models.talking_head import FPS
+from models.wav2lip_catalog import Wav2LipTalkingHead
+from tests.neural import (
+    random_wav2lip,
+    tiny_ast,
+    tiny_clap,
+    tiny_diffsinger,
+    tiny_musicgen,
+    tiny_vits,
+)
 
 SPEECH = "Guten Morgen. Heute scheint die Sonne, und wir gehen in den Park."
 
@@ -43,6 +56,8 @@ def main() -> None:
     detector, music, voice = (AstDetector(tiny_ast()), MusicGenSmall(tiny_musicgen()),
                               MmsGerman(tiny_vits()))
     clap = ClapTargetDetector(tiny_clap())
+    singer = DiffSingerOnnx(tiny_diffsinger())
+    birthday = requested("happy birthday to my sister", melody="happy birthday")
     rows = [
         ("ast-audioset, 10 s of audio (19 windows)", timed(detector.load),
          timed(lambda: detector.events(noise))),
@@ -52,9 +67,19 @@ def main() -> None:
          timed(lambda: voice.synthesize(SPEECH, language="de"))),
         ("clap-target, 10 s of audio (17 windows)", timed(clap.load),
          timed(lambda: clap.find(noise, "siren"))),
+        ("diffsinger-onnx, happy birthday (13.6 s sung)", timed(singer.load),
+         timed(lambda: singer.sing(birthday))),
     ]
     for name, load, run in rows:
         print(f"{name:45s} load {load * 1000:6.0f} ms · inference {run * 1000:6.0f} ms")
+    lips = Wav2LipTalkingHead(random_wav2lip())  # full size: its architecture is fixed
+    load = timed(lips.load)
+    speech = Audio(noise.samples[:32_000], 16_000)
+    with tempfile.TemporaryDirectory() as work:
+        sound = write_wav(speech, Path(work) / "speech.wav")
+        run = timed(lambda: lips.render(None, speech, sound, Path(work) / "talking.mp4"))
+    print(f"{'wav2lip (full size), 2 s on the default face':45s} load {load * 1000:6.0f} ms · "
+          f"per frame {run / (2 * FPS) * 1000:6.0f} ms (50 frames, with the H.264 encoding)")
 
 
 if __name__ == "__main__":

@@ -220,7 +220,16 @@ def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")
     try:
         with Progress(*columns, console=err) as bars:
             for cls in wanted:
-                entry = cls.entry
+                setting = cls.repo_setting
+                entry = cls.catalog_entry(getattr(settings, setting) if setting else None)
+                if not entry.repo and task == "all":
+                    bars.console.print(f"{cls.model}: skipped, AUDIOGPT_{str(setting).upper()} "
+                                       "is not set", highlight=False)
+                    continue
+                if not entry.repo:
+                    raise PullError(f"{cls.model} has no repository configured: set "
+                                    f"AUDIOGPT_{str(setting).upper()} to the hub repository "
+                                    "that holds its weights")
                 bars.console.print(f"{cls.model}: {entry.repo} ({entry.size}, {entry.license})",
                                    highlight=False)
                 folder = pull(entry, settings.models_dir, hub, _file_bars(bars))

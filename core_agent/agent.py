@@ -307,7 +307,8 @@ class Agent:
         for ref in media_refs(spec, args).values():
             if (m := STEP_REF.match(ref)) and not 0 < int(m.group(1)) < index:
                 raise TaskUnsupported(f"Step {index} uses {ref}, which doesn't come before it.")
-            if HANDLE.match(ref) and await self.memory.artifact(channel_id, ref) is None:
+            if HANDLE.match(ref) and await self.memory.artifact(
+                    channel_id, ref, fetch=False) is None:
                 raise InputRejected(f"There is no {ref} in this chat.")
         self.runner.check(step.task)
 

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None  # None: jobs run in-process
     queue_name: str = "audiogpt:jobs"
     worker_max_jobs: int = 2  # concurrent jobs per worker process
+    # Whisper: speech segments of a recording decoded in one batch; None: the default for the
+    # model's device (1 on a CPU, 16 on a GPU). Above 1, concurrent voice notes batch too.
+    asr_batch_size: int | None = None
+    asr_batch_window: float = 0.05  # seconds a voice note waits for others to batch with
     # Jobs go to "<queue_name>:gpu" when the backend that serves them is a neural-catalog
     # model (or the task is listed here), else to "<queue_name>:cpu".
     gpu_tasks: CommaList = Field(default_factory=list)
@@ -37,7 +41,18 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = None  # /healthz and /metrics of `audiogpt worker`
     worker_metrics_host: str = "127.0.0.1"  # 0.0.0.0 in a container, for Prometheus
     model_dir: Path | None = None  # None: <data_dir>/models
+    # Media in an S3-compatible bucket (shared by bots and workers on other machines), with
+    # <data_dir>/media as a local cache; credentials from AWS_* / boto3's usual chain.
+    s3_bucket: str | None = None  # None: media stay in <data_dir>/media
+    s3_endpoint_url: str | None = None  # None: AWS; else MinIO, Ceph, R2, ...
+    s3_prefix: str = ""  # keys are "<prefix>/<channel>/<handle><suffix>"
     hrtf_sofa: FilePath | None = None  # a SOFA HRIR file; None: the first in <models_dir>/hrtf/
+    # The hub repository `models pull talking_head` fetches wav2lip_gan.pth from (community
+    # copies only; the authors publish no hub repository, so none is assumed).
+    wav2lip_repo: str | None = None
+    # The DiffSinger voicebank (ONNX export, OpenUTAU layout) `models pull singing_synthesis`
+    # fetches: no single canonical hub repository exists, so none is assumed.
+    diffsinger_repo: str | None = None
     hf_endpoint: str = Field(default="https://huggingface.co",  # or a mirror
                              validation_alias=AliasChoices("HF_ENDPOINT", "AUDIOGPT_HF_ENDPOINT"))
     hf_token: SecretStr | None = Field(  # for gated checkpoints

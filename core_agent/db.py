@@ -13,6 +13,7 @@ from sqlmodel import create_engine
 import migrations
 from core_agent.config import Settings
 from core_agent.memory import Memory
+from core_agent.storage import open_storage
 
 log = logging.getLogger(__name__)
 
@@ -55,5 +56,4 @@ def open_memory(settings: Settings, *, migrate: bool = True) -> Memory:
     engine = make_engine(settings.db_url)
     if migrate:
         upgrade(engine)
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
-    return Memory(engine, settings.media_dir)
+    return Memory(engine, settings.media_dir, open_storage(settings))

@@ -67,3 +67,9 @@ class DeliveryFailed(AudioGPTError):
     """The platform refused the reply."""
 
     code = "delivery-failed"
+
+
+class StorageError(AudioGPTError):
+    """The media storage (the local folder or an S3-compatible bucket) failed."""
+
+    code = "storage-failed"

@@ -7,7 +7,6 @@ thread so the event loop keeps serving other channels.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, delete, update
 from sqlmodel import Session, col, select
 
+from core_agent.storage import LocalStorage, Storage
 from core_agent.tables import ArtifactRecord, Channel, Job, JobEvent, MessageRecord, utcnow
 from core_agent.types import Artifact, Kind, PlanStep, StepStatus, Turn
 
@@ -24,11 +24,13 @@ FINAL = (StepStatus.DONE, StepStatus.FAILED, StepStatus.CANCELLED)
 
 
 class Memory:
-    """The database and the media folder, seen as conversations."""
+    """The database and the media storage, seen as conversations."""
 
-    def __init__(self, engine: Engine, media_dir: Path) -> None:
+    def __init__(self, engine: Engine, media_dir: Path, storage: Storage | None = None
+                 ) -> None:
         self.engine = engine
-        self.media_dir = media_dir
+        self.media_dir = media_dir  # the files themselves, or the local cache of a bucket's
+        self.storage = storage or LocalStorage(media_dir)
 
     async def _run(self, fn: Callable[[Session], T]) -> T:
         def work() -> T:
@@ -75,7 +77,7 @@ class Memory:
             s.execute(delete(MessageRecord).where(col(MessageRecord.channel_id) == channel_id))
 
         await self._run(fn)
-        shutil.rmtree(self.channel_dir(channel_id), ignore_errors=True)
+        await asyncio.to_thread(self.storage.delete_folder, self.channel_dir(channel_id).name)
 
     # messages
 
@@ -144,25 +146,21 @@ class Memory:
 
     async def add_artifact(self, channel_id: str, source: Path, *, kind: Kind, mime: str,
                            producer: str, **fields: Any) -> Artifact:
-        """Move a file into the channel's media folder and record it under a new handle."""
-
-        def fn(s: Session) -> ArtifactRecord:
-            # One atomic UPDATE ... RETURNING: SQLite ignores FOR UPDATE, so a read and an
-            # increment let two processes saving into one chat take the same handle.
-            seq = s.execute(update(Channel).where(col(Channel.id) == channel_id)
-                            .values(artifact_seq=col(Channel.artifact_seq) + 1)
-                            .returning(col(Channel.artifact_seq))).scalar_one()
-            handle = f"a{seq}"
-            target = self.channel_dir(channel_id) / f"{handle}{source.suffix.lower()}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            row = ArtifactRecord(
-                channel_id=channel_id, handle=handle, producer=producer, kind=kind.value,
-                mime=mime, path=str(target.relative_to(self.media_dir)), **fields)
-            s.add(row)
-            return row
-
-        return self._artifact(await self._run(fn))
+        """Copy a file into the channel's media storage and record it under a new handle."""
+        # One atomic UPDATE ... RETURNING: SQLite ignores FOR UPDATE, so a read and an
+        # increment let two processes saving into one chat take the same handle. The file
+        # is stored between the two transactions, so an upload never holds a database lock.
+        seq = await self._run(lambda s: s.execute(
+            update(Channel).where(col(Channel.id) == channel_id)
+            .values(artifact_seq=col(Channel.artifact_seq) + 1)
+            .returning(col(Channel.artifact_seq))).scalar_one())
+        handle = f"a{seq}"
+        key = f"{self.channel_dir(channel_id).name}/{handle}{source.suffix.lower()}"
+        await asyncio.to_thread(self.storage.put, key, source)
+        row = ArtifactRecord(channel_id=channel_id, handle=handle, producer=producer,
+                             kind=kind.value, mime=mime, path=key, **fields)
+        await self._run(lambda s: s.add(row))
+        return self._artifact(row)
 
     async def artifacts(self, channel_id: str, limit: int = 50) -> list[Artifact]:
         """The channel's newest artifacts, oldest first."""
@@ -171,11 +169,20 @@ class Memory:
             .order_by(col(ArtifactRecord.created_at).desc()).limit(limit)).all())
         return [self._artifact(r) for r in reversed(rows)]
 
-    async def artifact(self, channel_id: str, handle: str) -> Artifact | None:
-        """One artifact of this channel by handle; other channels' are out of reach."""
+    async def artifact(self, channel_id: str, handle: str, *, fetch: bool = True
+                       ) -> Artifact | None:
+        """One artifact of this channel by handle; other channels' are out of reach.
+
+        Its file is on local disk at `path` (fetched from the bucket first if need be),
+        unless `fetch` is off: listings and checks leave files where they are.
+        """
         row = await self._run(lambda s: s.exec(select(ArtifactRecord).where(
             ArtifactRecord.channel_id == channel_id, ArtifactRecord.handle == handle)).first())
-        return self._artifact(row) if row else None
+        if row is None:
+            return None
+        if fetch:
+            await asyncio.to_thread(self.storage.fetch, row.path)
+        return self._artifact(row)
 
     async def mark_posted(self, artifact_id: str, platform_message_id: str) -> None:
         """Record the platform message the bot posted an artifact in."""

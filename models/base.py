@@ -79,6 +79,12 @@ class Transcriber(Backend):
                    word_timestamps: bool = False) -> Transcript:
         """Speech (16 kHz mono) to text."""
 
+    def transcribe_many(self, audios: list[Audio], language: str | None = None,
+                        word_timestamps: bool = False) -> list[Transcript]:
+        """Several recordings, one transcript each in order; backends that can decode them
+        as one batch override this."""
+        return [self.transcribe(audio, language, word_timestamps) for audio in audios]
+
 
 class Synthesizer(Backend):
     """text_to_speech."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -59,6 +59,12 @@ class NeuralBackend(Backend):
 
     tier = "neural"
     entry: ClassVar[CatalogEntry]
+    repo_setting: ClassVar[str | None] = None  # a Settings field that names the repository
+
+    @classmethod
+    def catalog_entry(cls, repo: str | None = None) -> CatalogEntry:
+        """The entry, pointed at `repo` where the setting named by `repo_setting` gives one."""
+        return replace(cls.entry, repo=repo) if repo else cls.entry
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

@@ -19,6 +19,7 @@ from models.ast_catalog import AstDetector
 from models.base import Backend
 from models.binaural import SphericalHead
 from models.clap_catalog import ClapTargetDetector
+from models.diffsinger import DiffSingerOnnx
 from models.errors import BackendUnavailable
 from models.espeak_tts import EspeakNG
 from models.faster_whisper_asr import FasterWhisperTinyEn
@@ -34,6 +35,7 @@ from models.sound_mask import YamnetMask
 from models.spectral_gate import SpectralGate
 from models.talking_head import CascadeTalkingHead
 from models.voicefilter import VoiceFilter
+from models.wav2lip_catalog import Wav2LipTalkingHead
 from models.whisper_catalog import WhisperTranslate, WhisperTurbo
 from models.world_style import WorldStyle
 from models.yamnet import YamnetDetector, YamnetTargetDetector
@@ -49,7 +51,7 @@ BACKENDS: dict[str, type[Backend]] = {
                               LpcInpaint)
 } | {cls.name: cls for cls in (WorldSinger, CascadeTalkingHead)} | {
     cls.name: cls for cls in (AstDetector, MusicGenSmall, MmsGerman, MmsFrench, MmsSpanish)
-} | {cls.name: cls for cls in (ClapTargetDetector,)}
+} | {cls.name: cls for cls in (ClapTargetDetector, Wav2LipTalkingHead, DiffSingerOnnx)}
 
 
 def backends_for(task: str) -> list[type[Backend]]:

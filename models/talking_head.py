@@ -11,6 +11,7 @@ browsers and the chat apps play inline.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -266,42 +267,52 @@ class CascadeTalkingHead(Backend):
     def render(self, picture: Path | None, audio: Audio, sound: Path, target: Path) -> Path:
         """An MP4 of the face speaking; `sound` is the same audio as a file for the muxer.
         Unsupported when the picture has no face."""
-        if picture is None:
-            image, portrait = default_face()
-        else:
-            image = read_picture(picture)
-            image, _ = fit_size(image)
-            found = locate(image)
-            if found is None:
-                raise Unsupported(NO_FACE)
-            portrait = found
+        image, portrait = portrait_of(picture)
         frames = max(1, round(audio.duration * FPS))
         opening = envelope(audio, frames)
         animator = FaceAnimator(image, portrait)
-        h, w = image.shape[:2]
-        args = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
-                "-s", f"{w}x{h}", "-r", str(FPS), "-i", "-", "-i", str(sound),
-                "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast",
-                "-crf", "23", "-pix_fmt", "yuv420p", "-profile:v", "high", "-c:a", "aac",
-                "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart", str(target)]
-        with subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as encoder:
-            assert encoder.stdin is not None
-            try:
-                for i in range(frames):
-                    encoder.stdin.write(animator.frame(i, float(opening[i])).tobytes())
-                encoder.stdin.close()
-            except BrokenPipeError:
-                pass
-            try:
-                err = encoder.stderr.read() if encoder.stderr else b""
-                code = encoder.wait(timeout=FFMPEG_TIMEOUT)
-            except subprocess.TimeoutExpired as exc:
-                encoder.kill()
-                raise MediaError(f"ffmpeg took longer than {FFMPEG_TIMEOUT} s") from exc
-        if code != 0:
-            tail = err.decode(errors="replace")[-200:]
-            raise MediaError(f"ffmpeg could not encode the video: {tail}")
-        return target
+        return encode_mp4((animator.frame(i, float(opening[i])) for i in range(frames)),
+                          image.shape[1], image.shape[0], sound, target)
+
+
+def portrait_of(picture: Path | None) -> tuple[np.ndarray, Portrait]:
+    """The picture (scaled to fit) and where its face is, or the default face; Unsupported
+    when the picture has no face."""
+    if picture is None:
+        return default_face()
+    image, _ = fit_size(read_picture(picture))
+    found = locate(image)
+    if found is None:
+        raise Unsupported(NO_FACE)
+    return image, found
+
+
+def encode_mp4(frames: Iterable[np.ndarray], width: int, height: int, sound: Path,
+               target: Path) -> Path:
+    """BGR frames at FPS and the sound file as an H.264 + AAC MP4, index at the front."""
+    args = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
+            "-s", f"{width}x{height}", "-r", str(FPS), "-i", "-", "-i", str(sound),
+            "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast",
+            "-crf", "23", "-pix_fmt", "yuv420p", "-profile:v", "high", "-c:a", "aac",
+            "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart", str(target)]
+    with subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as encoder:
+        assert encoder.stdin is not None
+        try:
+            for frame in frames:
+                encoder.stdin.write(frame.tobytes())
+            encoder.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            err = encoder.stderr.read() if encoder.stderr else b""
+            code = encoder.wait(timeout=FFMPEG_TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            encoder.kill()
+            raise MediaError(f"ffmpeg took longer than {FFMPEG_TIMEOUT} s") from exc
+    if code != 0:
+        tail = err.decode(errors="replace")[-200:]
+        raise MediaError(f"ffmpeg could not encode the video: {tail}")
+    return target
 
 
 def read_picture(path: Path) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 from models.audio import Audio
 from models.base import Transcriber, Transcript
 from models.catalog import CatalogEntry, NeuralBackend
-from models.faster_whisper_asr import run_whisper
+from models.faster_whisper_asr import run_whisper, run_whisper_notes
 
 CT2_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.*",
              "preprocessor_config.json")
@@ -31,6 +31,10 @@ class _FasterWhisperCatalog(NeuralBackend, Transcriber):
     def transcribe(self, audio: Audio, language: str | None = None,
                    word_timestamps: bool = False) -> Transcript:
         return run_whisper(self._model, audio, language, word_timestamps=word_timestamps)
+
+    def transcribe_many(self, audios: list[Audio], language: str | None = None,
+                        word_timestamps: bool = False) -> list[Transcript]:
+        return run_whisper_notes(self._model, audios, language, word_timestamps=word_timestamps)
 
 
 class WhisperTurbo(_FasterWhisperCatalog):

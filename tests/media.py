@@ -19,6 +19,19 @@ CODECS = {
 }
 
 
+# Everyday sentences that espeak-ng speaks and tiny.en hears reliably.
+SENTENCES = [
+    "please call stella and ask her to bring these things with her from the store",
+    "the train to the city leaves every morning at eight",
+    "we should paint the kitchen walls a lighter colour this summer",
+    "my brother found an old map in the attic last weekend",
+    "the meeting was moved to thursday because of the holiday",
+    "she keeps a small garden with tomatoes and fresh herbs",
+    "turn left at the bakery and walk two blocks to the river",
+    "the children built a tall tower out of wooden blocks",
+]
+
+
 def espeak(text: str, path: Path, speed: int = 130, voice: str = "en-us") -> Path:
     """Speech from espeak-ng as WAV (a voice unlike piper's, so ASR is tested fairly),
     spoken a little slowly with gaps between words, as people talk into a phone."""

@@ -17,7 +17,7 @@ from core_agent.metrics import MODELS
 from models.registry import BackendCache
 from models.sofa_hrtf import SofaHrtf
 from workers.health import WorkerStatus, serve_health
-from workers.jobs import run_step
+from workers.jobs import asr_batcher, run_step
 from workers.queues import Resource, queue_name, resource_for, tasks_for
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ def worker_settings(settings: Settings, backends: BackendCache, queue: str
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["memory"] = open_memory(settings)
         ctx["backends"] = backends
+        ctx["asr_batcher"] = asr_batcher(settings)  # worker_max_jobs notes share a batch
         log.info("worker ready on queue %s", queue)
 
     async def shutdown(ctx: dict[str, Any]) -> None:

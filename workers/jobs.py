@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core_agent import logs
+from core_agent.config import Settings
 from core_agent.errors import (
     AudioGPTError,
     InputRejected,
@@ -27,9 +28,11 @@ from core_agent.metrics import INFERENCE_SECONDS, JOBS
 from core_agent.tables import Job
 from core_agent.tasks import Args, TaskSpec, get_task, media_refs
 from core_agent.types import STEP_REF, Artifact, Kind, StepStatus
+from models.asr_batch import NOTES_BATCH_SIZE, AsrBatcher
 from models.audio import mime_for, probe
 from models.base import Backend
 from models.errors import BackendUnavailable, MediaError, Unsupported
+from models.faster_whisper_asr import configure_batching
 from models.registry import backends_for
 from workers.steps import EXECUTORS, Executor, Output, executor_for
 
@@ -38,6 +41,15 @@ AUDIO_SOURCES = (Kind.AUDIO, Kind.VIDEO)
 # What each media argument takes, where it is not audio (a video's sound track counts).
 MEDIA_KINDS = {"image": ((Kind.IMAGE,), "a picture"),
                "score": ((Kind.FILE,), "a MIDI or MusicXML score")}
+
+
+def asr_batcher(settings: Settings) -> AsrBatcher | None:
+    """What gathers concurrent speech_recognition jobs into one Whisper batch (None: off),
+    with Whisper's batch size configured from the settings."""
+    configure_batching(settings.asr_batch_size)
+    if settings.asr_batch_window <= 0 or (settings.asr_batch_size or NOTES_BATCH_SIZE) <= 1:
+        return None
+    return AsrBatcher(settings.asr_batch_size or NOTES_BATCH_SIZE, settings.asr_batch_window)
 
 
 def require_installed(task: str, models_dir: Path | None) -> None:
@@ -81,7 +93,7 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
             return "already-final"
         await memory.add_event(job_id, "running", backend.model)
         media, args = await _resolve(memory, job, spec, args)
-        executor = executor_for(job.task, ctx["backends"])
+        executor = executor_for(job.task, ctx["backends"], ctx.get("asr_batcher"))
         outputs = await _execute(memory, job, executor, backend, args, media)
     except AudioGPTError as err:
         return await _fail(memory, job, err)

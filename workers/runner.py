@@ -21,7 +21,7 @@ from core_agent.errors import JobLost
 from core_agent.memory import Memory
 from core_agent.metrics import MODELS
 from models.registry import BackendCache
-from workers.jobs import require_installed, run_step
+from workers.jobs import asr_batcher, require_installed, run_step
 from workers.queues import Resource, queue_name, resource_for
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ class InlineRunner:
                  ) -> None:
         self.ctx: dict[str, Any] = {"memory": memory, "backends": backends or BackendCache(
             settings.models_dir, settings.model_memory_mb, MODELS)}
+        self.ctx["asr_batcher"] = asr_batcher(settings)
         self.timeout = settings.job_timeout
 
     def check(self, task: str) -> None:

@@ -28,6 +28,7 @@ from core_agent.tasks import (
     TextToSpeechArgs,
 )
 from core_agent.types import Artifact, Kind
+from models.asr_batch import AsrBatcher
 from models.audio import Audio, decode, encode_stereo, encode_voice_note, ffmpeg_filter, write_wav
 from models.base import (
     AudioProcessor,
@@ -79,12 +80,16 @@ MUSIC_BITRATE = "160k"  # MP3, transparent enough for generated music
 Executor = Callable[[Backend, Args, dict[str, Artifact], Path], Output]
 
 
-def speech_recognition(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
-                       ) -> Output:
-    """Transcribe the audio track of a recording."""
+def speech_recognition(backend: Backend, args: Args, media: dict[str, Artifact], work: Path,
+                       batcher: AsrBatcher | None = None) -> Output:
+    """Transcribe the audio track of a recording (with others at once, given a batcher)."""
     a = cast(SpeechRecognitionArgs, args)
-    transcript = cast(Transcriber, backend).transcribe(
-        decode(media["audio"].path), a.language, a.word_timestamps)
+    audio = decode(media["audio"].path)
+    if batcher is not None:
+        transcript = batcher.transcribe(cast(Transcriber, backend), audio, a.language,
+                                        a.word_timestamps)
+    else:
+        transcript = cast(Transcriber, backend).transcribe(audio, a.language, a.word_timestamps)
     return _transcript_output(transcript)
 
 
@@ -344,8 +349,12 @@ EXECUTORS: dict[str, Executor] = {
 }
 
 
-def executor_for(task: str, backends: BackendCache) -> Executor:
-    """A task's executor; one that also runs another task's model gets the BackendCache."""
+def executor_for(task: str, backends: BackendCache, batcher: AsrBatcher | None = None
+                 ) -> Executor:
+    """A task's executor; one that also runs another task's model gets the BackendCache,
+    and speech recognition the batcher that gathers concurrent requests (if any)."""
     if task == "audio_to_text":
         return partial(audio_to_text, backends=backends)
+    if task == "speech_recognition" and batcher is not None:
+        return partial(speech_recognition, batcher=batcher)
     return EXECUTORS[task]

@@ -23,6 +23,7 @@ from models.registry import BackendCache
 from models.whisper_catalog import WhisperTranslate, WhisperTurbo
 from tests.conftest import make_settings
 from tests.media import voice_note
+from tests.models.conftest import pull_models
 from tests.neural import catalog_checkpoints, tiny_whisper_ct2
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import build_runtime
@@ -45,10 +46,7 @@ def hub(checkpoint: Path) -> Iterator[HubStandIn]:
 
 
 def pull(task: str, hub: HubStandIn, data: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN, "COLUMNS": "200",
-           "AUDIOGPT_DATA_DIR": str(data)}
-    return subprocess.run([*CLI, "models", "pull", task], env=env, capture_output=True,
-                          text=True, timeout=120, cwd=Path(__file__).parents[2])
+    return pull_models(hub, data, task, HF_TOKEN=TOKEN)
 
 
 def sha256(path: Path) -> str:

@@ -18,13 +18,13 @@ from core_agent.types import Attachment, Message
 from models.audio import Audio, write_wav
 from models.clap_catalog import ClapTargetDetector, prompt_for
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache, backends_for
+from models.registry import backends_for
 from models.sound_events import FrameScores, similarity_events
-from tests.conftest import make_settings
-from tests.models.test_neural_catalog import backend_of, pull
+from tests.models.conftest import empty_models, pull_async
+from tests.models.test_neural_catalog import backend_of
 from tests.neural import tiny_clap
 from tests.stand_ins.hub_server import HubStandIn
-from workers.runtime import Runtime, build_runtime
+from workers.runtime import Runtime
 
 RATE = 16_000  # Hz
 NAN = float("nan")
@@ -96,18 +96,15 @@ def hub() -> Iterator[HubStandIn]:
 
 @pytest.fixture
 async def runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
-    """An agent whose models folder starts empty (the session's shared cache would hide it)."""
-    settings = make_settings(tmp_path / "data")
-    rt = build_runtime(settings, embedder=embedder, backends=BackendCache(settings.models_dir))
-    yield rt
-    await rt.aclose()
+    async with empty_models(tmp_path, embedder) as rt:
+        yield rt
 
 
 async def test_clap_says_when_the_siren_sounds_after_a_pull(hub: HubStandIn, runtime: Runtime,
                                                             tmp_path: Path) -> None:
     assert backends_for("target_sound_detection")[0] is ClapTargetDetector  # before YAMNet
     assert not ClapTargetDetector.installed(runtime.settings.models_dir)
-    done = await pull(hub, runtime, "target_sound_detection")
+    done = await pull_async(hub, runtime, "target_sound_detection")
     assert done.returncode == 0, done.stderr
     assert ClapTargetDetector.installed(runtime.settings.models_dir)
     clip = siren_clip(tmp_path / "street.wav")

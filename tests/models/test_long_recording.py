@@ -20,20 +20,10 @@ from models.base import Transcriber
 from models.registry import BackendCache
 from tests.conftest import report
 from tests.core_agent.test_agent import rows
-from tests.media import convert, espeak, voice_note, wer
+from tests.media import SENTENCES, convert, espeak, voice_note, wer
 from workers.runtime import Runtime
 from workers.steps import speech_recognition
 
-SENTENCES = [
-    "please call stella and ask her to bring these things with her from the store",
-    "the train to the city leaves every morning at eight",
-    "we should paint the kitchen walls a lighter colour this summer",
-    "my brother found an old map in the attic last weekend",
-    "the meeting was moved to thursday because of the holiday",
-    "she keeps a small garden with tomatoes and fresh herbs",
-    "turn left at the bakery and walk two blocks to the river",
-    "the children built a tall tower out of wooden blocks",
-]
 MINUTES = 10.0
 PAUSE = 1.5  # seconds of silence between sentences
 MAX_RSS_GROWTH = 400  # MiB over the resident size before the step

@@ -7,9 +7,6 @@ they prove the loading and inference code and the path through the agent, not th
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -24,13 +21,12 @@ from models.audio import Audio, decode, probe
 from models.embeddings import MiniLMEmbedder
 from models.mms_tts import MmsFrench, MmsGerman
 from models.musicgen_catalog import MusicGenSmall
-from models.registry import BackendCache
-from tests.conftest import make_settings
 from tests.core_agent.test_agent import rows
 from tests.media import tone
+from tests.models.conftest import empty_models, pull_async
 from tests.neural import catalog_checkpoints, tiny_ast, tiny_musicgen, tiny_vits
 from tests.stand_ins.hub_server import HubStandIn
-from workers.runtime import Runtime, build_runtime
+from workers.runtime import Runtime
 
 CLI = [sys.executable, "-m", "bots.cli"]
 
@@ -43,19 +39,8 @@ def hub() -> Iterator[HubStandIn]:
 
 @pytest.fixture
 async def runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
-    """An agent whose models folder starts empty (the session's shared cache would hide it)."""
-    settings = make_settings(tmp_path / "data")
-    rt = build_runtime(settings, embedder=embedder, backends=BackendCache(settings.models_dir))
-    yield rt
-    await rt.aclose()
-
-
-async def pull(hub: HubStandIn, runtime: Runtime, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HF_ENDPOINT": hub.url, "COLUMNS": "200",
-           "AUDIOGPT_DATA_DIR": str(runtime.settings.data_dir)}
-    return await asyncio.to_thread(subprocess.run, [*CLI, "models", "pull", *args], env=env,
-                                   capture_output=True, text=True, timeout=120,
-                                   cwd=Path(__file__).parents[2])
+    async with empty_models(tmp_path, embedder) as rt:
+        yield rt
 
 
 def backend_of(runtime: Runtime, task: str) -> str | None:
@@ -66,7 +51,7 @@ def backend_of(runtime: Runtime, task: str) -> str | None:
 async def test_ast_finds_timed_events_after_a_pull(hub: HubStandIn, runtime: Runtime,
                                                    tmp_path: Path) -> None:
     recording = tone(tmp_path / "beep.wav", 3.0)
-    assert (await pull(hub, runtime, "sound_detection")).returncode == 0
+    assert (await pull_async(hub, runtime, "sound_detection")).returncode == 0
     assert AstDetector.installed(runtime.settings.models_dir)
     reply = await runtime.agent.handle(Message(
         channel_id="cli:ast", text="what sounds can you detect in this",
@@ -98,7 +83,7 @@ async def test_musicgen_composes_32_khz_music_of_the_asked_length(
     missing = await runtime.agent.handle(ask)
     assert missing.error_code == "model-not-installed"
     assert "audiogpt models pull text_to_music" in missing.text
-    assert (await pull(hub, runtime, "text_to_music")).returncode == 0
+    assert (await pull_async(hub, runtime, "text_to_music")).returncode == 0
     reply = await runtime.agent.handle(ask)
     assert reply.error_code is None, reply.text
     assert [j.backend for j in rows(runtime, Job, purpose="plan", status="done")] == [
@@ -121,7 +106,7 @@ def test_musicgen_seed_repeats_a_piece(hub: HubStandIn) -> None:
 
 async def test_mms_voice_speaks_its_language_after_a_pull(hub: HubStandIn, runtime: Runtime
                                                           ) -> None:
-    done = await pull(hub, runtime, "text_to_speech", "--language", "de")
+    done = await pull_async(hub, runtime, "text_to_speech", "--language", "de")
     assert done.returncode == 0, done.stderr
     models_dir = runtime.settings.models_dir
     assert MmsGerman.installed(models_dir) and not MmsFrench.installed(models_dir)
@@ -135,7 +120,7 @@ async def test_mms_voice_speaks_its_language_after_a_pull(hub: HubStandIn, runti
     note = german.artifacts[0]
     assert (note.kind, note.mime, note.sample_rate) == (Kind.AUDIO, "audio/ogg", 48_000)
     assert note.duration is not None and 0.1 < note.duration < 30
-    unknown = await pull(hub, runtime, "text_to_speech", "--language", "tlh")
+    unknown = await pull_async(hub, runtime, "text_to_speech", "--language", "tlh")
     assert unknown.returncode == 1 and "for the language 'tlh'" in unknown.stderr
 
 

@@ -1,0 +1,100 @@
+"""Whisper tiny.en batching: a 10-minute recording unbatched vs batched, and voice notes
+transcribed one by one vs through the batching layer (models/asr_batch.py).
+
+    .venv/bin/python bench/asr_batching.py [--part long|notes|both] [--batch 1 4 8] [--notes 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from models import faster_whisper_asr
+from models.asr_batch import AsrBatcher
+from models.audio import ASR_RATE, Audio, decode
+from models.faster_whisper_asr import FasterWhisperTinyEn
+from tests.media import SENTENCES, convert, espeak, voice_note, wer
+
+
+def long_recording(folder: Path, minutes: float = 10.0, pause: float = 1.5) -> tuple[Audio, str]:
+    """The same input as tests/models/test_long_recording.py, decoded from OGG/Opus."""
+    spoken = [decode(espeak(s, folder / f"s{i}.wav"), ASR_RATE).samples
+              for i, s in enumerate(SENTENCES)]
+    gap = np.zeros(int(pause * ASR_RATE), np.float32)
+    pieces, words, total, i = [], [], 0, 0
+    while total < minutes * 60 * ASR_RATE:
+        pieces += [spoken[i % len(spoken)], gap]
+        words.append(SENTENCES[i % len(spoken)])
+        total += len(spoken[i % len(spoken)]) + len(gap)
+        i += 1
+    sf.write(str(folder / "long.wav"), np.concatenate(pieces), ASR_RATE)
+    return decode(convert(folder / "long.wav", folder / "long.ogg")), " ".join(words)
+
+
+def bench_long(asr: FasterWhisperTinyEn, folder: Path, sizes: list[int]) -> None:
+    audio, said = long_recording(folder)
+    for size in sizes:
+        faster_whisper_asr.configure_batching(size)
+        started = time.perf_counter()
+        out = asr.transcribe(audio)
+        seconds = time.perf_counter() - started
+        print(f"long {audio.duration / 60:.1f} min, batch {size}: {seconds:.1f} s "
+              f"({audio.duration / seconds:.0f}x real time), {len(out.segments)} segments, "
+              f"WER {wer(said, out.text):.1%}")
+    faster_whisper_asr.configure_batching(None)
+
+
+def bench_notes(asr: FasterWhisperTinyEn, folder: Path, count: int, rounds: int = 3) -> None:
+    notes = [decode(voice_note(SENTENCES[i % len(SENTENCES)], folder, f"n{i}"))
+             for i in range(count)]
+    asr.transcribe(notes[0])  # warm
+    best_one = best_batched = float("inf")
+    batcher = AsrBatcher(batch_size=count, window=0.05)
+    for _ in range(rounds):
+        started = time.perf_counter()
+        single = [asr.transcribe(n).text for n in notes]
+        best_one = min(best_one, time.perf_counter() - started)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(count) as pool:
+            batched = list(pool.map(lambda n: batcher.transcribe(asr, n).text, notes))
+        best_batched = min(best_batched, time.perf_counter() - started)
+    batcher.close()
+    errors = [wer(SENTENCES[i % len(SENTENCES)], t) for i, t in enumerate(batched)]
+    errors_one = [wer(SENTENCES[i % len(SENTENCES)], t) for i, t in enumerate(single)]
+    print(f"{count} notes ({sum(n.duration for n in notes):.0f} s of audio), best of {rounds}: "
+          f"one by one {best_one:.2f} s ({count / best_one:.2f} notes/s, max WER "
+          f"{max(errors_one):.0%}); batched {best_batched:.2f} s ({count / best_batched:.2f} "
+          f"notes/s, max WER {max(errors):.0%}); {batcher.batches} batch(es) for "
+          f"{batcher.requests} requests")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--part", choices=["long", "notes", "both"], default="both")
+    parser.add_argument("--batch", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--notes", type=int, default=6)
+    a = parser.parse_args()
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, CPU only")
+    asr = FasterWhisperTinyEn()
+    asr.load()
+    with tempfile.TemporaryDirectory() as tmp:
+        if a.part in ("long", "both"):
+            bench_long(asr, Path(tmp), a.batch)
+        if a.part in ("notes", "both"):
+            bench_notes(asr, Path(tmp), a.notes)
+
+
+if __name__ == "__main__":
+    main()
