@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from models.audio import ASR_RATE, Audio
-from models.catalog import CatalogEntry, NeuralBackend
+from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.sound_events import SILENT_DB, FrameScores, SoundDetector, envelope_db, level_db
 from models.yamnet import to_16k
 
@@ -41,10 +41,9 @@ class AstDetector(NeuralBackend, SoundDetector):
     _labels: list[str]
 
     def load(self) -> None:
-        import torch
         from transformers import ASTFeatureExtractor, ASTForAudioClassification
 
-        self._device = "cuda" if torch.cuda.is_available() else "cpu"
+        self._device = torch_device()
         with warnings.catch_warnings():  # AST's 128 mel bands leave the lowest ones empty
             warnings.filterwarnings("ignore", "At least one mel filter", UserWarning)
             self._features = ASTFeatureExtractor.from_pretrained(self.folder)

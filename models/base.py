@@ -6,10 +6,13 @@ import importlib.util
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from models.audio import Audio
 from models.errors import BackendUnavailable, Unsupported
+
+if TYPE_CHECKING:
+    from models.scores import Score
 
 
 class Backend(ABC):
@@ -111,6 +114,23 @@ class BinauralRenderer(Backend):
                distance: float = 1.0) -> Audio:
         """Stereo for headphones. Azimuth in degrees (0 ahead, 90 right, -90 left, 180
         behind; None circles the head), elevation in degrees, distance in metres."""
+
+
+class Singer(Backend):
+    """singing_synthesis."""
+
+    @abstractmethod
+    def sing(self, score: Score) -> Audio:
+        """The score sung, one mono recording."""
+
+
+class TalkingHead(Backend):
+    """talking_head."""
+
+    @abstractmethod
+    def render(self, picture: Path | None, audio: Audio, sound: Path, target: Path) -> Path:
+        """An MP4 of the portrait (None: the default face) saying `audio`, whose file is
+        `sound`, written to `target`."""
 
 
 class FileEditor(Backend):

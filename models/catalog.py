@@ -54,6 +54,13 @@ def locate(entry: CatalogEntry, models_dir: Path | None) -> Path | None:
     return cached if any(cached.iterdir()) else None
 
 
+def torch_device() -> str:
+    """Where a torch model runs: the GPU when this process has one."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 class NeuralBackend(Backend):
     """A backend whose weights come from the catalog rather than from a package."""
 

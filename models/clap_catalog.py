@@ -19,7 +19,7 @@ import numpy as np
 from scipy import signal
 
 from models.audio import Audio
-from models.catalog import CatalogEntry, NeuralBackend
+from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.sound_events import (
     SILENT_DB,
     Event,
@@ -73,10 +73,9 @@ class ClapTargetDetector(NeuralBackend, TargetDetector):
     _processor: Any = None
 
     def load(self) -> None:
-        import torch
         from transformers import ClapModel, ClapProcessor
 
-        self._device = "cuda" if torch.cuda.is_available() else "cpu"
+        self._device = torch_device()
         self._processor = ClapProcessor.from_pretrained(self.folder)
         self._model = ClapModel.from_pretrained(self.folder)
         self._model.to(self._device).eval()

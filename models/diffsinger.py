@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from models.audio import Audio, limit_peak
+from models.base import Singer
 from models.catalog import CatalogEntry, NeuralBackend
 from models.diffsinger_phones import lay_out, pitch_curve
 from models.errors import BackendUnavailable, Unsupported
@@ -76,7 +77,7 @@ def _phoneme_ids(path: Path) -> dict[str, int]:
     return {name.strip(): i for i, name in enumerate(lines) if name.strip()}
 
 
-class DiffSingerOnnx(NeuralBackend):
+class DiffSingerOnnx(NeuralBackend, Singer):
     """singing_synthesis: a DiffSinger voicebank (acoustic model + NSF-HiFiGAN) via ONNX."""
 
     name = "diffsinger-onnx"

@@ -17,7 +17,7 @@ import numpy as np
 
 from models.audio import Audio, limit_peak
 from models.base import Synthesizer
-from models.catalog import CatalogEntry, NeuralBackend
+from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported
 
 FILES = ("config.json", "model.safetensors", "vocab.json", "tokenizer_config.json",
@@ -36,10 +36,9 @@ class _MmsVoice(NeuralBackend, Synthesizer):
     _tokenizer: Any = None
 
     def load(self) -> None:
-        import torch
         from transformers import VitsModel, VitsTokenizer
 
-        self._device = "cuda" if torch.cuda.is_available() else "cpu"
+        self._device = torch_device()
         self._tokenizer = VitsTokenizer.from_pretrained(self.folder)
         self._model = VitsModel.from_pretrained(self.folder)
         self._model.to(self._device).eval()

@@ -13,7 +13,7 @@ import numpy as np
 
 from models.audio import Audio, limit_peak
 from models.base import Generator
-from models.catalog import CatalogEntry, NeuralBackend
+from models.catalog import CatalogEntry, NeuralBackend, torch_device
 
 GUIDANCE = 3.0  # classifier-free guidance scale, MusicGen's default
 
@@ -36,10 +36,9 @@ class MusicGenSmall(NeuralBackend, Generator):
     _processor: Any = None
 
     def load(self) -> None:
-        import torch
         from transformers import AutoProcessor, MusicgenForConditionalGeneration
 
-        self._device = "cuda" if torch.cuda.is_available() else "cpu"
+        self._device = torch_device()
         self._processor = AutoProcessor.from_pretrained(self.folder)
         self._model = MusicgenForConditionalGeneration.from_pretrained(self.folder)
         self._model.to(self._device).eval()

@@ -18,6 +18,7 @@ import numpy as np
 from scipy import signal
 
 from models.audio import Audio
+from models.base import Singer
 from models.scores import Score
 from models.world_style import FRAME_MS, PiperWorld, _world
 
@@ -113,7 +114,7 @@ def stretch(values: np.ndarray, length: int) -> np.ndarray:
     return np.exp((1 - w) * logs[low] + w * logs[high])
 
 
-class WorldSinger(PiperWorld):
+class WorldSinger(PiperWorld, Singer):
     """Piper's voice sung to a score with the WORLD vocoder."""
 
     name = "world-singer"

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import signal
 
 from models.audio import FFMPEG_TIMEOUT, Audio
-from models.base import Backend
+from models.base import TalkingHead
 from models.errors import MediaError, Unsupported
 
 FPS = 25
@@ -251,7 +251,7 @@ def fit_size(image: np.ndarray) -> tuple[np.ndarray, float]:
     return image, scale
 
 
-class CascadeTalkingHead(Backend):
+class CascadeTalkingHead(TalkingHead):
     """A portrait, or the default face, speaking the given audio."""
 
     name = "opencv-talking-head"

@@ -19,7 +19,8 @@ import numpy as np
 from scipy import signal
 
 from models.audio import Audio
-from models.catalog import CatalogEntry, NeuralBackend
+from models.base import TalkingHead
+from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.errors import BackendUnavailable
 from models.talking_head import FPS, Box, _cv2, encode_mp4, portrait_of
 
@@ -101,7 +102,7 @@ def lower_half_mask(box: Box) -> np.ndarray:
     return np.asarray(cv2.GaussianBlur(mask, (0, 0), edge / 2))[..., None]
 
 
-class Wav2LipTalkingHead(NeuralBackend):
+class Wav2LipTalkingHead(NeuralBackend, TalkingHead):
     """talking_head: a portrait, or the default face, lip-synced to the speech by Wav2Lip."""
 
     name = "wav2lip"
@@ -125,11 +126,10 @@ class Wav2LipTalkingHead(NeuralBackend):
         raise BackendUnavailable(self.model, self.install_hint)
 
     def load(self) -> None:
-        import torch
 
         from models.wav2lip import load_generator
 
-        self._device = "cuda" if torch.cuda.is_available() else "cpu"
+        self._device = torch_device()
         self._net = load_generator(self.checkpoint(), self._device)
 
     def render(self, picture: Path | None, audio: Audio, sound: Path, target: Path) -> Path:

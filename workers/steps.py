@@ -36,7 +36,9 @@ from models.base import (
     BinauralRenderer,
     FileEditor,
     Generator,
+    Singer,
     Synthesizer,
+    TalkingHead,
     Transcriber,
     Transcript,
 )
@@ -46,11 +48,9 @@ from models.ffmpeg_edit import pitch_chain
 from models.lpc_inpaint import LpcInpaint
 from models.registry import BackendCache
 from models.scores import read_file, requested
-from models.singing import WorldSinger
 from models.sound_caption import EventCaptioner
 from models.sound_events import SoundDetector, TargetDetector
 from models.sound_mask import YamnetMask
-from models.talking_head import CascadeTalkingHead
 from models.voicefilter import VoiceFilter
 from models.whisper_catalog import WhisperTranslate
 from models.world_style import WorldStyle
@@ -178,7 +178,7 @@ def singing_synthesis(backend: Backend, args: Args, media: dict[str, Artifact], 
     else:
         raise Unsupported("tell me the words to sing, a tune, or attach a MIDI or MusicXML "
                           "score")
-    audio = cast(WorldSinger, backend).sing(score)
+    audio = cast(Singer, backend).sing(score)
     words = " ".join(n.syllable for n in score.notes if n.syllable)
     label = a.melody or _label(a.lyrics or words)
     return Output(files=[OutputFile(_voice_note(audio, work, "sung"), Kind.AUDIO, label)],
@@ -193,7 +193,7 @@ def talking_head(backend: Backend, args: Args, media: dict[str, Artifact], work:
     audio = decode(media["audio"].path, 48_000)
     sound = write_wav(audio, work / "speech.wav")
     picture = media["image"].path if "image" in media else None
-    video = cast(CascadeTalkingHead, backend).render(picture, audio, sound, work / "talking.mp4")
+    video = cast(TalkingHead, backend).render(picture, audio, sound, work / "talking.mp4")
     label = "talking head" if a.image else "talking head (default face)"
     return Output(files=[OutputFile(video, Kind.VIDEO, label)])
 
