@@ -5,55 +5,47 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import urllib.error
-import urllib.request
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from bots.web import WebChat
 from core_agent.config import Settings
 from core_agent.types import Attachment, Message
 from tests.conftest import make_settings
 from tests.media import voice_note
-from tests.workers.test_faults import free_port
-from workers.runtime import build_runtime
+from tests.net import free_port, get, sample
+from workers.runtime import Runtime, build_runtime
 
 TOKEN = "metrics-token-0123456789abcdef"
 
 
-def get(url: str, token: str | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"}
-                                     if token else {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.read().decode()
-
-
-def sample(page: str, name: str, **labels: str) -> float:
-    for family in text_string_to_metric_families(page):
-        for found in family.samples:
-            if found.name == name and found.labels == labels:
-                return float(found.value)
-    return 0.0
-
-
-async def test_metrics_move_with_real_turns_and_health_needs_no_token(
-        tmp_path: Path, embedder: Any, backends: Any) -> None:
-    settings = make_settings(tmp_path / "data", web_token=TOKEN)
+@asynccontextmanager
+async def web_chat(settings: Settings, embedder: Any, backends: Any
+                   ) -> AsyncIterator[tuple[Runtime, str]]:
+    """The web chat serving on a free loopback port: its runtime and base URL."""
     runtime = build_runtime(settings, embedder=embedder, backends=backends)
     chat = WebChat(runtime.agent, settings)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen()
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = asyncio.create_task(chat.serve([sock]))
     try:
+        yield runtime, f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        chat.stop()
+        await server
+        await runtime.aclose()
+
+
+async def test_metrics_move_with_real_turns_and_health_needs_no_token(
+        tmp_path: Path, embedder: Any, backends: Any) -> None:
+    settings = make_settings(tmp_path / "data", web_token=TOKEN)
+    async with web_chat(settings, embedder, backends) as (runtime, base):
         code, health = await asyncio.to_thread(get, base + "/healthz")
         assert code == 200 and json.loads(health) == {"ok": True, "database": True}
         assert (await asyncio.to_thread(get, base + "/metrics"))[0] == 401  # token required
@@ -65,10 +57,6 @@ async def test_metrics_move_with_real_turns_and_health_needs_no_token(
             channel_id="web:metrics", platform="web", text="translate this into english",
             attachments=[Attachment(path=note, filename=note.name)]))
         code, after = await asyncio.to_thread(get, base + "/metrics", TOKEN)
-    finally:
-        chat.stop()
-        await server
-        await runtime.aclose()
     assert spoken.error_code is None and unsupported.error_code == "model-not-installed"
     assert code == 200
 
@@ -88,20 +76,9 @@ async def test_metrics_move_with_real_turns_and_health_needs_no_token(
 async def served_health(settings: Settings, embedder: Any, backends: Any
                         ) -> tuple[int, dict[str, Any], str]:
     """/healthz and the token-free /metrics of a web chat on these settings."""
-    runtime = build_runtime(settings, embedder=embedder, backends=backends)
-    chat = WebChat(runtime.agent, settings)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = asyncio.create_task(chat.serve([sock]))
-    try:
+    async with web_chat(settings, embedder, backends) as (_, base):
         code, health = await asyncio.to_thread(get, base + "/healthz")
         _, page = await asyncio.to_thread(get, base + "/metrics")
-    finally:
-        chat.stop()
-        await server
-        await runtime.aclose()
     return code, json.loads(health), page
 
 

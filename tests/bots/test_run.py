@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
-import urllib.request
 from pathlib import Path
 
 from tests.bots.test_discord import PAYLOADS
@@ -18,20 +16,10 @@ from tests.bots.test_slack import APP_TOKEN as SLACK_APP_TOKEN
 from tests.bots.test_slack import BOT_TOKEN as SLACK_TOKEN
 from tests.bots.test_slack import SECRET as SLACK_SECRET
 from tests.bots.test_telegram import ANA, PRIVATE, TOKEN
+from tests.net import free_port, get
 from tests.stand_ins.discord_api import DiscordStandIn
 from tests.stand_ins.slack_api import SlackStandIn
 from tests.stand_ins.telegram_api import TelegramStandIn
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def page(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return str(response.read().decode())
 
 
 async def test_run_serves_the_web_chat_and_every_platform_together(tmp_path: Path) -> None:
@@ -53,8 +41,8 @@ async def test_run_serves_the_web_chat_and_every_platform_together(tmp_path: Pat
             sys.executable, "-m", "bots.cli", "run", env=env, stdout=log, stderr=log)
         try:
             await api.wait_for("getUpdates", within=120)  # Telegram is polled ...
-            html = await asyncio.to_thread(page, f"http://127.0.0.1:{port}/")  # ... and served
-            assert "<html" in html.lower()
+            code, html = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/")  # ... served
+            assert code == 200 and "<html" in html.lower()
             api.push(api.user_message(PRIVATE, ANA, "hello"))
             (answer,) = await api.wait_for("sendMessage", within=120)
             assert int(answer.params["chat_id"]) == PRIVATE["id"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from core_agent.types import Message
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
 from tests.conftest import make_settings
+from tests.net import free_port
 from workers.runtime import build_runtime
 
 pytestmark = pytest.mark.postgres
@@ -37,9 +37,7 @@ class Server:
         if not bins:
             pytest.fail("PostgreSQL's server binaries are missing (./dev test installs them)")
         self.bin, self.data = Path(bins[-1]), folder / "cluster"
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
+        self.port = free_port()
         folder.mkdir(parents=True, exist_ok=True)
         if os.getuid() == 0:
             shutil.chown(folder, "postgres")

@@ -3,7 +3,6 @@ and a worker on different machines (two data folders, one database, one bucket).
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
 from tests.conftest import make_settings
 from tests.media import voice_note, wer
+from tests.net import free_port
 from workers.runtime import Runtime, build_runtime
 
 BUCKET = "audiogpt-media"
@@ -31,11 +31,6 @@ SECRET = "moto-secret-NEVER-PRINT-7c2a"
 SPOKEN = "the package arrives on monday afternoon"
 SERVER_START = 30.0  # seconds
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

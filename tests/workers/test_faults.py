@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from core_agent.tables import ArtifactRecord, Job
 from core_agent.types import Message, Reply, StepStatus
 from models.embeddings import MiniLMEmbedder
 from tests.conftest import make_settings
+from tests.net import free_port
 from workers.runtime import Runtime, build_runtime
 
 pytestmark = pytest.mark.redis
@@ -38,11 +38,6 @@ async def eventually(check: Callable[[], bool], seconds: float = 30) -> None:
         await asyncio.sleep(0.02)
     raise AssertionError(f"not within {seconds} s")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Workers:

@@ -9,13 +9,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session, select
 
 from core_agent.config import Settings
@@ -26,8 +24,9 @@ from models.registry import BackendCache
 from models.whisper_catalog import WhisperTurbo
 from tests.conftest import make_settings
 from tests.media import add_noise, convert, espeak
+from tests.net import free_port, get, sample
 from tests.neural import tiny_whisper_ct2
-from tests.workers.test_faults import eventually, free_port
+from tests.workers.test_faults import eventually
 from workers.arq_worker import WrongQueue, plan_worker
 from workers.health import WorkerStatus, serve_health
 from workers.queues import Resource, parse_tasks, queue_name, resource_for, tasks_for
@@ -110,23 +109,6 @@ def two_workers(queue_settings: Settings, tmp_path: Path
         proc.wait(timeout=30)
 
 
-def scrape(port: int, path: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.read().decode()
-    except OSError:  # not listening (yet)
-        return 0, ""
-
-
-def sample(page: str, name: str, **labels: str) -> float:
-    """One sample's value from a Prometheus text page (0 if absent)."""
-    for family in text_string_to_metric_families(page):
-        for found in family.samples:
-            if found.name == name and found.labels == labels:
-                return float(found.value)
-    return 0.0
 
 
 @pytest.mark.redis
@@ -138,7 +120,7 @@ async def test_each_step_of_a_plan_lands_on_the_worker_for_its_resource(
     note = convert(add_noise(speech, tmp_path / "noisy.wav"), tmp_path / "noisy.ogg")
     await eventually(lambda: b"worker ready" in cpu_log.read_bytes(), seconds=120)
     await eventually(lambda: b"worker ready" in gpu_log.read_bytes(), seconds=120)
-    await eventually(lambda: scrape(port, "/healthz")[0] == 200)
+    await eventually(lambda: get(f"http://127.0.0.1:{port}/healthz")[0] == 200)
     in_process = BackendCache(queue_settings.models_dir)
     runtime = build_runtime(queue_settings, embedder=embedder, backends=in_process)  # type: ignore[arg-type]
     assert isinstance(runtime.runner, ArqRunner)
@@ -165,9 +147,9 @@ async def test_each_step_of_a_plan_lands_on_the_worker_for_its_resource(
     assert f"queue {queue_settings.queue_name}:gpu" in gpu_seen
     assert "piper" not in gpu_seen.lower()  # it preloaded only the task it serves
 
-    code, health = scrape(port, "/healthz")
+    code, health = get(f"http://127.0.0.1:{port}/healthz")
     assert code == 200 and json.loads(health)["tasks"] == ["speech_recognition"]
-    _, page = scrape(port, "/metrics")
+    _, page = get(f"http://127.0.0.1:{port}/metrics")
     assert sample(page, "audiogpt_jobs_total", task="speech_recognition", outcome="done") >= 1
     assert sample(page, "audiogpt_jobs_total", task="speech_enhancement", outcome="done") == 0
     assert sample(page, "audiogpt_model_load_seconds_count", backend=WhisperTurbo.name) == 1
@@ -183,15 +165,15 @@ def test_worker_health_waits_for_its_models_and_for_redis(redis_url: str) -> Non
     port = free_port()
     server = serve_health(status, "127.0.0.1", port)
     try:
-        code, body = scrape(port, "/healthz")
+        code, body = get(f"http://127.0.0.1:{port}/healthz")
         assert code == 503 and json.loads(body)["models_loaded"] is False
         status.ready.set()
-        assert scrape(port, "/healthz")[0] == 200
-        assert scrape(port, "/nothing")[0] == 404
+        assert get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+        assert get(f"http://127.0.0.1:{port}/nothing")[0] == 404
         status.redis_url = f"redis://127.0.0.1:{free_port()}/0"  # Redis gone
-        code, body = scrape(port, "/healthz")
+        code, body = get(f"http://127.0.0.1:{port}/healthz")
         assert code == 503 and json.loads(body)["redis"] is False
-        code, page = scrape(port, "/metrics")  # still answers, without queue depths
+        code, page = get(f"http://127.0.0.1:{port}/metrics")  # still answers, without queue depths
         assert code == 200 and "# TYPE audiogpt_jobs_total counter" in page
     finally:
         server.shutdown()
