@@ -25,11 +25,11 @@ class Kind(StrEnum):
 
 
 class Attachment(BaseModel):
-    """A file a user sent, as the adapter received it (already on local disk)."""
+    """A file a user sent, as the adapter received it (already on local disk). What the
+    platform claims it is counts for nothing: the agent reads the content."""
 
     path: Path
     filename: str
-    mime: str | None = None  # what the platform claimed; the content decides
 
 
 class Message(BaseModel):

@@ -55,7 +55,7 @@ async def download(files: list[discord.Attachment], folder: Path, limit: int
         except discord.HTTPException as err:
             raise Unfetched(f"I couldn't fetch {file.filename} from Discord ({err.status}); "
                             "please send it again.") from err
-        saved.append(Attachment(path=path, filename=file.filename, mime=file.content_type))
+        saved.append(Attachment(path=path, filename=file.filename))
     return saved
 
 

@@ -237,8 +237,7 @@ class VoicePipeline:
             channel_id=self.channel_id, author=speaker.name, platform="discord",
             user_id=f"discord:user:{speaker.id}",
             scopes=[*self.scopes, *(f"discord:role:{r}" for r in speaker.roles)],
-            attachments=[Attachment(path=path, filename=f"voice-{speaker.name}.wav",
-                                    mime="audio/wav")])
+            attachments=[Attachment(path=path, filename=f"voice-{speaker.name}.wav")])
         async with self.lock:
             reply = await self.agent.handle(message)
         path.unlink(missing_ok=True)

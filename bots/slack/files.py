@@ -41,7 +41,7 @@ async def fetch(client: AsyncWebClient, file_id: str, folder: Path, *, files_url
         raise FetchFailed(f"{name} isn't hosted by Slack, so I won't fetch it.")
     target = folder / f"{file_id}{Path(name).suffix.lower()}"
     await _download(url, str(client.token), target, name, limit)
-    return Attachment(path=target, filename=name, mime=info.get("mimetype"))
+    return Attachment(path=target, filename=name)
 
 
 async def _download(url: str, token: str, target: Path, name: str, limit: int) -> None:

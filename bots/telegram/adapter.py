@@ -213,7 +213,7 @@ class TelegramBot(Adapter):
             target = folder / f"{index}-{Path(item.filename).name}"
             telegram_file = await self.app.bot.get_file(item.file_id)
             await telegram_file.download_to_drive(target)
-            files.append(Attachment(path=target, filename=item.filename, mime=item.mime))
+            files.append(Attachment(path=target, filename=item.filename))
         return files
 
     async def _replying_to(self, msg: TgMessage) -> list[str]:

@@ -47,7 +47,7 @@ class Staged:
 
     def attachment(self) -> Attachment:
         """What the agent receives."""
-        return Attachment(path=self.path, filename=self.name, mime=self.mime)
+        return Attachment(path=self.path, filename=self.name)
 
 
 class Staging:

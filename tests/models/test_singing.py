@@ -206,7 +206,7 @@ async def test_an_attached_midi_file_is_sung(runtime: Runtime, tmp_path: Path) -
     path = midi_file(tmp_path / "my tune.mid", notes, bpm=100)
     reply = await runtime.agent.handle(Message(
         channel_id="cli:midi", text="sing this", attachments=[
-            Attachment(path=path, filename=path.name, mime="application/octet-stream")]))
+            Attachment(path=path, filename=path.name)]))
     assert reply.error_code is None, reply.text
     (step,) = reply.steps
     assert step.task == "singing_synthesis" and step.args["score"] == "a1"
@@ -228,6 +228,6 @@ async def test_a_file_that_is_not_a_score_is_refused(runtime: Runtime, tmp_path:
     fake.write_text("#EXTM3U\nfile:///etc/passwd\n")
     reply = await runtime.agent.handle(Message(
         channel_id="cli:fake", text="sing this",
-        attachments=[Attachment(path=fake, filename=fake.name, mime="audio/midi")]))
+        attachments=[Attachment(path=fake, filename=fake.name)]))
     assert reply.error_code == "input-rejected" and "song.mid" in reply.text
     assert await runtime.memory.artifacts("cli:fake") == []
