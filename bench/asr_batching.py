@@ -15,31 +15,20 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models import faster_whisper_asr
 from models.asr_batch import AsrBatcher
-from models.audio import ASR_RATE, Audio, decode
+from models.audio import Audio, decode
 from models.faster_whisper_asr import FasterWhisperTinyEn
-from tests.media import SENTENCES, convert, espeak, voice_note, wer
+from tests.media import SENTENCES, voice_note, wer
+from tests.media import long_recording as make_long_recording
 
 
-def long_recording(folder: Path, minutes: float = 10.0, pause: float = 1.5) -> tuple[Audio, str]:
-    """The same input as tests/models/test_long_recording.py, decoded from OGG/Opus."""
-    spoken = [decode(espeak(s, folder / f"s{i}.wav"), ASR_RATE).samples
-              for i, s in enumerate(SENTENCES)]
-    gap = np.zeros(int(pause * ASR_RATE), np.float32)
-    pieces, words, total, i = [], [], 0, 0
-    while total < minutes * 60 * ASR_RATE:
-        pieces += [spoken[i % len(spoken)], gap]
-        words.append(SENTENCES[i % len(spoken)])
-        total += len(spoken[i % len(spoken)]) + len(gap)
-        i += 1
-    sf.write(str(folder / "long.wav"), np.concatenate(pieces), ASR_RATE)
-    return decode(convert(folder / "long.wav", folder / "long.ogg")), " ".join(words)
+def long_recording(folder: Path, minutes: float = 10.0) -> tuple[Audio, str]:
+    """The same input as tests/models/test_long_recording.py, decoded."""
+    path, said = make_long_recording(folder, minutes)
+    return decode(path), said
 
 
 def bench_long(asr: FasterWhisperTinyEn, folder: Path, sizes: list[int]) -> None:

@@ -10,6 +10,8 @@ import jiwer
 import numpy as np
 import soundfile as sf
 
+from models.audio import ASR_RATE, decode
+
 CODECS = {
     ".ogg": ["-c:a", "libopus", "-b:a", "32k"],
     ".mp3": ["-c:a", "libmp3lame"],
@@ -95,3 +97,21 @@ def add_noise(source: Path, target: Path, amplitude: float = 0.02, seed: int = 1
                     "-i", f"anoisesrc=a={amplitude}:c=pink:d=600:seed={seed}", "-filter_complex",
                     "amix=inputs=2:duration=first:normalize=0", str(target)], check=True)
     return target
+
+
+def long_recording(folder: Path, minutes: float = 10.0, pause: float = 1.5
+                   ) -> tuple[Path, str]:
+    """SENTENCES spoken by espeak-ng over and over with pauses, as one OGG/Opus file of
+    about `minutes`, and the text said."""
+    spoken = [decode(espeak(s, folder / f"s{i}.wav"), ASR_RATE).samples
+              for i, s in enumerate(SENTENCES)]
+    gap = np.zeros(int(pause * ASR_RATE), np.float32)
+    pieces, words, total, i = [], [], 0, 0
+    while total < minutes * 60 * ASR_RATE:
+        pieces += [spoken[i % len(spoken)], gap]
+        words.append(SENTENCES[i % len(spoken)])
+        total += len(spoken[i % len(spoken)]) + len(gap)
+        i += 1
+    wav = folder / "long.wav"
+    sf.write(str(wav), np.concatenate(pieces), ASR_RATE)
+    return convert(wav, folder / "long.ogg"), " ".join(words)

@@ -8,19 +8,18 @@ import time
 from pathlib import Path
 from typing import cast
 
-import numpy as np
 import pytest
-import soundfile as sf
 
 from core_agent.tables import Job
 from core_agent.tasks import SpeechRecognitionArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
-from models.audio import ASR_RATE, decode
+from models.audio import decode
 from models.base import Transcriber
 from models.registry import BackendCache
 from tests.conftest import report
 from tests.core_agent.test_agent import rows
-from tests.media import SENTENCES, convert, espeak, voice_note, wer
+from tests.media import long_recording as make_long_recording
+from tests.media import voice_note, wer
 from workers.runtime import Runtime
 from workers.steps import speech_recognition
 
@@ -39,19 +38,7 @@ def _vm_kib(field: str) -> int:
 @pytest.fixture(scope="module")
 def long_recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """About ten minutes of espeak-ng sentences with pauses, as OGG/Opus, and its text."""
-    folder = tmp_path_factory.mktemp("long")
-    spoken = [decode(espeak(s, folder / f"s{i}.wav"), ASR_RATE).samples
-              for i, s in enumerate(SENTENCES)]
-    pause = np.zeros(int(PAUSE * ASR_RATE), np.float32)
-    pieces, words, total, i = [], [], 0, 0
-    while total < MINUTES * 60 * ASR_RATE:
-        pieces += [spoken[i % len(spoken)], pause]
-        words.append(SENTENCES[i % len(spoken)])
-        total += len(spoken[i % len(spoken)]) + len(pause)
-        i += 1
-    wav = folder / "long.wav"
-    sf.write(str(wav), np.concatenate(pieces), ASR_RATE)
-    return convert(wav, folder / "long.ogg"), " ".join(words)
+    return make_long_recording(tmp_path_factory.mktemp("long"), MINUTES, PAUSE)
 
 
 @pytest.mark.timeout(240)
