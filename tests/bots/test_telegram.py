@@ -77,8 +77,10 @@ async def running(tmp_path: Path, embedder: Any, backends: BackendCache, **overr
 
 
 def replies(api: TelegramStandIn) -> list[Call]:
-    """Text the bot posted, without its "working on it" messages."""
-    return [c for c in api.sent("sendMessage") if not c.params["text"].startswith("⏳")]
+    """Text the bot posted, without its "working on it" messages and without attempts the
+    server refused (a 429 or a dropped connection posts nothing)."""
+    return [c for c in api.sent("sendMessage") if not c.params["text"].startswith("⏳")
+            and not isinstance(c.result, TooMany | Drop)]
 
 
 async def reply_count(api: TelegramStandIn, count: int, within: float = 90) -> list[Call]:
