@@ -61,21 +61,21 @@ def held_errors(score: Score, f0: np.ndarray, times: np.ndarray) -> list[np.ndar
 
 def crossing(midi: np.ndarray, times: np.ndarray, middle: float, side: float,
              before: float) -> float:
-    """When the pitch passes `middle` toward `side` for the last time before `before`:
-    interpolated between two voiced frames, or the first voiced frame past it after a
-    consonant's gap in the pitch track."""
-    voiced = np.flatnonzero(np.isfinite(midi))
-    old = [k for k in voiced if side * (midi[k] - middle) < 0 and times[k] < before]
-    if not old:
+    """When the pitch reaches the new note: where it passes `middle` toward `side` inside
+    the voiced run that carries the new note before `before` (interpolated between two
+    frames), or where that run starts after a consonant's gap. Voiced frames in the gap
+    itself don't count: where a vowel stops and a hiss starts, pYIN's 46 ms window reads a
+    few frames of pitch nobody sang (seen: 3 semitones low, "crossing" 175 ms early)."""
+    voiced = np.isfinite(midi)
+    arrived = np.flatnonzero(voiced & (side * (midi - middle) >= 0) & (times < before))
+    if not arrived.size:
         return np.inf
-    start = old[-1]
-    new = [k for k in voiced if k > start and side * (midi[k] - middle) >= 0]
-    if not new:
-        return np.inf
-    k = new[0]
-    if k == start + 1:
-        frac = (middle - midi[start]) / (midi[k] - midi[start])
-        return float(times[start] + frac * (times[k] - times[start]))
+    k = int(arrived[-1])
+    while k > 0 and voiced[k - 1] and side * (midi[k - 1] - middle) >= 0:
+        k -= 1
+    if k > 0 and voiced[k - 1]:
+        frac = (middle - midi[k - 1]) / (midi[k] - midi[k - 1])
+        return float(times[k - 1] + frac * (times[k] - times[k - 1]))
     return float(times[k])
 
 
