@@ -39,14 +39,19 @@ class PiperJoe(Synthesizer):
 
     def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0,
                    language: str = "en") -> Audio:
-        from piper import SynthesisConfig
-
         self.check_language(language)
         if voice and voice.lower() not in self.voices:
             raise Unsupported(f"the embedded voice is 'joe'; '{voice}' is not installed")
-        # Durations without random jitter: it could swamp a "say it slower" of 20%.
-        config = SynthesisConfig(length_scale=1.0 / speed, noise_w_scale=0.0)
-        chunks = [c.audio_float_array for c in self._voice.synthesize(text, syn_config=config)]
-        if not chunks:
-            raise Unsupported("there was nothing speakable in the text")
-        return Audio(np.concatenate(chunks).astype(np.float32), self._voice.config.sample_rate)
+        return piper_speak(self._voice, text, speed)
+
+
+def piper_speak(voice: Any, text: str, speed: float) -> Audio:
+    """Text spoken by a loaded PiperVoice."""
+    from piper import SynthesisConfig
+
+    # Durations without random jitter: it could swamp a "say it slower" of 20%.
+    config = SynthesisConfig(length_scale=1.0 / speed, noise_w_scale=0.0)
+    chunks = [c.audio_float_array for c in voice.synthesize(text, syn_config=config)]
+    if not chunks:
+        raise Unsupported("there was nothing speakable in the text")
+    return Audio(np.concatenate(chunks).astype(np.float32), voice.config.sample_rate)
