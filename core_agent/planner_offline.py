@@ -75,7 +75,8 @@ WEAK_SPLIT = re.compile(r"\s+and\s+", re.IGNORECASE)
 QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*?'(?!\w)")
 REPEAT = re.compile(r"\b(again|same (but|thing|again|for|with|as|in)|redo|repeat (that|it|this)|"
                     r"one more time|do the same|same$)\b")
-ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b"
+ORDINAL = re.compile(r"(?<!\d )(?<!\d)"  # not "1 second"
+                     r"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b"
                      r"(?!\s*(?:\d|few|half|bit|part|time|seconds?|minutes?|s\b))")
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
             "4th": 3, "fifth": 4, "5th": 4, "last": -1}

@@ -42,6 +42,11 @@ class SpeechTranslationArgs(AudioIn):
     target_language: str = Field("en", description="ISO 639-1 code of the output text.")
     source_language: str | None = None
 
+    @property
+    def language(self) -> str:
+        """The language the step is served in, which picks its backend: the target."""
+        return self.target_language
+
 
 class TextToSpeechArgs(Args):
     text: str = Field(min_length=1, max_length=4000)
@@ -54,6 +59,7 @@ class TextToSpeechArgs(Args):
 class StyleTransferArgs(Args):
     text: str = Field(min_length=1, max_length=4000)
     reference: str = Ref("Handle of the recording whose voice to imitate.")
+    seed: int | None = None  # a sampling voice cloner says it the same way again
 
 
 class SeparationArgs(AudioIn):

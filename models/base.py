@@ -75,7 +75,7 @@ class Transcript:
 
 
 class Transcriber(Backend):
-    """speech_recognition and speech_translation."""
+    """speech_recognition."""
 
     @abstractmethod
     def transcribe(self, audio: Audio, language: str | None = None,
@@ -89,13 +89,56 @@ class Transcriber(Backend):
         return [self.transcribe(audio, language, word_timestamps) for audio in audios]
 
 
+class Translator(Backend):
+    """speech_translation: speech in one language to text in another.
+
+    Its `languages` are the targets, the languages it writes: the target is what picks a
+    translator (`BackendCache.for_task`), as the language spoken picks a voice."""
+
+    sources: ClassVar[tuple[str, ...]] = ()  # the speech it understands; empty means any
+
+    def check_source(self, source: str | None) -> None:
+        """Guard: refuse speech in a language it does not understand."""
+        if source and self.sources and source.lower() not in self.sources:
+            raise Unsupported(f"{self.model} does not understand speech in {source}")
+
+    @abstractmethod
+    def translate(self, audio: Audio, target: str, source: str | None = None) -> Transcript:
+        """Text in `target` for speech (16 kHz mono) in `source` (None: whatever it hears);
+        the transcript's language is the target."""
+
+
 class Synthesizer(Backend):
     """text_to_speech."""
+
+    voices: ClassVar[tuple[str, ...]] = ()  # the voices users can ask for by name
+
+    @classmethod
+    def offers(cls, voice: str) -> bool:
+        """Whether it has a voice of this name (cheap; loads nothing)."""
+        return voice.lower() in cls.voices
 
     @abstractmethod
     def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0,
                    language: str = "en") -> Audio:
         """Text to speech; speed 1.0 is the voice's natural rate."""
+
+
+class VoiceCloner(Backend):
+    """style_transfer: speech from text in the voice of a reference recording."""
+
+    reference_rate: ClassVar[int]  # Hz the reference recording is decoded at
+    needs_transcript: ClassVar[bool] = False  # whether it must be told what the reference says
+
+    def reference_clip(self, reference: Audio) -> Audio:
+        """The part of the reference it learns the voice from (all of it, unless overridden)."""
+        return reference
+
+    @abstractmethod
+    def speak_like(self, text: str, reference: Audio, transcript: str | None = None,
+                   seed: int | None = None) -> Audio:
+        """Speak the text in the reference's voice; `transcript` is what the reference says,
+        and the same seed gives the same audio."""
 
 
 class AudioProcessor(Backend):
@@ -104,6 +147,30 @@ class AudioProcessor(Backend):
     @abstractmethod
     def process(self, audio: Audio) -> list[Audio]:
         """One or more output tracks."""
+
+
+@dataclass
+class Extraction:
+    """The reference speaker's track, the rest, and how close each sounds to the reference."""
+
+    target: Audio
+    residual: Audio
+    target_similarity: float  # cosine of speaker embeddings, -1..1
+    residual_similarity: float
+
+
+class SpeakerSeparator(Backend):
+    """speech_separation: the voice of a reference clip kept, or each voice on its own track."""
+
+    speakers: int = 0  # voices a separation without a reference gives; 0: it needs one
+
+    @abstractmethod
+    def extract(self, mixture: Audio, reference: Audio) -> Extraction:
+        """The part of the mixture spoken by the voice of the reference clip, and the rest."""
+
+    def separate(self, mixture: Audio) -> list[Audio]:
+        """One track per voice (`speakers` of them), without a reference."""
+        raise Unsupported(f"{self.model} needs a clip of the wanted speaker")
 
 
 class BinauralRenderer(Backend):
@@ -149,3 +216,30 @@ class Generator(Backend):
     @abstractmethod
     def generate(self, prompt: str, duration: float, seed: int | None = None) -> Audio:
         """`duration` seconds of audio for the prompt; the same seed gives the same audio."""
+
+
+class Inpainter(Backend):
+    """audio_inpainting: a gap filled from the sound around it; the rest stays as it was."""
+
+    max_gap: ClassVar[float]  # seconds, the longest gap it fills
+
+    def check_gap(self, audio: Audio, start: float, end: float) -> None:
+        """Guard: refuse a gap outside the recording or longer than it can fill."""
+        if not 0 <= start < end <= audio.duration:
+            raise Unsupported(f"the gap {start:g}–{end:g} s is not inside the "
+                              f"{audio.duration:.1f} s recording")
+        if end - start > self.max_gap:
+            raise Unsupported(f"gaps up to {self.max_gap:g} s can be filled, not "
+                              f"{end - start:.1f} s")
+
+    @abstractmethod
+    def fill(self, audio: Audio, start: float, end: float) -> tuple[Audio, str]:
+        """The audio with [start, end) seconds replaced by a reconstruction, and the method."""
+
+
+class ImageCaptioner(Backend):
+    """image_to_audio's first half: what a picture shows, in words a sound model reads."""
+
+    @abstractmethod
+    def caption(self, picture: Path) -> str:
+        """A short description of the picture."""

@@ -63,6 +63,10 @@ class EspeakNG(Synthesizer):
     def speaks(cls, language: str | None) -> bool:
         return not language or (cls.installed() and language.lower() in languages())
 
+    @classmethod
+    def offers(cls, voice: str) -> bool:
+        return cls.installed() and voice.lower() in variants()
+
     def load(self) -> None:
         """Nothing to load: each call runs the espeak-ng program."""
 
@@ -73,7 +77,7 @@ class EspeakNG(Synthesizer):
             raise Unsupported(f"espeak-ng has no voice for the language {language!r}")
         name = ALIASES.get(code, code)
         if voice:
-            if voice.lower() not in variants():
+            if not self.offers(voice):
                 raise Unsupported(f"there is no espeak-ng voice called {voice!r}; try one of "
                                   f"{', '.join(sorted(variants())[:8])}, …")
             name += f"+{voice.lower()}"

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import signal
 
 from models.audio import Audio
-from models.base import Backend
+from models.base import Inpainter
 from models.errors import Unsupported
 
 AR_MAX_GAP = 0.25  # seconds; longer gaps are interpolated spectrally
@@ -101,7 +101,7 @@ def spectral_fill(x: np.ndarray, start: int, end: int, rate: int) -> np.ndarray:
     return np.asarray(y[start - lo:end - lo])
 
 
-class LpcInpaint(Backend):
+class LpcInpaint(Inpainter):
     """audio_inpainting: fill a gap from the sound on either side of it."""
 
     name = "lpc-inpaint"
@@ -109,18 +109,15 @@ class LpcInpaint(Backend):
     model = "Burg AR extrapolation (short gaps) and spectral interpolation (signal processing)"
     license = "Apache-2.0 (this project)"
     requires = ("scipy",)
+    max_gap = MAX_GAP
 
     def load(self) -> None:
         """Nothing to load."""
 
     def fill(self, audio: Audio, start: float, end: float) -> tuple[Audio, str]:
         """The audio with [start, end) seconds replaced by a reconstruction, and the method."""
+        self.check_gap(audio, start, end)
         rate, x = audio.sample_rate, audio.mono.astype(np.float64)
-        if not 0 <= start < end <= audio.duration:
-            raise Unsupported(f"the gap {start:g}–{end:g} s is not inside the "
-                              f"{audio.duration:.1f} s recording")
-        if end - start > MAX_GAP:
-            raise Unsupported(f"gaps up to {MAX_GAP:g} s can be filled, not {end - start:.1f} s")
         i, j = round(start * rate), round(end * rate)
         order = int(ORDER_SECONDS * rate)
         context = CONTEXT_ORDERS * order

@@ -16,22 +16,32 @@ from pathlib import Path
 from typing import Protocol
 
 from models.ast_catalog import AstDetector
-from models.base import Backend
+from models.audioldm2_catalog import AudioLdm2
+from models.audioldm2_inpaint import AudioLdm2Inpaint
+from models.base import Backend, Synthesizer
 from models.binaural import SphericalHead
+from models.blip_caption import BlipCaptioner
 from models.clap_catalog import ClapTargetDetector
+from models.csm_catalog import CsmVoiceClone
 from models.diffsinger import DiffSingerOnnx
-from models.errors import BackendUnavailable
+from models.errors import BackendUnavailable, Unsupported
 from models.espeak_tts import EspeakNG
 from models.faster_whisper_asr import FasterWhisperTinyEn
 from models.ffmpeg_edit import FfmpegEdit
+from models.kokoro_catalog import Kokoro
 from models.lpc_inpaint import LpcInpaint
+from models.metricgan_catalog import MetricGanPlus
 from models.mms_tts import MmsFrench, MmsGerman, MmsSpanish
 from models.musicgen_catalog import MusicGenSmall
+from models.piper_catalog import VOICES
 from models.piper_tts import PiperJoe
+from models.qwen_audio_catalog import QwenAudioCaptioner
+from models.seamless_catalog import SeamlessTranslate
+from models.sepformer_catalog import SepFormerWsj02Mix
 from models.singing import WorldSinger
 from models.sofa_hrtf import SofaHrtf
 from models.sound_caption import EventCaptioner
-from models.sound_mask import YamnetMask
+from models.sound_mask import ClapMask, YamnetMask
 from models.spectral_gate import SpectralGate
 from models.talking_head import CascadeTalkingHead
 from models.voicefilter import VoiceFilter
@@ -46,12 +56,19 @@ BACKENDS: dict[str, type[Backend]] = {
     cls.name: cls for cls in (WhisperTurbo, WhisperTranslate, FasterWhisperTinyEn, PiperJoe,
                               EspeakNG, SpectralGate, SofaHrtf, SphericalHead, WorldStyle,
                               FfmpegEdit, VoiceFilter)
-} | {
+} | {SeamlessTranslate.name: SeamlessTranslate} | {  # after Whisper's: English to Whisper
     cls.name: cls for cls in (YamnetDetector, YamnetTargetDetector, YamnetMask, EventCaptioner,
                               LpcInpaint)
 } | {cls.name: cls for cls in (WorldSinger, CascadeTalkingHead)} | {
-    cls.name: cls for cls in (AstDetector, MusicGenSmall, MmsGerman, MmsFrench, MmsSpanish)
-} | {cls.name: cls for cls in (ClapTargetDetector, Wav2LipTalkingHead, DiffSingerOnnx)}
+    cls.name: cls for cls in (AstDetector, MusicGenSmall)
+} | {  # Piper's voices ahead of MMS's for the same language: permissive licenses, faster
+    cls.name: cls for cls in VOICES
+} | {cls.name: cls for cls in (Kokoro, MmsGerman, MmsFrench, MmsSpanish)} | {
+    cls.name: cls for cls in (ClapTargetDetector, ClapMask, Wav2LipTalkingHead, DiffSingerOnnx)
+} | {MetricGanPlus.name: MetricGanPlus} | {QwenAudioCaptioner.name: QwenAudioCaptioner} | {
+    SepFormerWsj02Mix.name: SepFormerWsj02Mix} | {
+    CsmVoiceClone.name: CsmVoiceClone} | {
+    cls.name: cls for cls in (AudioLdm2, BlipCaptioner, AudioLdm2Inpaint)}
 
 
 def backends_for(task: str) -> list[type[Backend]]:
@@ -106,15 +123,27 @@ class BackendCache:
         self.sizes: dict[str, int] = {}  # bytes each loaded backend added at load
         self._lock = threading.Lock()
 
-    def for_task(self, task: str, language: str | None = None) -> Backend:
-        """The first installed backend of a task that handles the language, loaded;
-        BackendUnavailable if none."""
-        for cls in backends_for(task):
-            if cls.installed(self.models_dir) and cls.speaks(language):
-                return self.get(cls.name)
-        wanted = f"a {task} model for the language {language!r}" if language else \
-            f"a model for {task}"
-        raise BackendUnavailable(wanted, "audiogpt models pull " + task)
+    def for_task(self, task: str, language: str | None = None, voice: str | None = None
+                 ) -> Backend:
+        """The first installed backend of a task that handles the language, loaded; of a
+        voice's task, the first that has the voice named, if any has it. BackendUnavailable
+        if none is installed, Unsupported if no model of ours could be."""
+        candidates = backends_for(task)
+        usable = [cls for cls in candidates
+                  if cls.installed(self.models_dir) and cls.speaks(language)]
+        if voice:  # stable: preference order among those that have it, then the rest
+            usable.sort(key=lambda cls: not (issubclass(cls, Synthesizer) and cls.offers(voice)))
+        if usable:
+            return self.get(usable[0].name)
+        able = [cls for cls in candidates if cls.speaks(language)]
+        if candidates and not able:
+            known = sorted({code for cls in candidates for code in cls.languages})
+            raise Unsupported(f"no model here handles the language {language!r}; ask for one "
+                              f"of these: {', '.join(known)}")
+        if not able:
+            raise BackendUnavailable(f"a model for {task}", "audiogpt models pull " + task)
+        which = f", which handles {language!r}," if language else ""
+        raise BackendUnavailable(able[0].model + which, able[0].install_hint)
 
     def get(self, name: str) -> Backend:
         """A backend by name, loading it on first use (or after it was evicted)."""

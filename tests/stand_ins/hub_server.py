@@ -46,6 +46,7 @@ class HubStandIn:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.drop_after: dict[str, int] = {}  # file path -> bytes sent before dropping, once
         self.corrupt: set[str] = set()  # file paths served with one byte flipped
+        self.gated: set[str] = set()  # repos whose files need a token, as gated ones do
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -99,6 +100,8 @@ class HubStandIn:
         if "/resolve/" in path:
             repo, rest = path.lstrip("/").split("/resolve/")
             commit, file = rest.split("/", 1)
+            if repo in self.gated and "Authorization" not in h.headers:
+                return h.send_error(401)  # the hub's answer to a download without a token
             if commit != COMMIT or not (self.repos[repo] / file).is_file():
                 raise KeyError(file)
             h.send_response(302)
