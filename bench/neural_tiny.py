@@ -1,5 +1,5 @@
-"""Load and inference time of each transformers backend of the neural catalog, on the tiny
-random-weight checkpoints the tests use (tests/neural.py).
+"""Load and inference time of each backend of the neural catalog, on the tiny random-weight
+checkpoints the tests use (tests/neural.py).
 
     .venv/bin/python bench/neural_tiny.py
 
@@ -22,19 +22,36 @@ import numpy as np
 from bench.turn_latency import cpu_model
 from models.ast_catalog import AstDetector
 from models.audio import Audio, write_wav
+from models.audioldm2_catalog import AudioLdm2
+from models.audioldm2_inpaint import AudioLdm2Inpaint
 from models.clap_catalog import ClapTargetDetector
+from models.csm_catalog import CsmVoiceClone
 from models.diffsinger import DiffSingerOnnx
+from models.kokoro_catalog import Kokoro
+from models.metricgan_catalog import MetricGanPlus
 from models.mms_tts import MmsGerman
 from models.musicgen_catalog import MusicGenSmall
+from models.piper_catalog import VOICES
+from models.qwen_audio_catalog import QwenAudioCaptioner
 from models.scores import requested
+from models.seamless_catalog import SeamlessTranslate
+from models.sepformer_catalog import SepFormerWsj02Mix
 from models.talking_head import FPS
 from models.wav2lip_catalog import Wav2LipTalkingHead
 from tests.neural import (
+    random_kokoro,
+    random_metricgan,
+    random_piper_voices,
     random_wav2lip,
     tiny_ast,
+    tiny_audioldm2,
     tiny_clap,
+    tiny_csm,
     tiny_diffsinger,
     tiny_musicgen,
+    tiny_qwen2_audio,
+    tiny_seamless,
+    tiny_sepformer,
     tiny_vits,
 )
 
@@ -70,6 +87,7 @@ def main() -> None:
         ("diffsinger-onnx, happy birthday (13.6 s sung)", timed(singer.load),
          timed(lambda: singer.sing(birthday))),
     ]
+    rows += second_wave(noise)
     for name, load, run in rows:
         print(f"{name:45s} load {load * 1000:6.0f} ms · inference {run * 1000:6.0f} ms")
     lips = Wav2LipTalkingHead(random_wav2lip())  # full size: its architecture is fixed
@@ -80,6 +98,37 @@ def main() -> None:
         run = timed(lambda: lips.render(None, speech, sound, Path(work) / "talking.mp4"))
     print(f"{'wav2lip (full size), 2 s on the default face':45s} load {load * 1000:6.0f} ms · "
           f"per frame {run / (2 * FPS) * 1000:6.0f} ms (50 frames, with the H.264 encoding)")
+
+
+def second_wave(noise: Audio) -> list[tuple[str, float, float]]:
+    """The speech and sound backends added with the plain-PyTorch ports and diffusers."""
+    german = VOICES[0](random_piper_voices())
+    kokoro, enhancer = Kokoro(random_kokoro()), MetricGanPlus(random_metricgan())
+    separator, translator = SepFormerWsj02Mix(tiny_sepformer()), SeamlessTranslate(tiny_seamless())
+    captioner, cloner = QwenAudioCaptioner(tiny_qwen2_audio()), CsmVoiceClone(tiny_csm())
+    sounds, filler = AudioLdm2(tiny_audioldm2(), steps=10), AudioLdm2Inpaint(tiny_audioldm2(),
+                                                                              steps=10)
+    three = Audio(noise.samples[:48_000], 16_000)
+    return [
+        ("piper de_DE-thorsten (random VITS), two sentences", timed(german.load),
+         timed(lambda: german.synthesize(SPEECH, language="de"))),
+        ("kokoro (full decoder, ALBERT cut), 1 sentence", timed(kokoro.load),
+         timed(lambda: kokoro.synthesize("Good morning, how are you?"))),
+        ("metricgan+ (full size), 10 s", timed(enhancer.load),
+         timed(lambda: enhancer.process(noise))),
+        ("sepformer (1 layer, width 16), 10 s", timed(separator.load),
+         timed(lambda: separator.separate(noise))),
+        ("seamless-m4t-v2 (1 layer), 10 s into French", timed(translator.load),
+         timed(lambda: translator.translate(noise, "fr"))),
+        ("qwen2-audio (1 layer), 10 s described", timed(captioner.load),
+         timed(lambda: captioner.describe(noise))),
+        ("csm-1b (1 layer), 3 words from a 3 s reference", timed(cloner.load),
+         timed(lambda: cloner.speak_like("see you tomorrow", three, "a noise", 1))),
+        ("audioldm2 (tiny), 3 s of sound, 10 steps", timed(sounds.load),
+         timed(lambda: sounds.generate("rain on a tin roof", 3.0, seed=1))),
+        ("audioldm2 inpainting (tiny), 0.4 s gap, 10 steps", timed(filler.load),
+         timed(lambda: filler.fill(three, 1.0, 1.4))),
+    ]
 
 
 if __name__ == "__main__":

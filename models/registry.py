@@ -138,8 +138,10 @@ class BackendCache:
         able = [cls for cls in candidates if cls.speaks(language)]
         if candidates and not able:
             known = sorted({code for cls in candidates for code in cls.languages})
-            raise Unsupported(f"no model here handles the language {language!r}; ask for one "
-                              f"of these: {', '.join(known)}")
+            # A model that knows its languages only at run time (espeak-ng) lists none here.
+            listed = all(cls.languages for cls in candidates)
+            choices = f"; ask for one of these: {', '.join(known)}" if listed else ""
+            raise Unsupported(f"no model here handles the language {language!r}{choices}")
         if not able:
             raise BackendUnavailable(f"a model for {task}", "audiogpt models pull " + task)
         which = f", which handles {language!r}," if language else ""

@@ -522,7 +522,7 @@ def tiny_csm() -> Path:
 
 
 def catalog_checkpoints() -> dict[str, Path]:
-    """Tiny stand-ins for the transformers checkpoints of the catalog, by hub repository."""
+    """Tiny stand-ins for the checkpoints of the catalog, by hub repository."""
     from models.ast_catalog import AstDetector
     from models.audioldm2_catalog import AudioLdm2
     from models.blip_caption import BlipCaptioner
@@ -537,17 +537,15 @@ def catalog_checkpoints() -> dict[str, Path]:
     from models.seamless_catalog import SeamlessTranslate
     from models.sepformer_catalog import SepFormerWsj02Mix
 
-    repos = {AstDetector.entry.repo: tiny_ast(), MusicGenSmall.entry.repo: tiny_musicgen(),
-             ClapTargetDetector.entry.repo: tiny_clap(), REPO: random_piper_voices()}
-    repos[MetricGanPlus.entry.repo] = random_metricgan()
-    repos[QwenAudioCaptioner.entry.repo] = tiny_qwen2_audio()
-    repos[CsmVoiceClone.entry.repo] = tiny_csm()
-    repos[SepFormerWsj02Mix.entry.repo] = tiny_sepformer()
-    repos[SeamlessTranslate.entry.repo] = tiny_seamless()
-    repos[AudioLdm2.entry.repo] = tiny_audioldm2()
-    repos[BlipCaptioner.entry.repo] = tiny_blip()
-    repos[Kokoro.entry.repo] = random_kokoro()
-    return repos | {voice.entry.repo: tiny_vits() for voice in (MmsGerman, MmsFrench, MmsSpanish)}
+    built: dict[str, Callable[[], Path]] = {
+        AstDetector.entry.repo: tiny_ast, MusicGenSmall.entry.repo: tiny_musicgen,
+        ClapTargetDetector.entry.repo: tiny_clap, REPO: random_piper_voices,
+        MetricGanPlus.entry.repo: random_metricgan, QwenAudioCaptioner.entry.repo: tiny_qwen2_audio,
+        CsmVoiceClone.entry.repo: tiny_csm, SepFormerWsj02Mix.entry.repo: tiny_sepformer,
+        SeamlessTranslate.entry.repo: tiny_seamless, AudioLdm2.entry.repo: tiny_audioldm2,
+        BlipCaptioner.entry.repo: tiny_blip, Kokoro.entry.repo: random_kokoro,
+    } | {voice.entry.repo: tiny_vits for voice in (MmsGerman, MmsFrench, MmsSpanish)}
+    return {repo: build() for repo, build in built.items()}
 
 
 def _random_wav2lip(folder: Path) -> None:

@@ -287,25 +287,10 @@ def audio_inpainting(backend: Backend, args: Args, media: dict[str, Artifact], w
                                     f"filled {a.start:g}–{a.end:g} s")], text=text)
 
 
-def text_to_music(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
+def text_to_sound(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
                   ) -> Output:
-    """Music from a description, as MP3 at the model's own rate (it plays in every chat)."""
-    a = cast(GenerateArgs, args)
-    generator = cast(Generator, backend)
-    audio = generator.generate(a.prompt, a.duration, a.seed)
-    wav = write_wav(audio, work / "music.wav")
-    song = ffmpeg_filter(wav, work / "music.mp3", [],
-                         ["-c:a", "libmp3lame", "-b:a", MUSIC_BITRATE])
-    text = None
-    if a.duration > generator.max_seconds:
-        text = f"{backend.model} makes up to {generator.max_seconds:g} s at a time: here they are."
-    return Output(files=[OutputFile(song, Kind.AUDIO, _label(a.prompt))], text=text,
-                  data={"seconds": round(audio.duration, 2), "seed": a.seed})
-
-
-def text_to_audio(backend: Backend, args: Args, media: dict[str, Artifact], work: Path
-                  ) -> Output:
-    """A sound effect or ambience from a description, as MP3 (it plays in every chat)."""
+    """Music, or a sound effect or ambience, from a description (text_to_music,
+    text_to_audio)."""
     a = cast(GenerateArgs, args)
     return _sound(cast(Generator, backend), a.prompt, a.duration, a.seed, work)
 
@@ -314,13 +299,14 @@ def image_to_audio(backend: Backend, args: Args, media: dict[str, Artifact], wor
                    backends: BackendCache | None = None) -> Output:
     """The picture captioned, then the caption sounded out by the text_to_audio model."""
     a = cast(ImageToAudioArgs, args)
-    try:  # found before the captioning, which would be wasted without it
-        generator = cast(Generator, backends.for_task("text_to_audio")) if backends else None
-    except BackendUnavailable:
-        generator = None
-    if generator is None:
-        raise BackendUnavailable("The text_to_audio model, which turns the picture's caption "
+    missing = BackendUnavailable("the text_to_audio model, which turns the picture's caption "
                                  "into sound,", "audiogpt models pull text_to_audio")
+    if backends is None:  # outside a worker there is no text_to_audio model to ask
+        raise missing
+    try:  # before the captioning, which would be wasted
+        generator = cast(Generator, backends.for_task("text_to_audio"))
+    except BackendUnavailable:
+        raise missing from None
     caption = cast(ImageCaptioner, backend).caption(media["image"].path)
     made = _sound(generator, caption, a.duration, None, work)
     heard = f"I heard this picture as: “{caption}”."
@@ -331,10 +317,12 @@ def image_to_audio(backend: Backend, args: Args, media: dict[str, Artifact], wor
 
 def _sound(generator: Generator, prompt: str, duration: float, seed: int | None, work: Path
            ) -> Output:
-    """Generated sound as MP3 at the model's rate, saying when the length was capped."""
+    """Generated audio as MP3 at the model's own rate (it plays in every chat), saying when
+    the length was capped."""
     audio = generator.generate(prompt, duration, seed)
-    wav = write_wav(audio, work / "sound.wav")
-    sound = ffmpeg_filter(wav, work / "sound.mp3", [],
+    stem = "music" if generator.task == "text_to_music" else "sound"
+    wav = write_wav(audio, work / f"{stem}.wav")
+    sound = ffmpeg_filter(wav, work / f"{stem}.mp3", [],
                           ["-c:a", "libmp3lame", "-b:a", MUSIC_BITRATE])
     text = None
     if duration > generator.max_seconds:
@@ -425,8 +413,8 @@ EXECUTORS: dict[str, Executor] = {
     "audio_inpainting": audio_inpainting,
     "singing_synthesis": singing_synthesis,
     "talking_head": talking_head,
-    "text_to_music": text_to_music,
-    "text_to_audio": text_to_audio,
+    "text_to_music": text_to_sound,
+    "text_to_audio": text_to_sound,
     "image_to_audio": image_to_audio,
 }
 

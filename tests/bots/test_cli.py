@@ -34,7 +34,8 @@ def test_tasks_lists_every_task_with_install_state(tmp_path: Path) -> None:
     turbo = asr["faster-whisper-large-v3-turbo"]  # neural: pulled on request
     assert turbo["installed"] is False and turbo["tier"] == "neural"
     assert turbo["install"] == "audiogpt models pull speech_recognition"
-    assert rows["image_to_audio"]["backends"] == []
+    (blip,) = rows["image_to_audio"]["backends"]  # every task has a model now, some neural only
+    assert (blip["name"], blip["installed"]) == ("blip-caption-large", False)
 
 
 def test_ask_transcribes_an_attached_voice_note(tmp_path: Path) -> None:

@@ -308,6 +308,7 @@ async def test_tasks_panel_lists_install_state(browser: Browser, web: Served) ->
     await expect(rows.filter(has_text="faster-whisper-tiny-en")).to_contain_text("yes")
     await expect(rows.filter(has_text="faster-whisper-large-v3-turbo")).to_contain_text(
         "no: audiogpt models pull speech_recognition")
-    await expect(rows.filter(has_text="image_to_audio")).to_contain_text("none yet")
+    await expect(rows.filter(has_text="blip-caption-large")).to_contain_text(
+        "no: audiogpt models pull image_to_audio")
     await page.context.close()
 

@@ -7,9 +7,11 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+
+import pytest
 
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
@@ -49,3 +51,22 @@ async def pull_async(hub: HubStandIn, runtime: Runtime, *args: str, **env: str |
                      ) -> subprocess.CompletedProcess[str]:
     """pull_models into a runtime's data folder, off the event loop."""
     return await asyncio.to_thread(pull_models, hub, runtime.settings.data_dir, *args, **env)
+
+
+@pytest.fixture
+async def empty_runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
+    """A runtime whose models folder starts empty, for a test to pull into."""
+    async with empty_models(tmp_path, embedder) as rt:
+        yield rt
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """For a module of tiny models, which are all overhead: threads only contend (several
+    times slower on a busy machine)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

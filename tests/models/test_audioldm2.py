@@ -7,13 +7,12 @@ they prove the loading, diffusion and splicing code and the path through the age
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib.cbook
 import numpy as np
 import pytest
-import torch
 
 from bots.catalog import task_rows
 from core_agent.tables import Job
@@ -23,30 +22,19 @@ from models.audio import Audio, decode
 from models.audioldm2_catalog import AudioLdm2
 from models.audioldm2_inpaint import METHOD, AudioLdm2Inpaint
 from models.blip_caption import BlipCaptioner
-from models.embeddings import MiniLMEmbedder
 from models.errors import Unsupported
 from tests.core_agent.test_agent import rows
 from tests.media import tone
-from tests.models.conftest import empty_models, pull_async
+from tests.models.conftest import pull_async
 from tests.neural import tiny_audioldm2, tiny_blip
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
-from workers.steps import text_to_audio
+from workers.steps import text_to_sound
 
-# diffusers' AudioLDM 2 pipeline passes GPT-2 the argument transformers 5 renames.
-pytestmark = pytest.mark.filterwarnings("ignore:`past_key_values` is deprecated:FutureWarning")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 FEW_STEPS = 3  # backend-level runs: every part of the loop, a fraction of the time
 PICTURE = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
 RATE = 48_000  # Hz, what the inpainting executor decodes recordings at
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """A tiny model is all overhead: threads only contend (several times slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +42,6 @@ def hub() -> Iterator[HubStandIn]:
     with HubStandIn({AudioLdm2.entry.repo: tiny_audioldm2(),
                      BlipCaptioner.entry.repo: tiny_blip()}) as server:
         yield server
-
-
-@pytest.fixture
-async def runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
-    async with empty_models(tmp_path, embedder) as rt:
-        yield rt
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +58,9 @@ def inpainter() -> AudioLdm2Inpaint:
     return loaded
 
 
-def backend_of(runtime: Runtime, task: str) -> str | None:
+def backend_of(empty_runtime: Runtime, task: str) -> str | None:
     """The backend that ran the task's one finished job."""
-    (job,) = [j for j in rows(runtime, Job, purpose="plan", status="done") if j.task == task]
+    (job,) = [j for j in rows(empty_runtime, Job, purpose="plan", status="done") if j.task == task]
     return job.backend
 
 
@@ -105,7 +87,7 @@ def test_one_loaded_pipeline_serves_both_tasks(generator: AudioLdm2,
 
 
 def test_a_longer_request_is_capped_and_said_so(generator: AudioLdm2, tmp_path: Path) -> None:
-    made = text_to_audio(generator, GenerateArgs(prompt="a distant siren", duration=12), {},
+    made = text_to_sound(generator, GenerateArgs(prompt="a distant siren", duration=12), {},
                          tmp_path)
     (sound,) = made.files
     assert sound.kind == Kind.AUDIO and sound.path.suffix == ".mp3"
@@ -147,34 +129,34 @@ def test_short_gaps_are_extrapolated_and_bad_ones_refused(inpainter: AudioLdm2In
         inpainter.fill(with_gap(12.0, 1.0, 10.0), 1.0, 10.0)
 
 
-async def test_sounds_and_gaps_after_a_pull(hub: HubStandIn, runtime: Runtime,
+async def test_sounds_and_gaps_after_a_pull(hub: HubStandIn, empty_runtime: Runtime,
                                             tmp_path: Path) -> None:
     ask = Message(channel_id="cli:sfx", text="make the sound of rain on a tin roof, 3 seconds")
-    missing = await runtime.agent.handle(ask)
+    missing = await empty_runtime.agent.handle(ask)
     assert missing.error_code == "model-not-installed"
     assert "audiogpt models pull text_to_audio" in missing.text
-    pulled = await pull_async(hub, runtime, "text_to_audio")
+    pulled = await pull_async(hub, empty_runtime, "text_to_audio")
     assert pulled.returncode == 0, pulled.stderr
-    reply = await runtime.agent.handle(ask)
+    reply = await empty_runtime.agent.handle(ask)
     assert reply.error_code is None, reply.text
-    assert backend_of(runtime, "text_to_audio") == AudioLdm2.name
+    assert backend_of(empty_runtime, "text_to_audio") == AudioLdm2.name
     (sound,) = reply.artifacts
     assert (sound.kind, sound.mime, sound.sample_rate) == (Kind.AUDIO, "audio/mpeg", 16_000)
     assert sound.duration is not None and abs(sound.duration - 3.0) < 0.1
     assert np.abs(decode(sound.path, 16_000).samples).max() > 0.01
 
     recording = tone(tmp_path / "take.wav", 2.0, rate=RATE)
-    fixed = await runtime.agent.handle(Message(
+    fixed = await empty_runtime.agent.handle(Message(
         channel_id="cli:sfx", text="fill the gap from 0.8 to 1.2 seconds",
         attachments=[Attachment(path=recording, filename=recording.name)]))
     assert fixed.error_code is None, fixed.text
-    assert backend_of(runtime, "audio_inpainting") == AudioLdm2Inpaint.name  # ahead of LPC
+    assert backend_of(empty_runtime, "audio_inpainting") == AudioLdm2Inpaint.name  # ahead of LPC
     assert "AudioLDM 2" in fixed.text
     (note,) = fixed.artifacts
     assert note.kind == Kind.AUDIO and note.duration is not None
     assert abs(note.duration - 2.0) < 0.05
 
-    listed = {row["task"]: row["backends"] for row in task_rows(runtime.settings.models_dir)}
+    listed = {row["task"]: row["backends"] for row in task_rows(empty_runtime.settings.models_dir)}
     assert [(b["name"], b["installed"]) for b in listed["text_to_audio"]] == [
         (AudioLdm2.name, True)]
     assert [b["name"] for b in listed["audio_inpainting"]] == [AudioLdm2Inpaint.name,
@@ -183,22 +165,22 @@ async def test_sounds_and_gaps_after_a_pull(hub: HubStandIn, runtime: Runtime,
         (BlipCaptioner.name, False)]
 
 
-async def test_a_picture_is_heard_through_its_caption(hub: HubStandIn, runtime: Runtime
+async def test_a_picture_is_heard_through_its_caption(hub: HubStandIn, empty_runtime: Runtime
                                                       ) -> None:
     ask = Message(channel_id="cli:picture", text="make a sound for this picture, 2 seconds",
                   attachments=[Attachment(path=PICTURE, filename="hopper.jpg")])
-    nothing = await runtime.agent.handle(ask)
+    nothing = await empty_runtime.agent.handle(ask)
     assert nothing.error_code == "model-not-installed"
     assert "audiogpt models pull image_to_audio" in nothing.text
-    assert (await pull_async(hub, runtime, "image_to_audio")).returncode == 0
-    half = await runtime.agent.handle(ask)  # the captioner, but nothing to sound it out
+    assert (await pull_async(hub, empty_runtime, "image_to_audio")).returncode == 0
+    half = await empty_runtime.agent.handle(ask)  # the captioner, but nothing to sound it out
     assert half.error_code == "model-not-installed"
     assert "text_to_audio model, which turns the picture's caption into sound, is not " \
         "installed. Install it with: audiogpt models pull text_to_audio" in half.text
-    assert (await pull_async(hub, runtime, "text_to_audio")).returncode == 0
-    reply = await runtime.agent.handle(ask)
+    assert (await pull_async(hub, empty_runtime, "text_to_audio")).returncode == 0
+    reply = await empty_runtime.agent.handle(ask)
     assert reply.error_code is None, reply.text
-    assert backend_of(runtime, "image_to_audio") == BlipCaptioner.name
+    assert backend_of(empty_runtime, "image_to_audio") == BlipCaptioner.name
     step = reply.steps[-1]
     caption = step.data["caption"]
     assert caption and f"I heard this picture as: “{caption}”" in reply.text

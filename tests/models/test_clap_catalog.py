@@ -9,7 +9,7 @@ what CLAP hears.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +18,10 @@ import pytest
 from core_agent.types import Attachment, Message
 from models.audio import Audio, decode, write_wav
 from models.clap_catalog import ClapTargetDetector, prompt_for
-from models.embeddings import MiniLMEmbedder
 from models.registry import backends_for
 from models.sound_events import FrameScores, similarity_events
 from models.sound_mask import ClapMask
-from tests.models.conftest import empty_models, pull_async
+from tests.models.conftest import pull_async
 from tests.models.test_neural_catalog import backend_of
 from tests.neural import tiny_clap
 from tests.stand_ins.hub_server import HubStandIn
@@ -96,25 +95,19 @@ def hub() -> Iterator[HubStandIn]:
         yield server
 
 
-@pytest.fixture
-async def runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
-    async with empty_models(tmp_path, embedder) as rt:
-        yield rt
-
-
-async def test_clap_says_when_the_siren_sounds_after_a_pull(hub: HubStandIn, runtime: Runtime,
+async def test_clap_says_when_the_siren_sounds_after_a_pull(hub: HubStandIn, empty_runtime: Runtime,
                                                             tmp_path: Path) -> None:
     assert backends_for("target_sound_detection")[0] is ClapTargetDetector  # before YAMNet
-    assert not ClapTargetDetector.installed(runtime.settings.models_dir)
-    done = await pull_async(hub, runtime, "target_sound_detection")
+    assert not ClapTargetDetector.installed(empty_runtime.settings.models_dir)
+    done = await pull_async(hub, empty_runtime, "target_sound_detection")
     assert done.returncode == 0, done.stderr
-    assert ClapTargetDetector.installed(runtime.settings.models_dir)
+    assert ClapTargetDetector.installed(empty_runtime.settings.models_dir)
     clip = siren_clip(tmp_path / "street.wav")
-    reply = await runtime.agent.handle(Message(
+    reply = await empty_runtime.agent.handle(Message(
         channel_id="cli:clap", text="when does the siren sound in this?",
         attachments=[Attachment(path=clip, filename=clip.name)]))
     assert reply.error_code is None, reply.text
-    assert backend_of(runtime, "target_sound_detection") == ClapTargetDetector.name
+    assert backend_of(empty_runtime, "target_sound_detection") == ClapTargetDetector.name
     (step,) = reply.steps
     assert step.data["query"] == "siren" and step.data["classes"] == ["the sound of siren"]
     events = step.data["events"]
@@ -125,7 +118,7 @@ async def test_clap_says_when_the_siren_sounds_after_a_pull(hub: HubStandIn, run
     assert reply.text.startswith("Siren:")
 
     quiet = write_wav(Audio(np.zeros(3 * RATE, np.float32), RATE), tmp_path / "quiet.wav")
-    nothing = await runtime.agent.handle(Message(
+    nothing = await empty_runtime.agent.handle(Message(
         channel_id="cli:clap", text="when does the dog bark in this?",
         attachments=[Attachment(path=quiet, filename=quiet.name)]))
     assert nothing.error_code is None, nothing.text
@@ -133,17 +126,17 @@ async def test_clap_says_when_the_siren_sounds_after_a_pull(hub: HubStandIn, run
     assert nothing.text.startswith("I didn't hear dog bark in this recording"), nothing.text
 
 
-async def test_clap_guides_the_extraction_mask_after_a_pull(hub: HubStandIn, runtime: Runtime,
+async def test_clap_guides_the_extraction_mask_after_a_pull(hub: HubStandIn, empty_runtime: Runtime,
                                                              tmp_path: Path) -> None:
     assert backends_for("sound_extraction")[0] is ClapMask  # before YAMNet's mask
-    done = await pull_async(hub, runtime, "sound_extraction")
+    done = await pull_async(hub, empty_runtime, "sound_extraction")
     assert done.returncode == 0, done.stderr
     clip = siren_clip(tmp_path / "street.wav")
-    reply = await runtime.agent.handle(Message(
+    reply = await empty_runtime.agent.handle(Message(
         channel_id="cli:clap", text="keep only the siren in this",
         attachments=[Attachment(path=clip, filename=clip.name)]))
     assert reply.error_code is None, reply.text
-    assert backend_of(runtime, "sound_extraction") == ClapMask.name
+    assert backend_of(empty_runtime, "sound_extraction") == ClapMask.name
     (step,) = reply.steps
     events = step.data["events"]
     assert events and step.data["classes"] == ["the sound of siren"]

@@ -9,7 +9,6 @@ agent, not how the voice sounds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +42,7 @@ FRAME = 1920  # samples per Mimi frame (12.5 a second)
 CAP = LEAD_SECONDS + SECONDS_PER_WORD * 3  # seconds: the most three words may take
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """With matrices this small torch's thread pool costs more than it saves (ten times the
-    time on a busy CPU); the real model is unaffected."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

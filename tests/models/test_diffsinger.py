@@ -10,7 +10,7 @@ the loading, input building and inference code, not the singing.
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +21,9 @@ from core_agent.types import Kind, Message
 from models.audio import decode
 from models.diffsinger import DiffSingerOnnx, VoicebankError
 from models.diffsinger_phones import lay_out
-from models.embeddings import MiniLMEmbedder
 from models.scores import requested
 from tests.core_agent.test_agent import rows
-from tests.models.conftest import empty_models, pull_async
+from tests.models.conftest import pull_async
 from tests.neural import tiny_diffsinger
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
@@ -38,25 +37,19 @@ def hub() -> Iterator[HubStandIn]:
         yield server
 
 
-@pytest.fixture
-async def runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
-    async with empty_models(tmp_path, embedder) as rt:
-        yield rt
-
-
-async def test_voicebank_sings_through_the_agent_after_a_pull(hub: HubStandIn, runtime: Runtime
-                                                              ) -> None:
-    unset = await pull_async(hub, runtime, "singing_synthesis",
+async def test_voicebank_sings_through_the_agent_after_a_pull(
+        hub: HubStandIn, empty_runtime: Runtime) -> None:
+    unset = await pull_async(hub, empty_runtime, "singing_synthesis",
                              AUDIOGPT_DIFFSINGER_REPO=None)
     assert unset.returncode == 1 and "AUDIOGPT_DIFFSINGER_REPO" in unset.stderr
-    done = await pull_async(hub, runtime, "singing_synthesis",
+    done = await pull_async(hub, empty_runtime, "singing_synthesis",
                             AUDIOGPT_DIFFSINGER_REPO=REPO)
     assert done.returncode == 0, done.stderr
-    assert DiffSingerOnnx.installed(runtime.settings.models_dir)
-    reply = await runtime.agent.handle(Message(channel_id="cli:diffsinger",
+    assert DiffSingerOnnx.installed(empty_runtime.settings.models_dir)
+    reply = await empty_runtime.agent.handle(Message(channel_id="cli:diffsinger",
                                                text="sing happy birthday to my sister"))
     assert reply.error_code is None, reply.text
-    (job,) = [j for j in rows(runtime, Job, purpose="plan") if j.task == "singing_synthesis"]
+    (job,) = [j for j in rows(empty_runtime, Job, purpose="plan") if j.task == "singing_synthesis"]
     assert job.backend == DiffSingerOnnx.name  # ahead of the embedded WORLD singer
     (note,) = reply.artifacts
     assert note.kind == Kind.AUDIO and note.mime == "audio/ogg"

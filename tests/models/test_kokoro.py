@@ -8,18 +8,16 @@ agent, not how Kokoro sounds.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
 from core_agent.tables import Job
 from core_agent.types import Kind, Message
-from models.embeddings import MiniLMEmbedder
 from models.kokoro_catalog import REPO, Kokoro
 from models.piper_tts import PiperJoe
 from tests.core_agent.test_agent import rows
-from tests.models.conftest import empty_models, pull_async
+from tests.models.conftest import pull_async
 from tests.neural import random_kokoro
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
@@ -59,26 +57,20 @@ def hub() -> Iterator[HubStandIn]:
         yield server
 
 
-@pytest.fixture
-async def runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
-    async with empty_models(tmp_path, embedder) as rt:
-        yield rt
-
-
 async def test_kokoro_speaks_after_a_pull_and_a_named_voice_picks_its_model(
-        hub: HubStandIn, runtime: Runtime) -> None:
-    done = await pull_async(hub, runtime, "text_to_speech", "--language", "en")
+        hub: HubStandIn, empty_runtime: Runtime) -> None:
+    done = await pull_async(hub, empty_runtime, "text_to_speech", "--language", "en")
     assert done.returncode == 0, done.stderr
-    assert Kokoro.installed(runtime.settings.models_dir)
+    assert Kokoro.installed(empty_runtime.settings.models_dir)
     texts = ["say good morning everyone", "say good morning everyone using the emma voice",
              "say good morning everyone in joe's voice"]
-    replies = [await runtime.agent.handle(Message(channel_id="cli:kokoro", text=text))
+    replies = [await empty_runtime.agent.handle(Message(channel_id="cli:kokoro", text=text))
                for text in texts]
     for reply in replies:
         assert reply.error_code is None, reply.text
         (note,) = reply.artifacts
         assert (note.kind, note.mime) == (Kind.AUDIO, "audio/ogg")
         assert note.duration is not None and note.duration > 0.3
-    jobs = rows(runtime, Job, purpose="plan")
+    jobs = rows(empty_runtime, Job, purpose="plan")
     assert [j.backend for j in jobs] == [Kokoro.name, Kokoro.name, PiperJoe.name]
     assert [j.args.get("voice") for j in jobs] == [None, "emma", "joe"]

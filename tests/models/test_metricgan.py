@@ -10,7 +10,7 @@ to (1 + |X|)^c - 1 under the noisy phase, both after speechbrain's peak normalis
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +22,13 @@ import torch
 from core_agent.tables import Job
 from core_agent.types import Attachment, Kind, Message
 from models.audio import Audio, decode, probe
-from models.embeddings import MiniLMEmbedder
 from models.errors import BackendUnavailable, Unsupported
 from models.metricgan import CEILING
 from models.metricgan_catalog import CHECKPOINT, MetricGanPlus
 from models.registry import backends_for
 from tests.core_agent.test_agent import rows
 from tests.media import add_noise, convert, espeak
-from tests.models.conftest import empty_models, pull_async
+from tests.models.conftest import pull_async
 from tests.neural import metricgan_state, random_metricgan
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
@@ -42,12 +41,6 @@ CEILING_OUT = 0.99  # limit_peak's ceiling after the peak normalisation
 def hub() -> Iterator[HubStandIn]:
     with HubStandIn({MetricGanPlus.entry.repo: random_metricgan()}) as server:
         yield server
-
-
-@pytest.fixture
-async def runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
-    async with empty_models(tmp_path, embedder) as rt:
-        yield rt
 
 
 def constant_mask(c: float) -> dict[str, Any]:
@@ -75,18 +68,18 @@ def noisy(seconds: float, seed: int = 0) -> np.ndarray:
 
 
 async def test_pull_then_the_agent_cleans_a_noisy_voice_note(
-        hub: HubStandIn, runtime: Runtime, tmp_path: Path) -> None:
+        hub: HubStandIn, empty_runtime: Runtime, tmp_path: Path) -> None:
     speech = espeak("please call me back after the meeting", tmp_path / "speech.wav")
     note = convert(add_noise(speech, tmp_path / "noisy.wav"), tmp_path / "noisy.ogg")
-    done = await pull_async(hub, runtime, "speech_enhancement")
+    done = await pull_async(hub, empty_runtime, "speech_enhancement")
     assert done.returncode == 0, done.stderr
-    assert MetricGanPlus.installed(runtime.settings.models_dir)
+    assert MetricGanPlus.installed(empty_runtime.settings.models_dir)
     assert backends_for("speech_enhancement")[0] is MetricGanPlus  # ahead of spectral gating
-    reply = await runtime.agent.handle(Message(
+    reply = await empty_runtime.agent.handle(Message(
         channel_id="cli:enhance", text="remove the background noise from this",
         attachments=[Attachment(path=note, filename=note.name)]))
     assert reply.error_code is None, reply.text
-    assert [(j.task, j.backend) for j in rows(runtime, Job, purpose="plan")] == [
+    assert [(j.task, j.backend) for j in rows(empty_runtime, Job, purpose="plan")] == [
         ("speech_enhancement", MetricGanPlus.name)]
     (cleaned,) = reply.artifacts
     assert (cleaned.kind, cleaned.mime) == (Kind.AUDIO, "audio/ogg")
@@ -96,14 +89,14 @@ async def test_pull_then_the_agent_cleans_a_noisy_voice_note(
     assert np.abs(decode(cleaned.path, RATE).samples).max() > 0.1  # peak-normalised, not silent
 
 
-async def test_a_damaged_checkpoint_gets_a_clear_reply(hub: HubStandIn, runtime: Runtime,
+async def test_a_damaged_checkpoint_gets_a_clear_reply(hub: HubStandIn, empty_runtime: Runtime,
                                                        tmp_path: Path) -> None:
-    assert (await pull_async(hub, runtime, "speech_enhancement")).returncode == 0
+    assert (await pull_async(hub, empty_runtime, "speech_enhancement")).returncode == 0
     state = metricgan_state()
     state["linear1.w.weight"] = state.pop("linear1.weight")  # another layout's key
-    torch.save(state, runtime.settings.models_dir / MetricGanPlus.entry.name / CHECKPOINT)
+    torch.save(state, empty_runtime.settings.models_dir / MetricGanPlus.entry.name / CHECKPOINT)
     note = convert(espeak("hello there", tmp_path / "speech.wav"), tmp_path / "note.ogg")
-    reply = await runtime.agent.handle(Message(
+    reply = await empty_runtime.agent.handle(Message(
         channel_id="cli:damaged", text="denoise this please",
         attachments=[Attachment(path=note, filename=note.name)]))
     assert reply.error_code == "model-not-installed"

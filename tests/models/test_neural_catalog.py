@@ -8,7 +8,7 @@ they prove the loading and inference code and the path through the agent, not th
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +18,12 @@ from core_agent.tables import Job
 from core_agent.types import Attachment, Kind, Message
 from models.ast_catalog import AstDetector
 from models.audio import Audio, decode, probe
-from models.embeddings import MiniLMEmbedder
 from models.mms_tts import MmsFrench, MmsGerman
 from models.musicgen_catalog import MusicGenSmall
 from models.piper_catalog import VOICES
 from tests.core_agent.test_agent import rows
 from tests.media import tone
-from tests.models.conftest import empty_models, pull_async
+from tests.models.conftest import pull_async
 from tests.neural import (
     catalog_checkpoints,
     random_piper_voices,
@@ -45,27 +44,21 @@ def hub() -> Iterator[HubStandIn]:
         yield server
 
 
-@pytest.fixture
-async def runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
-    async with empty_models(tmp_path, embedder) as rt:
-        yield rt
-
-
-def backend_of(runtime: Runtime, task: str) -> str | None:
-    (job,) = [j for j in rows(runtime, Job, purpose="plan") if j.task == task]
+def backend_of(empty_runtime: Runtime, task: str) -> str | None:
+    (job,) = [j for j in rows(empty_runtime, Job, purpose="plan") if j.task == task]
     return job.backend
 
 
-async def test_ast_finds_timed_events_after_a_pull(hub: HubStandIn, runtime: Runtime,
+async def test_ast_finds_timed_events_after_a_pull(hub: HubStandIn, empty_runtime: Runtime,
                                                    tmp_path: Path) -> None:
     recording = tone(tmp_path / "beep.wav", 3.0)
-    assert (await pull_async(hub, runtime, "sound_detection")).returncode == 0
-    assert AstDetector.installed(runtime.settings.models_dir)
-    reply = await runtime.agent.handle(Message(
+    assert (await pull_async(hub, empty_runtime, "sound_detection")).returncode == 0
+    assert AstDetector.installed(empty_runtime.settings.models_dir)
+    reply = await empty_runtime.agent.handle(Message(
         channel_id="cli:ast", text="what sounds can you detect in this",
         attachments=[Attachment(path=recording, filename=recording.name)]))
     assert reply.error_code is None, reply.text
-    assert backend_of(runtime, "sound_detection") == AstDetector.name  # ahead of YAMNet
+    assert backend_of(empty_runtime, "sound_detection") == AstDetector.name  # ahead of YAMNet
     (picture,) = reply.artifacts
     assert picture.kind == Kind.IMAGE and probe(picture.path).kind == "image"
     (step,) = reply.steps
@@ -86,15 +79,15 @@ def test_ast_scores_overlapping_windows_like_yamnet_patches(hub: HubStandIn) -> 
 
 
 async def test_musicgen_composes_32_khz_music_of_the_asked_length(
-        hub: HubStandIn, runtime: Runtime) -> None:
+        hub: HubStandIn, empty_runtime: Runtime) -> None:
     ask = Message(channel_id="cli:music", text="compose a calm piano piece, 1 second long")
-    missing = await runtime.agent.handle(ask)
+    missing = await empty_runtime.agent.handle(ask)
     assert missing.error_code == "model-not-installed"
     assert "audiogpt models pull text_to_music" in missing.text
-    assert (await pull_async(hub, runtime, "text_to_music")).returncode == 0
-    reply = await runtime.agent.handle(ask)
+    assert (await pull_async(hub, empty_runtime, "text_to_music")).returncode == 0
+    reply = await empty_runtime.agent.handle(ask)
     assert reply.error_code is None, reply.text
-    assert [j.backend for j in rows(runtime, Job, purpose="plan", status="done")] == [
+    assert [j.backend for j in rows(empty_runtime, Job, purpose="plan", status="done")] == [
         MusicGenSmall.name]
     (music,) = reply.artifacts
     assert (music.kind, music.mime, music.sample_rate) == (Kind.AUDIO, "audio/mpeg", 32_000)
@@ -112,27 +105,28 @@ def test_musicgen_seed_repeats_a_piece(hub: HubStandIn) -> None:
     assert not np.array_equal(first.samples, other.samples)
 
 
-async def test_voices_speak_their_language_after_a_pull(hub: HubStandIn, runtime: Runtime
+async def test_voices_speak_their_language_after_a_pull(hub: HubStandIn, empty_runtime: Runtime
                                                         ) -> None:
-    done = await pull_async(hub, runtime, "text_to_speech", "--language", "de")
+    done = await pull_async(hub, empty_runtime, "text_to_speech", "--language", "de")
     assert done.returncode == 0, done.stderr
-    models_dir = runtime.settings.models_dir
+    models_dir = empty_runtime.settings.models_dir
     assert MmsGerman.installed(models_dir) and not MmsFrench.installed(models_dir)
     assert GERMAN.installed(models_dir) and not FRENCH.installed(models_dir)
     assert sorted(p.name for p in models_dir.glob("piper-*/**/*") if p.is_file()) == [
         "MODEL_CARD", "audiogpt-manifest.json", "de_DE-thorsten-medium.onnx",
         "de_DE-thorsten-medium.onnx.json"]  # one voice of the repository's hundreds
-    german = await runtime.agent.handle(Message(channel_id="cli:mms",
+    german = await empty_runtime.agent.handle(Message(channel_id="cli:mms",
                                                 text="say guten morgen in german"))
-    french = await runtime.agent.handle(Message(channel_id="cli:mms",
+    french = await empty_runtime.agent.handle(Message(channel_id="cli:mms",
                                                 text="say bonjour tout le monde in french"))
     assert german.error_code is None and french.error_code is None, german.text + french.text
     # Piper's voice ahead of MMS's for German; French has no neural voice pulled.
-    assert [j.backend for j in rows(runtime, Job, purpose="plan")] == [GERMAN.name, "espeak-ng"]
+    jobs = rows(empty_runtime, Job, purpose="plan")
+    assert [j.backend for j in jobs] == [GERMAN.name, "espeak-ng"]
     note = german.artifacts[0]
     assert (note.kind, note.mime, note.sample_rate) == (Kind.AUDIO, "audio/ogg", 48_000)
     assert note.duration is not None and 0.1 < note.duration < 30
-    unknown = await pull_async(hub, runtime, "text_to_speech", "--language", "tlh")
+    unknown = await pull_async(hub, empty_runtime, "text_to_speech", "--language", "tlh")
     assert unknown.returncode == 1 and "for the language 'tlh'" in unknown.stderr
 
 

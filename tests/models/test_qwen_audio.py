@@ -7,7 +7,6 @@ garbage, so the tests check that they are the model's own, for the right audio a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,24 +18,16 @@ from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from models.audio import ASR_RATE, Audio, decode, write_wav
 from models.catalog import manifest
-from models.embeddings import MiniLMEmbedder
 from models.errors import Unsupported
 from models.qwen_audio_catalog import INSTRUCTION, MAX_NEW_TOKENS, QwenAudioCaptioner
 from models.sound_caption import EventCaptioner
 from tests.core_agent.test_agent import rows
-from tests.models.conftest import empty_models, pull_async
+from tests.models.conftest import pull_async
 from tests.neural import tiny_qwen2_audio
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """A tiny model is all overhead: threads only contend (several times slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +35,6 @@ def captioner() -> QwenAudioCaptioner:
     loaded = QwenAudioCaptioner(tiny_qwen2_audio())
     loaded.load()
     return loaded
-
-
-@pytest.fixture
-async def runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
-    async with empty_models(tmp_path, embedder) as rt:
-        yield rt
 
 
 def noise(seconds: float, seed: int) -> np.ndarray:
@@ -63,24 +48,24 @@ def tone(seconds: float, hz: float) -> np.ndarray:
 
 
 async def test_pulled_qwen2_audio_describes_a_recording(
-        runtime: Runtime, captioner: QwenAudioCaptioner, tmp_path: Path) -> None:
+        empty_runtime: Runtime, captioner: QwenAudioCaptioner, tmp_path: Path) -> None:
     clip = write_wav(Audio(noise(2.0, 1), ASR_RATE), tmp_path / "street.wav")
 
     def ask() -> Message:
         return Message(channel_id="cli:qwen", text="describe this recording",
                        attachments=[Attachment(path=clip, filename=clip.name)])
 
-    embedded = await runtime.agent.handle(ask())  # nothing pulled: the event captioner serves
+    embedded = await empty_runtime.agent.handle(ask())  # nothing pulled: the event captioner serves
     assert embedded.error_code is None and "2.0 s recording" in embedded.text, embedded.text
     with HubStandIn({QwenAudioCaptioner.entry.repo: tiny_qwen2_audio()}) as hub:
-        pulled = await pull_async(hub, runtime, "audio_to_text")
+        pulled = await pull_async(hub, empty_runtime, "audio_to_text")
     assert pulled.returncode == 0, pulled.stderr
-    folder = runtime.settings.models_dir / QwenAudioCaptioner.entry.name
+    folder = empty_runtime.settings.models_dir / QwenAudioCaptioner.entry.name
     assert set(cast(dict[str, Any], manifest(folder))["files"]) == {  # the whole repository
         path.name for path in tiny_qwen2_audio().iterdir()}
-    reply = await runtime.agent.handle(ask())
+    reply = await empty_runtime.agent.handle(ask())
     assert reply.error_code is None, reply.text
-    assert [j.backend for j in rows(runtime, Job, purpose="plan", status="done")] == [
+    assert [j.backend for j in rows(empty_runtime, Job, purpose="plan", status="done")] == [
         EventCaptioner.name, QwenAudioCaptioner.name]
     expected = captioner.describe(decode(clip)).text  # the same weights, pulled byte for byte
     assert expected and reply.text == expected

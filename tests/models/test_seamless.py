@@ -1,5 +1,5 @@
 """speech_translation into any language: SeamlessM4T v2 pulled from the hub stand-in beside
-Whisper large-v3's translate task, and the runtime picking the one that writes the target.
+Whisper large-v3's translate task, and the empty_runtime picking the one that writes the target.
 
 The Seamless checkpoint is a tiny random-weight model of the real architecture (the full
 model, as the repository publishes it; tests/neural.py): its text is garbage, so what is
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ from models.whisper_catalog import WhisperTranslate
 from tests.conftest import make_settings
 from tests.core_agent.test_agent import rows
 from tests.media import convert, espeak, long_recording
-from tests.models.conftest import empty_models, pull_async
+from tests.models.conftest import pull_async
 from tests.neural import tiny_seamless, tiny_whisper_ct2
 from tests.stand_ins.hub_server import HubStandIn
 from tests.stand_ins.openai_server import OpenAIStandIn, ToolCalls
@@ -54,12 +54,6 @@ def translator() -> SeamlessTranslate:
     backend = SeamlessTranslate(tiny_seamless())
     backend.load()
     return backend
-
-
-@pytest.fixture
-async def runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
-    async with empty_models(tmp_path, embedder) as rt:
-        yield rt
 
 
 def german_note(folder: Path) -> Path:
@@ -114,21 +108,21 @@ def test_a_language_it_cannot_write_or_hear_is_refused(translator: SeamlessTrans
 
 
 async def test_a_german_voice_note_is_answered_in_french_or_english(
-        hub: HubStandIn, runtime: Runtime, tmp_path: Path) -> None:
+        hub: HubStandIn, empty_runtime: Runtime, tmp_path: Path) -> None:
     note = german_note(tmp_path)
     ask = Message(channel_id="cli:de", text="what does this say in French",
                   attachments=[Attachment(path=note, filename=note.name)])
-    missing = await runtime.agent.handle(ask)
+    missing = await empty_runtime.agent.handle(ask)
     assert missing.error_code == "model-not-installed"
     assert "audiogpt models pull speech_translation" in missing.text
-    done = await pull_async(hub, runtime, "speech_translation")
+    done = await pull_async(hub, empty_runtime, "speech_translation")
     assert done.returncode == 0, done.stderr
-    models = runtime.settings.models_dir
+    models = empty_runtime.settings.models_dir
     assert SeamlessTranslate.installed(models) and WhisperTranslate.installed(models)
 
-    french = await runtime.agent.handle(Message(channel_id="cli:de",
+    french = await empty_runtime.agent.handle(Message(channel_id="cli:de",
                                                 text="what does a1 say in French"))
-    english = await runtime.agent.handle(Message(channel_id="cli:de",
+    english = await empty_runtime.agent.handle(Message(channel_id="cli:de",
                                                  text="translate a1 into english"))
     assert french.error_code is None and english.error_code is None, french.text + english.text
     (step,) = french.steps
@@ -138,19 +132,19 @@ async def test_a_german_voice_note_is_answered_in_french_or_english(
     assert [s["text"] for s in step.data["segments"]] == [step.text]
     assert 0 <= step.data["segments"][0]["start"] < step.data["segments"][0]["end"] <= duration
     # English stays with Whisper's translate task while it is installed; the rest is Seamless.
-    assert [j.backend for j in rows(runtime, Job, purpose="plan", status="done")] == [
+    assert [j.backend for j in rows(empty_runtime, Job, purpose="plan", status="done")] == [
         SeamlessTranslate.name, WhisperTranslate.name]
 
     shutil.rmtree(models / SeamlessTranslate.entry.name)  # an install from before Seamless
-    only_whisper = await runtime.agent.handle(Message(channel_id="cli:de",
+    only_whisper = await empty_runtime.agent.handle(Message(channel_id="cli:de",
                                                       text="what does a1 say in French"))
     assert only_whisper.error_code == "model-not-installed", only_whisper.text
     assert SeamlessTranslate.model in only_whisper.text and "'fr'" in only_whisper.text
     assert "audiogpt models pull speech_translation" in only_whisper.text
-    still = await runtime.agent.handle(Message(channel_id="cli:de",
+    still = await empty_runtime.agent.handle(Message(channel_id="cli:de",
                                                text="translate a1 into english"))
     assert still.error_code is None, still.text
-    assert rows(runtime, Job, purpose="plan")[-1].backend == WhisperTranslate.name
+    assert rows(empty_runtime, Job, purpose="plan")[-1].backend == WhisperTranslate.name
 
 
 async def test_a_target_no_model_writes_gets_a_clear_reply(

@@ -53,6 +53,9 @@ async def test_a_language_nobody_speaks_gets_a_clear_reply(runtime: Runtime) -> 
     runtime.agent.planner = FixedPlanner(Plan(steps=[PlanStep(
         task="text_to_speech", args={"text": "qapla", "language": "tlh"})]))
     reply = await runtime.agent.handle(Message(channel_id="cli:lang", text="say qapla"))
-    assert reply.error_code == "model-not-installed" and "'tlh'" in reply.text, reply.text
+    # No model of ours speaks Klingon, installed or not: not an install hint.
+    assert reply.error_code == "task-unsupported", reply.text
+    assert "no model here handles the language 'tlh'" in reply.text
+    assert "pull" not in reply.text and "ask for one of these" not in reply.text  # espeak-ng
     (job,) = rows(runtime, Job, purpose="plan")
-    assert (job.status, job.error_code) == ("failed", "model-not-installed")
+    assert (job.status, job.error_code) == ("failed", "task-unsupported")

@@ -7,15 +7,13 @@ loading, pre- and post-processing and the path through the agent, not the lip sy
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 import torch
 
 from core_agent.types import Attachment, Message
-from models.embeddings import MiniLMEmbedder
 from models.talking_head import FPS, fit_size, locate, read_picture
 from models.wav2lip import Wav2Lip, published_state
 from models.wav2lip_catalog import (
@@ -25,7 +23,7 @@ from models.wav2lip_catalog import (
     melspectrogram,
 )
 from tests.conftest import report
-from tests.models.conftest import empty_models, pull_async
+from tests.models.conftest import pull_async
 from tests.models.test_neural_catalog import backend_of
 from tests.models.test_talking_head import PORTRAIT, frames, streams
 from tests.neural import random_wav2lip
@@ -39,12 +37,6 @@ REPO = "community/wav2lip"  # any name: the repository is a setting
 def hub() -> Iterator[HubStandIn]:
     with HubStandIn({REPO: random_wav2lip()}) as server:
         yield server
-
-
-@pytest.fixture
-async def runtime(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
-    async with empty_models(tmp_path, embedder) as rt:
-        yield rt
 
 
 def test_the_generator_has_the_published_layout() -> None:
@@ -93,20 +85,20 @@ def test_the_mel_front_end_is_wav2lips() -> None:
     assert np.array_equal(windows[5], mel[:, 16:32]) and np.array_equal(windows[-1], mel[:, -16:])
 
 
-async def test_make_this_photo_say_hello_with_wav2lip(hub: HubStandIn, runtime: Runtime,
+async def test_make_this_photo_say_hello_with_wav2lip(hub: HubStandIn, empty_runtime: Runtime,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    unset = await pull_async(hub, runtime, "talking_head")
+    unset = await pull_async(hub, empty_runtime, "talking_head")
     assert unset.returncode == 1 and "AUDIOGPT_WAV2LIP_REPO" in unset.stderr
     monkeypatch.setenv("AUDIOGPT_WAV2LIP_REPO", REPO)
-    done = await pull_async(hub, runtime, "talking_head")
+    done = await pull_async(hub, empty_runtime, "talking_head")
     assert done.returncode == 0, done.stderr
-    assert Wav2LipTalkingHead.installed(runtime.settings.models_dir)
+    assert Wav2LipTalkingHead.installed(empty_runtime.settings.models_dir)
 
-    reply = await runtime.agent.handle(Message(
+    reply = await empty_runtime.agent.handle(Message(
         channel_id="cli:wav2lip", text="make this photo say hello",
         attachments=[Attachment(path=PORTRAIT, filename="grace.jpg")]))
     assert reply.error_code is None, reply.text
-    assert backend_of(runtime, "talking_head") == Wav2LipTalkingHead.name
+    assert backend_of(empty_runtime, "talking_head") == Wav2LipTalkingHead.name
     _, video = reply.artifacts
     assert video.mime == "video/mp4"
     info = streams(video.path)
