@@ -1,7 +1,7 @@
 """Whisper tiny.en batching: a 10-minute recording unbatched vs batched, and voice notes
 transcribed one by one vs through the batching layer (models/asr_batch.py).
 
-    .venv/bin/python bench/asr_batching.py [--part long|notes|both] [--batch 1 4 8] [--notes 6]
+    .venv/bin/python -m bench.asr_batching [--part long|notes|both] [--batch 1 4 8] [--notes 6]
 """
 
 from __future__ import annotations

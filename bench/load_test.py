@@ -1,6 +1,6 @@
 """Many users at once on loopback: a mix of text and voice notes for a few minutes.
 
-    .venv/bin/python bench/load_test.py --users 200 --minutes 3 [--redis redis://127.0.0.1:6379/0]
+    .venv/bin/python -m bench.load_test --users 200 --minutes 3 [--redis redis://127.0.0.1:6379/0]
 
 Each simulated user has a channel of their own and, after a random pause (exponential,
 mean --think seconds), sends either a text request ("read this aloud: ...", a greeting)

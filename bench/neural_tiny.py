@@ -1,7 +1,7 @@
 """Load and inference time of each backend of the neural catalog, on the tiny random-weight
 checkpoints the tests use (tests/neural.py).
 
-    .venv/bin/python bench/neural_tiny.py
+    .venv/bin/python -m bench.neural_tiny
 
 Random weights prove the code path (loading, pre- and post-processing, generation), not
 the models' quality or their real speed: the real checkpoints are hundreds of times larger.

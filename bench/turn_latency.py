@@ -1,6 +1,6 @@
 """Turn latency on the embedded models, and the orchestration overhead apart from them.
 
-    .venv/bin/python bench/turn_latency.py [--channels 1 20] [--turns 3]
+    .venv/bin/python -m bench.turn_latency [--channels 1 20] [--turns 3]
 
 1. A 5-second voice note with no text ("read this aloud: ...") goes in; we time until
    its transcript and the spoken reply are stored (the paper's spoken dialogue).

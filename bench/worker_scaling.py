@@ -2,7 +2,7 @@
 processes, memory per worker with every embedded model resident, and cold start (load) and
 warm job time per embedded model.
 
-    .venv/bin/python bench/worker_scaling.py [--redis URL] [--jobs 48] [--workers 1 2 4]
+    .venv/bin/python -m bench.worker_scaling [--redis URL] [--jobs 48] [--workers 1 2 4]
 """
 
 from __future__ import annotations
