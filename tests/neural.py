@@ -345,24 +345,33 @@ QWEN2_SPECIAL_TOKENS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|AUDIO|
                         "<|audio_bos|>", "<|audio_eos|>")  # in Qwen2-Audio's order of ids
 
 
+def _byte_level_bpe(words: str, split: str) -> Any:
+    """A small byte-level BPE trained offline on `words`, its text first split by `split` (the
+    model family's pre-tokenizer regex) as the family's own tokenizer splits it."""
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(split), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    bpe.train_from_iterator([words], trainers.BpeTrainer(
+        vocab_size=400, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False))
+    return bpe
+
+
 def _qwen2_tokenizer(folder: Path) -> Any:
     """A small byte-level BPE with Qwen2's pre-tokenizer, trained offline on sound words, with
     Qwen2-Audio's special tokens after it in their order, saved as the repository publishes
     it (vocab.json, merges.txt, tokenizer.json, tokenizer_config.json). Like the repository it
     carries no audio chat template: the processor applies transformers' Qwen2-Audio one."""
-    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
     from transformers import Qwen2Tokenizer
     from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
 
-    words = ("Describe what can be heard in this recording: a dog barks, then a car horn "
-             "honks while someone talks over piano music and rain. You are a helpful assistant.")
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(PRETOKENIZE_REGEX), behavior="isolated"),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
-    bpe.train_from_iterator([words], trainers.BpeTrainer(
-        vocab_size=400, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False))
+    bpe = _byte_level_bpe(
+        "Describe what can be heard in this recording: a dog barks, then a car horn honks "
+        "while someone talks over piano music and rain. You are a helpful assistant.",
+        PRETOKENIZE_REGEX)
     state = json.loads(bpe.to_str())["model"]
     vocab = state["vocab"] | {t: len(state["vocab"]) + i
                               for i, t in enumerate(QWEN2_SPECIAL_TOKENS)}
@@ -434,19 +443,14 @@ def _llama3_tokenizer(folder: Path) -> Any:
     """A small byte-level BPE with Llama 3's split and CSM's special tokens after it (the
     audio markers in place of Llama's reserved tokens), trained offline, saved as
     sesame/csm-1b publishes it: tokenizer.json, tokenizer_config.json."""
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from tokenizers import decoders, processors
     from transformers import PreTrainedTokenizerFast
 
-    words = ("this is how I sound when I talk about my day at work; see you tomorrow at the "
-             "station, please call Stella and bring the quarterly report to the meeting.")
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(LLAMA3_SPLIT), behavior="isolated"),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    bpe = _byte_level_bpe(
+        "this is how I sound when I talk about my day at work; see you tomorrow at the "
+        "station, please call Stella and bring the quarterly report to the meeting.",
+        LLAMA3_SPLIT)
     bpe.decoder = decoders.ByteLevel()
-    bpe.train_from_iterator([words], trainers.BpeTrainer(
-        vocab_size=400, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False))
     bpe.add_special_tokens(list(LLAMA3_SPECIAL_TOKENS))
     bos, eos = LLAMA3_SPECIAL_TOKENS[:2]
     bpe.post_processor = processors.TemplateProcessing(  # as the repository's tokenizer.json
