@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from models.audio import ASR_RATE, Audio
+from models.audio import ASR_RATE, Audio, to_16k
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.sound_events import SILENT_DB, FrameScores, SoundDetector, envelope_db, level_db
-from models.yamnet import to_16k
 
 WINDOW = 1.0  # seconds of audio per scored window
 HOP = 0.5  # seconds between windows

@@ -95,6 +95,22 @@ class Audio:
         return self.samples if self.samples.ndim == 1 else self.samples.mean(axis=1)
 
 
+def resample(audio: Audio, rate: int) -> np.ndarray:
+    """Mono float32 at `rate`."""
+    x = audio.mono.astype(np.float32)
+    if audio.sample_rate != rate:
+        from scipy import signal
+
+        g = np.gcd(audio.sample_rate, rate)
+        x = signal.resample_poly(x, rate // g, audio.sample_rate // g).astype(np.float32)
+    return x
+
+
+def to_16k(audio: Audio) -> np.ndarray:
+    """Mono float32 at 16 kHz, what the speech and tagging models take."""
+    return resample(audio, ASR_RATE)
+
+
 def limit_peak(samples: np.ndarray, ceiling: float = 0.99) -> np.ndarray:
     """Scale down to the ceiling if any sample exceeds it; quieter sound is left as it is."""
     peak = float(np.max(np.abs(samples))) if samples.size else 0.0

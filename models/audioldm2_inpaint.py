@@ -22,11 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from models.audio import Audio
+from models.audio import Audio, resample
 from models.audioldm2_catalog import ENTRY, GUIDANCE, NEGATIVE, STEPS, load_pipeline
 from models.base import Inpainter
 from models.catalog import NeuralBackend
-from models.clap_catalog import resample
 from models.lpc_inpaint import LpcInpaint
 
 NEURAL_MIN_GAP = 0.1  # seconds; shorter gaps are extrapolated (see the module's docstring)

@@ -16,9 +16,8 @@ import threading
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
-from models.audio import Audio
+from models.audio import Audio, resample, to_16k
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.sound_events import (
     SILENT_DB,
@@ -29,22 +28,12 @@ from models.sound_events import (
     level_db,
     similarity_events,
 )
-from models.yamnet import to_16k
 
 WINDOW = 2.0  # seconds of audio per embedded window
 HOP = 0.5  # seconds between windows
 BATCH = 16  # windows per forward pass
 PROMPT = "the sound of {}"  # how CLAP's training captions name a sound
 FLOOR = 0.2  # cosine similarity a match must reach however much it stands out (uncalibrated)
-
-
-def resample(audio: Audio, rate: int) -> np.ndarray:
-    """Mono float32 at `rate`."""
-    x = audio.mono.astype(np.float32)
-    if audio.sample_rate != rate:
-        g = np.gcd(audio.sample_rate, rate)
-        x = signal.resample_poly(x, rate // g, audio.sample_rate // g).astype(np.float32)
-    return x
 
 
 def prompt_for(query: str) -> str | None:

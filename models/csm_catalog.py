@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from models.audio import Audio, limit_peak
+from models.audio import Audio, limit_peak, resample
 from models.base import VoiceCloner
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
-from models.clap_catalog import resample
 from models.errors import Unsupported
 
 SPEAKER = "0"  # the chat template's speaker id for the cloned voice

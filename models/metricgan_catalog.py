@@ -15,13 +15,11 @@ import threading
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
-from models.audio import Audio, limit_peak
+from models.audio import Audio, limit_peak, resample, to_16k
 from models.base import AudioProcessor
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.errors import BackendUnavailable, Unsupported
-from models.yamnet import to_16k
 
 CHECKPOINT = "enhance_model.ckpt"
 CHUNK = 60.0  # seconds the generator reads at once
@@ -82,9 +80,7 @@ class MetricGanPlus(NeuralBackend, AudioProcessor):
                 x[start:start + len(weights)])
         peak = float(np.max(np.abs(enhanced)))
         enhanced /= peak + PEAK_EPS  # speechbrain's resynthesize normalises to the peak
-        if audio.sample_rate != SAMPLE_RATE:
-            g = np.gcd(audio.sample_rate, SAMPLE_RATE)
-            enhanced = signal.resample_poly(enhanced, audio.sample_rate // g, SAMPLE_RATE // g)
+        enhanced = resample(Audio(enhanced, SAMPLE_RATE), audio.sample_rate)
         return [Audio(limit_peak(enhanced[:len(audio.mono)]), audio.sample_rate)]
 
     def _enhance(self, piece: np.ndarray) -> np.ndarray:

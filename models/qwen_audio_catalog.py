@@ -14,11 +14,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from models.audio import ASR_RATE, Audio
+from models.audio import ASR_RATE, Audio, to_16k
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported
 from models.sound_caption import Caption, Captioner, Transcribe
-from models.yamnet import to_16k
 
 WINDOW = 30.0  # seconds of audio per prompt, all the feature extractor takes
 MIN_SECONDS = 0.1  # shorter clips make no audio token

@@ -20,10 +20,9 @@ from typing import Any, cast
 
 import numpy as np
 
-from models.audio import Audio
+from models.audio import Audio, resample
 from models.base import Extraction, SpeakerSeparator
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
-from models.clap_catalog import resample
 from models.errors import Unsupported
 from models.voicefilter import RATE as VOICE_RATE
 from models.voicefilter import VoiceFilter

@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from models.audio import ASR_RATE, Audio
+from models.audio import ASR_RATE, Audio, to_16k
 from models.base import Backend
 from models.sound_events import SILENT_DB, Event, find_events
-from models.yamnet import SPEECH, YamnetBackend, to_16k
+from models.yamnet import SPEECH, YamnetBackend
 
 LOUDEST_MARGIN = 6.0  # dB above every other sound to be called the loudest
 FAINT_BELOW = 15.0  # dB below the loudest to be called faint

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from scipy import signal
 
-from models.audio import ASR_RATE, Audio
+from models.audio import ASR_RATE, Audio, to_16k
 from models.embeddings import MiniLMEmbedder
 from models.sound_events import (
     IGNORED,
@@ -81,15 +81,6 @@ def log_mel(x: np.ndarray) -> np.ndarray:
     index = np.arange(N_FFT)[None, :] + HOP * np.arange(frames)[:, None]
     magnitude = np.abs(np.fft.rfft(x[index] * window, axis=1))
     return np.log(magnitude @ mel_filters() + LOG_OFFSET)
-
-
-def to_16k(audio: Audio) -> np.ndarray:
-    """Mono float32 at 16 kHz."""
-    x = audio.mono.astype(np.float32)
-    if audio.sample_rate != ASR_RATE:
-        g = np.gcd(audio.sample_rate, ASR_RATE)
-        x = signal.resample_poly(x, ASR_RATE // g, audio.sample_rate // g).astype(np.float32)
-    return x
 
 
 def normalise(text: str) -> str:

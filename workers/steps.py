@@ -37,6 +37,7 @@ from models.audio import (
     encode_stereo,
     encode_voice_note,
     ffmpeg_filter,
+    to_16k,
     write_wav,
 )
 from models.base import (
@@ -64,7 +65,7 @@ from models.scores import read_file, requested
 from models.sound_caption import Captioner
 from models.sound_events import SoundDetector, TargetDetector
 from models.sound_mask import MaskExtractor
-from models.yamnet import Event, to_16k
+from models.yamnet import Event
 
 
 @dataclass

@@ -20,8 +20,7 @@ import torch
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
-from models.audio import Audio, decode
-from models.clap_catalog import resample
+from models.audio import Audio, decode, resample
 from models.embeddings import MiniLMEmbedder
 from models.errors import Unsupported
 from models.sepformer import CheckpointMismatch, load_sepformer
