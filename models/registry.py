@@ -92,6 +92,22 @@ def backends_for(task: str, has_cuda: bool | None = None) -> list[type[Backend]]
     return sorted(found, key=lambda cls: (cls.tier != "neural", cls.prefers_gpu != cuda))
 
 
+def usable_backends(task: str, models_dir: Path | None, language: str | None = None,
+                    voice: str | None = None, ask_torch: bool = False) -> list[type[Backend]]:
+    """The installed backends of a task that handle the language, best first: of a voice's
+    task, those that have the voice named ahead of the rest. Where an installed one prefers
+    a GPU, `ask_torch` imports torch to see whether there is one (a worker about to run the
+    job); otherwise only a torch already imported is asked (routing, listings)."""
+    usable = [cls for cls in backends_for(task)  # `speaks` first: it is cheap, `installed`
+              if cls.speaks(language) and cls.installed(models_dir)]  # looks on disk
+    if ask_torch and any(cls.prefers_gpu for cls in usable):
+        order = backends_for(task, cuda_present(import_torch=True))
+        usable.sort(key=order.index)
+    if voice:  # stable: preference order among those that have it, then the rest
+        usable.sort(key=lambda cls: not (issubclass(cls, Synthesizer) and cls.offers(voice)))
+    return usable
+
+
 class CacheListener(Protocol):
     """Told when a backend is loaded (seconds taken, resident bytes) or evicted."""
 
@@ -143,16 +159,10 @@ class BackendCache:
         """The first installed backend of a task that handles the language, loaded; of a
         voice's task, the first that has the voice named, if any has it. BackendUnavailable
         if none is installed, Unsupported if no model of ours could be."""
-        candidates = backends_for(task)
-        usable = [cls for cls in candidates
-                  if cls.installed(self.models_dir) and cls.speaks(language)]
-        if any(cls.prefers_gpu for cls in usable):  # installed: the GPU decides, ask torch
-            usable = [cls for cls in backends_for(task, cuda_present(import_torch=True))
-                      if cls in usable]
-        if voice:  # stable: preference order among those that have it, then the rest
-            usable.sort(key=lambda cls: not (issubclass(cls, Synthesizer) and cls.offers(voice)))
+        usable = usable_backends(task, self.models_dir, language, voice, ask_torch=True)
         if usable:
             return self.get(usable[0].name)
+        candidates = backends_for(task)
         able = [cls for cls in candidates if cls.speaks(language)]
         if candidates and not able:
             known = sorted({code for cls in candidates for code in cls.languages})

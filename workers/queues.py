@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
-from pathlib import Path
 from typing import cast
 
 from redis import Redis
@@ -18,7 +17,7 @@ from redis.exceptions import RedisError
 
 from core_agent.config import Settings
 from core_agent.tasks import TASKS
-from models.registry import backends_for
+from models.registry import usable_backends
 
 log = logging.getLogger(__name__)
 REDIS_TIMEOUT = 1.0  # seconds a scrape waits for Redis
@@ -36,21 +35,14 @@ def queue_name(settings: Settings, resource: Resource) -> str:
     return f"{settings.queue_name}:{resource.value}"
 
 
-def serving_tier(task: str, models_dir: Path | None, language: str | None = None) -> str | None:
-    """The tier ("neural" or "embedded") of the backend that would serve the task, or None
-    if none is installed (loads nothing)."""
-    for cls in backends_for(task):
-        if cls.installed(models_dir) and cls.speaks(language):
-            return cls.tier
-    return None
-
-
-def resource_for(task: str, settings: Settings, language: str | None = None) -> Resource:
-    """Which queue a job of this task goes to."""
+def resource_for(task: str, settings: Settings, language: str | None = None,
+                 voice: str | None = None) -> Resource:
+    """Which queue a job of this task goes to: that of the backend that would serve it (the
+    embedded tier's CPU queue when none is installed; loads nothing)."""
     if task in settings.gpu_tasks:
         return Resource.GPU
-    tier = serving_tier(task, settings.models_dir, language)
-    return Resource.GPU if tier == "neural" else Resource.CPU
+    usable = usable_backends(task, settings.models_dir, language, voice)
+    return Resource.GPU if usable and usable[0].tier == "neural" else Resource.CPU
 
 
 def tasks_for(resource: Resource, settings: Settings) -> list[str]:

@@ -91,9 +91,10 @@ class ArqRunner:
         job = await self.memory.get_job(job_id)
         if job is None:
             return self.queues[Resource.CPU]  # the worker will report it missing
-        language = (job.args or {}).get("language")
+        language, voice = ((job.args or {}).get(key) for key in ("language", "voice"))
         resource = await asyncio.to_thread(
-            resource_for, job.task, self.settings, language if isinstance(language, str) else None)
+            resource_for, job.task, self.settings, language if isinstance(language, str) else None,
+            voice if isinstance(voice, str) else None)
         return self.queues[resource]
 
     async def depths(self) -> dict[str, int]:
