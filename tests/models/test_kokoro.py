@@ -20,6 +20,7 @@ from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
 from tests.neural import random_kokoro
 from tests.stand_ins.hub_server import HubStandIn
+from workers.queues import Resource, resource_for
 from workers.runtime import Runtime
 
 
@@ -62,6 +63,10 @@ async def test_kokoro_speaks_after_a_pull_and_a_named_voice_picks_its_model(
     done = await pull_async(hub, empty_runtime, "text_to_speech", "--language", "en")
     assert done.returncode == 0, done.stderr
     assert Kokoro.installed(empty_runtime.settings.models_dir)
+    # The queue a job waits on is that of the model that will run it.
+    settings = empty_runtime.settings
+    assert resource_for("text_to_speech", settings, "en") == Resource.GPU  # Kokoro, neural
+    assert resource_for("text_to_speech", settings, "en", "joe") == Resource.CPU  # Piper joe
     texts = ["say good morning everyone", "say good morning everyone using the emma voice",
              "say good morning everyone in joe's voice"]
     replies = [await empty_runtime.agent.handle(Message(channel_id="cli:kokoro", text=text))
