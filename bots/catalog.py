@@ -7,12 +7,11 @@ from typing import Any
 
 from core_agent.tasks import TASKS
 from models.registry import backends_for
-from workers.steps import EXECUTORS
 
 
 def task_rows(models_dir: Path | None) -> list[dict[str, Any]]:
     """Every task with its backends, each saying whether it is installed and how to install it."""
     return [{"task": t, "title": spec.title, "backends": [
         {"name": b.name, "model": b.model, "tier": b.tier, "license": b.license,
-         "installed": b.installed(models_dir) and t in EXECUTORS, "install": b.install_hint}
+         "installed": b.installed(models_dir), "install": b.install_hint}
         for b in backends_for(t)]} for t, spec in TASKS.items()]

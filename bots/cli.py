@@ -170,8 +170,6 @@ def tasks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         return
     table = Table("task", "backend", "model", "installed")
     for row in rows:
-        if not row["backends"]:
-            table.add_row(str(row["task"]), "—", "—", "[yellow]none yet[/]")
         for b in row["backends"]:
             state = "[green]yes[/]" if b["installed"] else f"[red]no[/] ({b['install']})"
             table.add_row(str(row["task"]), b["name"], b["model"], state)

@@ -11,6 +11,7 @@ from typing import Any
 
 from models.audio import probe
 from tests.media import voice_note, wer
+from workers.steps import EXECUTORS
 
 
 def audiogpt(data: Path, *args: str, stdin: str | None = None, **env_vars: str
@@ -29,6 +30,8 @@ def test_tasks_lists_every_task_with_install_state(tmp_path: Path) -> None:
     done = audiogpt(tmp_path, "tasks", "--json")
     rows = {row["task"]: row for row in json.loads(done.stdout)}
     assert len(rows) == 18 and "audio_edit" in rows
+    assert all(row["backends"] for row in rows.values())  # every task has a model to list
+    assert set(EXECUTORS) == set(rows)  # and a step that runs it
     asr = {b["name"]: b for b in rows["speech_recognition"]["backends"]}
     assert asr["faster-whisper-tiny-en"]["installed"] is True  # embedded: comes with the install
     turbo = asr["faster-whisper-large-v3-turbo"]  # neural: pulled on request

@@ -329,15 +329,13 @@ async function record() {
 async function showTasks() {
   const rows = await api("/api/tasks");
   $("task-rows").replaceChildren(...rows.flatMap((row) => {
-    const backends = row.backends.length ? row.backends : [null];
-    return backends.map((b, i) => el("tr", {},
+    return row.backends.map((b, i) => el("tr", {},
       el("td", {}, i ? "" : el("span", { title: row.title, textContent: row.task })),
-      el("td", { textContent: b ? b.name : "—" }),
-      el("td", { textContent: b ? b.model : "—" }),
-      el("td", { textContent: b ? b.license : "" }),
-      el("td", { textContent: b ? b.tier : "" }),
-      el("td", {}, !b ? el("span", { className: "no", textContent: "none yet" })
-        : b.installed ? el("span", { className: "yes", textContent: "yes" })
+      el("td", { textContent: b.name }),
+      el("td", { textContent: b.model }),
+      el("td", { textContent: b.license }),
+      el("td", { textContent: b.tier }),
+      el("td", {}, b.installed ? el("span", { className: "yes", textContent: "yes" })
         : el("span", { className: "no" }, "no: ", el("code", { textContent: b.install })))));
   }));
   $("tasks").showModal();
