@@ -44,13 +44,19 @@ class PiperJoe(Synthesizer):
             raise Unsupported(f"the embedded voice is 'joe'; '{voice}' is not installed")
         return piper_speak(self._voice, text, speed)
 
+    def steady(self, text: str) -> Audio:
+        """The text without Piper's sampling noise (drawn unseeded in its ONNX graph): the
+        same audio every time, for a backend that reshapes it."""
+        return piper_speak(self._voice, text, 1.0, noise_scale=0.0)
 
-def piper_speak(voice: Any, text: str, speed: float) -> Audio:
-    """Text spoken by a loaded PiperVoice."""
+
+def piper_speak(voice: Any, text: str, speed: float, noise_scale: float | None = None
+                ) -> Audio:
+    """Text spoken by a loaded PiperVoice; `noise_scale` None is the voice's own."""
     from piper import SynthesisConfig
 
     # Durations without random jitter: it could swamp a "say it slower" of 20%.
-    config = SynthesisConfig(length_scale=1.0 / speed, noise_w_scale=0.0)
+    config = SynthesisConfig(length_scale=1.0 / speed, noise_w_scale=0.0, noise_scale=noise_scale)
     chunks = [c.audio_float_array for c in voice.synthesize(text, syn_config=config)]
     if not chunks:
         raise Unsupported("there was nothing speakable in the text")

@@ -114,7 +114,7 @@ class WorldStyle(PiperWorld, VoiceCloner):
         """Speak the text, moved toward the reference's pitch, timbre and pace (the words of
         the reference are not needed, and nothing is sampled: no seed)."""
         target = VoiceProfile(reference)
-        draft = self._tts.synthesize(text)
+        draft = self._tts.steady(text)  # the same draft every time
         source = VoiceProfile(draft)
         pace = float(np.clip(target.syllable_rate / source.syllable_rate, *RATE_LIMITS))
         f0, envelope, aperiodicity = self._retime(source, pace)
