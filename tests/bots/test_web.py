@@ -123,9 +123,15 @@ async def test_a_read_aloud_reply_plays_in_the_page(browser: Browser, web: Serve
     await expect(mine.locator(".author")).to_have_text("ana")
     reply = page.locator("article.assistant").last
     await expect(reply.locator("audio")).to_have_count(1, timeout=TURN)
-    # playable: the browser read the file's length and decoded it to draw the waveform
-    await page.wait_for_function(
-        "document.querySelector('article.assistant audio').duration > 0.5")
+    # playable: the browser read the file's length and decoded it to draw the waveform.
+    # Polled from here: wait_for_function's in-page polling evals a string, which the page's
+    # CSP (no 'unsafe-eval') refuses whenever the first check comes too early.
+    audio = reply.locator("audio")
+    for _ in range(300):  # 30 s, wait_for_function's own timeout
+        if await audio.evaluate("a => a.duration > 0.5"):
+            break
+        await asyncio.sleep(0.1)
+    assert await audio.evaluate("a => a.duration") > 0.5
     await expect(reply.locator("canvas.wave[data-seconds]")).to_have_count(1)
     assert float(await reply.locator("canvas.wave").get_attribute("data-seconds") or 0) > 0.5
 
