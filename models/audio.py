@@ -1,22 +1,32 @@
-"""Decoding, probing and encoding media with ffmpeg: every format in, OGG/Opus out."""
+"""Decoding, probing and encoding media with ffmpeg: every format in, OGG/Opus out.
+
+Every file is read through `models/ffmpeg.py`, which opens it with the one demuxer its
+header proves and nothing else, and every decode is cut at a length limit as it runs.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from models import ffmpeg
+from models.containers import CONTAINERS, Container, identify, picture_size, read_head
 from models.errors import MediaError
 
 ASR_RATE = 16_000  # Hz, what Whisper and most speech models take
 VOICE_NOTE_BITRATE = "48k"  # Opus at this rate is transparent for speech
 STEREO_BITRATE = "160k"  # high enough that Opus codes both channels fully
-FFMPEG_TIMEOUT = 300  # seconds for any one ffmpeg call
-IMAGE_CODECS = {"png", "mjpeg", "webp", "gif", "bmp", "tiff", "jpegls", "jpeg2000"}
+FFMPEG_TIMEOUT = ffmpeg.TIMEOUT
+# What any one decode may yield, whatever a file's header says: above every sensible
+# AUDIOGPT_MAX_AUDIO_SECONDS. Uploads are held to the configured limit at ingest, by
+# decoding them (`probe(..., max_seconds=...)`).
+DECODE_LIMIT_SECONDS = 2 * 3600
+MEASURE_RATE = 1000  # Hz: counting a file's real length needs no fidelity
+MAX_PICTURE_PIXELS = 100_000_000  # what a picture decoder is ever handed
 MIME = {
     "ogg": "audio/ogg", "oga": "audio/ogg", "opus": "audio/ogg", "mp3": "audio/mpeg",
     "wav": "audio/wav", "flac": "audio/flac", "m4a": "audio/mp4", "webm": "video/webm",
@@ -24,47 +34,17 @@ MIME = {
     "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp",
     "gif": "image/gif", "bmp": "image/bmp",
 }
-
-# (offset, magic bytes, MIME subtype, suffix): the containers phones, browsers and chat
-# platforms send. Nothing else reaches ffprobe, whose demuxers would follow playlists and
-# other indirections to files and URLs.
-SIGNATURES: list[tuple[int, bytes, str, str]] = [
-    (0, b"OggS", "ogg", ".ogg"),
-    (0, b"\x1aE\xdf\xa3", "webm", ".webm"),  # Matroska/WebM, what MediaRecorder makes
-    (8, b"WAVE", "wav", ".wav"),
-    (0, b"fLaC", "flac", ".flac"),
-    (0, b"ID3", "mpeg", ".mp3"),
-    (0, b"\xff\xfb", "mpeg", ".mp3"),
-    (0, b"\xff\xf3", "mpeg", ".mp3"),
-    (0, b"\xff\xf2", "mpeg", ".mp3"),
-    (0, b"\xff\xf1", "aac", ".aac"),
-    (4, b"ftypqt", "quicktime", ".mov"),
-    (4, b"ftyp", "mp4", ".mp4"),  # mp4, m4a, 3gp
-    (0, b"\x89PNG", "png", ".png"),
-    (0, b"\xff\xd8\xff", "jpeg", ".jpg"),
-    (0, b"GIF8", "gif", ".gif"),
-    (8, b"WEBP", "webp", ".webp"),
-]
-SNIFF_BYTES = 16
 # Scores people sing from: read by mido and music21 (models/scores.py), never by ffprobe.
 SCORES = {"midi": ("audio/midi", ".mid"),
           "musicxml": ("application/vnd.recordare.musicxml+xml", ".musicxml")}
 SCORE_HEAD_BYTES = 2048  # where a MusicXML document names its root element
 
 
-def sniff(path: Path) -> tuple[str, str] | None:
-    """The container a file's first bytes announce, as (MIME subtype, suffix), or None."""
-    with path.open("rb") as head:
-        start = head.read(SNIFF_BYTES)
-    return next(((subtype, suffix) for offset, magic, subtype, suffix in SIGNATURES
-                 if start[offset:offset + len(magic)] == magic), None)
-
-
 def sniff_score(path: Path) -> str | None:
     """"midi" or "musicxml" when the file is a score, else None."""
     with path.open("rb") as source:
         head = source.read(SCORE_HEAD_BYTES)
-    if head.startswith(b"MThd"):
+    if head.startswith(b"MThd") and head[4:8] == b"\x00\x00\x00\x06":
         return "midi"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and (
             b"<score-partwise" in head or b"<score-timewise" in head):
@@ -142,44 +122,38 @@ class MediaInfo:
         """The file name ending that matches the content."""
         if self.kind == "file":
             return SCORES[self.container][1]
-        return next(s for _, _, sub, s in SIGNATURES if sub == self.container)
+        return CONTAINERS[self.container].suffix
 
 
-def _run(args: list[str], stdin: bytes | None = None) -> bytes:
-    try:
-        done = subprocess.run(args, input=stdin, capture_output=True, timeout=FFMPEG_TIMEOUT,
-                              check=False)
-    except subprocess.TimeoutExpired as err:
-        raise MediaError(f"{args[0]} took longer than {FFMPEG_TIMEOUT} s") from err
-    if done.returncode != 0:
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise MediaError(f"{args[0]} could not read the file: {tail[0]}")
-    return done.stdout
-
-
-def probe(path: Path) -> MediaInfo:
+def probe(path: Path, max_seconds: float | None = None) -> MediaInfo:
     """Identify a file by content: audio, video (with or without sound), image, or a
-    score (MIDI, MusicXML). Anything else is refused before ffprobe reads it."""
+    score (MIDI, MusicXML). Anything else is refused before ffprobe reads it.
+
+    A picture's size comes from its own header. With `max_seconds`, the sound is decoded
+    once to measure its real length (a header's duration can lie), and a file longer
+    than that is refused as soon as the decoding passes it.
+    """
     if not path.is_file() or path.stat().st_size == 0:
-        raise MediaError("the file is empty")
+        raise MediaError("it is empty")
     if (score := sniff_score(path)) is not None:
         return MediaInfo("file", score, None, None, None, container=score)
-    if (known := sniff(path)) is None:
-        raise MediaError("the file is not an audio, video, picture or score I know")
-    out = _run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams",
-                "-show_format", str(path)])
+    head = read_head(path)
+    if (container := identify(head)) is None:
+        raise MediaError("it isn't audio, video, a picture or a score I can read")
+    if container.kind == "image":
+        return _picture(path, head, container)
+    out, _ = ffmpeg.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams",
+                         "-show_format", *ffmpeg.input_args(path)])
     info = json.loads(out or b"{}")
-    streams = info.get("streams", [])
-    fmt = info.get("format", {})
+    streams, fmt = info.get("streams", []), info.get("format", {})
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     video = next((s for s in streams if s.get("codec_type") == "video"
                   and not s.get("disposition", {}).get("attached_pic")), None)
-    duration = _float(fmt.get("duration")) or _float((audio or video or {}).get("duration"))
-    if video is not None and (video.get("codec_name") in IMAGE_CODECS and audio is None):
-        return MediaInfo("image", fmt.get("format_name", ""), None, None, None,
-                         video.get("width"), video.get("height"), known[0])
     if audio is None and video is None:
         raise MediaError("the file holds no audio, video or picture")
+    duration = _float(fmt.get("duration")) or _float((audio or video or {}).get("duration"))
+    if audio is not None and max_seconds is not None:
+        duration = measure(path, max_seconds)
     return MediaInfo(
         kind="video" if video is not None else "audio",
         format=fmt.get("format_name", ""),
@@ -188,8 +162,43 @@ def probe(path: Path) -> MediaInfo:
         channels=audio.get("channels") if audio else None,
         width=video.get("width") if video else None,
         height=video.get("height") if video else None,
-        container=known[0],
+        container=container.subtype,
     )
+
+
+def _picture(path: Path, head: bytes, container: Container) -> MediaInfo:
+    """A picture, sized by its header; one whose header gives no size is refused."""
+    size = picture_size(head, container)
+    if size is None or 0 in size:
+        raise MediaError("the picture's header does not say its size")
+    return MediaInfo("image", container.demuxer, None, None, None, size[0], size[1],
+                     container.subtype)
+
+
+class TooLong(MediaError):
+    """Sound that really runs longer than a limit, whatever its header said."""
+
+    def __init__(self, limit_seconds: float) -> None:
+        super().__init__(f"it runs longer than {_minutes(limit_seconds)}, the limit")
+        self.limit_seconds = limit_seconds
+
+
+def _minutes(seconds: float) -> str:
+    minutes = seconds / 60
+    return f"{minutes:g} minute" + ("" if minutes == 1 else "s")
+
+
+def measure(path: Path, max_seconds: float) -> float:
+    """Seconds of sound the file really decodes to; TooLong past `max_seconds`."""
+    try:
+        out, _ = ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", *ffmpeg.input_args(path),
+                             "-vn", "-ac", "1", "-ar", str(MEASURE_RATE), "-f", "u8", "-"],
+                            limit=int(max_seconds * MEASURE_RATE) + MEASURE_RATE // 10)
+    except ffmpeg.OutputTooLong as err:
+        raise TooLong(max_seconds) from err
+    if not out:
+        raise MediaError("the file has no sound in it")
+    return len(out) / MEASURE_RATE
 
 
 def _float(value: object) -> float | None:
@@ -199,16 +208,23 @@ def _float(value: object) -> float | None:
         return None
 
 
-def decode(path: Path, sample_rate: int = ASR_RATE, mono: bool = True) -> Audio:
-    """Decode any audio or video file's sound to float32 samples."""
-    channels = ["-ac", "1"] if mono else []
-    raw = _run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vn", *channels,
-                "-ar", str(sample_rate), "-f", "f32le", "-"])
+def decode(path: Path, sample_rate: int = ASR_RATE, mono: bool = True,
+           max_seconds: float = DECODE_LIMIT_SECONDS) -> Audio:
+    """Decode any audio or video file's sound to float32 samples, at most `max_seconds`
+    of it (TooLong beyond: the samples are counted as they arrive)."""
+    channels = 1 if mono else min(probe(path).channels or 1, 8)
+    try:
+        raw, _ = ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", *ffmpeg.input_args(path),
+                             "-vn", "-ac", str(channels), "-ar", str(sample_rate),
+                             "-f", "f32le", "-"],
+                            limit=int(max_seconds * sample_rate) * channels * 4)
+    except ffmpeg.OutputTooLong as err:
+        raise TooLong(max_seconds) from err
     samples = np.frombuffer(raw, dtype=np.float32)
     if samples.size == 0:
         raise MediaError("the file has no sound in it")
     if not mono:
-        samples = samples.reshape(-1, probe(path).channels or 1)
+        samples = samples[:samples.size - samples.size % channels].reshape(-1, channels)
     return Audio(samples.copy(), sample_rate)
 
 
@@ -220,18 +236,28 @@ def write_wav(audio: Audio, path: Path) -> Path:
 
 def encode_voice_note(source: Path, target: Path) -> Path:
     """Encode to OGG/Opus mono at 48 kHz: what Telegram and Discord play as voice notes."""
-    _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-vn", "-ac", "1",
-          "-ar", "48000", "-c:a", "libopus", "-b:a", VOICE_NOTE_BITRATE,
-          "-application", "voip", str(target)])
+    ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *ffmpeg.input_args(source), "-vn",
+                "-ac", "1", "-ar", "48000", "-c:a", "libopus", "-b:a", VOICE_NOTE_BITRATE,
+                "-application", "voip", str(target)])
     return target
 
 
 def encode_stereo(source: Path, target: Path) -> Path:
     """Encode two channels to OGG/Opus at 48 kHz with full stereo (no intensity coding),
     so spatial cues such as binaural time differences survive."""
-    _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-vn", "-ac", "2",
-          "-ar", "48000", "-c:a", "libopus", "-b:a", STEREO_BITRATE, "-application", "audio",
-          str(target)])
+    ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *ffmpeg.input_args(source), "-vn",
+                "-ac", "2", "-ar", "48000", "-c:a", "libopus", "-b:a", STEREO_BITRATE,
+                "-application", "audio", str(target)])
+    return target
+
+
+def encode_video_note(source: Path, target: Path, side: int, seconds: float) -> Path:
+    """A square H.264 + AAC clip of at most `seconds`, cropped to the centre and scaled to
+    `side` pixels: what Telegram plays as a round video note."""
+    crop = "min(iw\\,ih)"
+    ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *ffmpeg.input_args(source),
+                "-t", str(seconds), "-vf", f"crop={crop}:{crop},scale={side}:{side}",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(target)])
     return target
 
 
@@ -239,8 +265,8 @@ def ffmpeg_filter(source: Path, target: Path, filters: list[str], extra: list[st
                   ) -> Path:
     """Run an ffmpeg audio filter chain from one file to another."""
     chain = ["-af", ",".join(filters)] if filters else []
-    _run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-vn", *chain,
-          *(extra or []), str(target)])
+    ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *ffmpeg.input_args(source), "-vn",
+                *chain, *(extra or []), str(target)])
     return target
 
 

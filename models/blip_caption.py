@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from models.audio import MAX_PICTURE_PIXELS
 from models.base import ImageCaptioner
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.errors import MediaError, Unsupported
@@ -51,6 +52,8 @@ class BlipCaptioner(NeuralBackend, ImageCaptioner):
 
         try:
             with Image.open(picture) as image:
+                if image.width * image.height > MAX_PICTURE_PIXELS:  # before decoding it
+                    raise MediaError("the picture is too large to open")
                 rgb = image.convert("RGB")  # drops alpha, expands palettes and greyscale
         except OSError as err:  # PIL's own UnidentifiedImageError included
             raise MediaError("the picture could not be read") from err

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
 from scipy.signal import fftconvolve
 
+from models import ffmpeg
 from models.audio import (
-    FFMPEG_TIMEOUT,
     Audio,
-    _run,
     decode,
     ffmpeg_filter,
     limit_peak,
@@ -60,15 +58,11 @@ def pitch_chain(semitones: float, sample_rate: int) -> list[str]:
 def loudness_stats(source: Path) -> dict[str, float]:
     """EBU R128 figures of a file (loudnorm's measuring pass): input_i (LUFS), input_tp,
     input_lra, input_thresh, target_offset."""
-    try:
-        done = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-i", str(source), "-vn",
-                               "-af", f"loudnorm=I={VOICE_LOUDNESS}:TP={TRUE_PEAK}:"
-                               "print_format=json", "-f", "null", "-"],
-                              capture_output=True, timeout=FFMPEG_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired as err:
-        raise MediaError(f"ffmpeg took longer than {FFMPEG_TIMEOUT} s") from err
-    found = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", done.stderr.decode(errors="replace"))
-    if done.returncode != 0 or not found:
+    _, said = ffmpeg.run(["ffmpeg", "-nostdin", "-hide_banner", *ffmpeg.input_args(source),
+                          "-vn", "-af", f"loudnorm=I={VOICE_LOUDNESS}:TP={TRUE_PEAK}:"
+                          "print_format=json", "-f", "null", "-"])
+    found = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", said)
+    if not found:
         raise MediaError("ffmpeg could not measure the loudness")
     stats = {k: float(v) for k, v in json.loads(found.group(0)).items()
              if k.startswith(("input_", "target_offset"))}
@@ -149,7 +143,7 @@ class FfmpegEdit(FileEditor):
         fmt = f"aresample={EDIT_RATE},aformat=sample_fmts=fltp:channel_layouts={layout}"
         if operation == "concat":
             graph = f"[0:a]{fmt}[a];[1:a]{fmt}[b];[a][b]concat=n=2:v=0:a=1[out]"
-            inputs = ["-i", str(first), "-i", str(second)]
+            inputs = [*ffmpeg.input_args(first), *ffmpeg.input_args(second)]
         else:
             gain = p.get("gain_db")
             bed = float(gain) if isinstance(gain, int | float) else BED_GAIN
@@ -157,9 +151,10 @@ class FfmpegEdit(FileEditor):
                      f"[bed][key]sidechaincompress={DUCK}[ducked];"
                      "[voice][ducked]amix=inputs=2:duration=first:normalize=0,"
                      "alimiter=limit=0.98[out]")
-            inputs = ["-i", str(first), "-stream_loop", "-1", "-i", str(second)]
-        _run(["ffmpeg", "-nostdin", "-v", "error", "-y", *inputs, "-filter_complex", graph,
-              "-map", "[out]", *CODEC[target.suffix.lstrip(".")], str(target)])
+            inputs = [*ffmpeg.input_args(first), "-stream_loop", "-1",
+                      *ffmpeg.input_args(second)]
+        ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *inputs, "-filter_complex",
+                    graph, "-map", "[out]", *CODEC[target.suffix.lstrip(".")], str(target)])
         return target
 
     @staticmethod

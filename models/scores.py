@@ -16,6 +16,8 @@ from models.errors import MediaError, Unsupported
 
 DEFAULT_TEMPO = 100.0  # beats per minute when nothing says otherwise
 MAX_NOTES = 400
+# A 400-note song with lyrics is a few KB of MIDI and some 200 KB of MusicXML.
+MAX_SCORE_BYTES = 512 * 2**10
 MAX_BEATS = 64  # one held note; a longer one is a damaged file, not a song
 MIDI_RANGE = (36, 84)  # C2..C6: what the WORLD-shaped voice can sing
 NOTE_NAME = re.compile(r"^([A-Ga-g])([#b♯♭]?)(-?\d)$")
@@ -129,8 +131,12 @@ def fit(lyrics: str, pitches: list[tuple[int | None, float]], tempo: float) -> S
     syllables (melisma), spare syllables split the longest notes."""
     sung = lyric_syllables(lyrics)
     line = list(pitches)
-    if not any(p is not None for p, _ in line):
+    notes = sum(p is not None for p, _ in line)
+    if not notes:
         raise Unsupported("the score has no notes to sing")
+    if max(notes, len(sung)) > MAX_NOTES:  # before fitting, whose splitting is quadratic
+        raise Unsupported(f"the score has {max(notes, len(sung))} notes or syllables; I sing "
+                          f"up to {MAX_NOTES}")
     while sum(p is not None for p, _ in line) < len(sung):
         longest = max((i for i, (p, _) in enumerate(line) if p is not None),
                       key=lambda i: line[i][1])
@@ -212,6 +218,9 @@ def check(score: Score) -> Score:
 def read_file(path: Path, lyrics: str | None = None) -> Score:
     """A melody from a MIDI file (mido) or a MusicXML file (music21): the top voice, with
     its lyrics if the file has them, else the given ones, else "la"."""
+    if path.stat().st_size > MAX_SCORE_BYTES:
+        raise Unsupported(f"the score file is over {MAX_SCORE_BYTES // 2**10} KB; a song I "
+                          f"can sing ({MAX_NOTES} notes at most) fits in far less")
     head = path.read_bytes()[:512]
     if head.startswith(b"MThd"):
         reader = _read_midi

@@ -10,7 +10,6 @@ browsers and the chat apps play inline.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,8 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
-from models.audio import FFMPEG_TIMEOUT, Audio
+from models import ffmpeg
+from models.audio import MAX_PICTURE_PIXELS, Audio, probe
 from models.base import TalkingHead
 from models.errors import MediaError, Unsupported
 
@@ -290,41 +290,27 @@ def portrait_of(picture: Path | None) -> tuple[np.ndarray, Portrait]:
 def encode_mp4(frames: Iterable[np.ndarray], width: int, height: int, sound: Path,
                target: Path) -> Path:
     """BGR frames at FPS and the sound file as an H.264 + AAC MP4, index at the front."""
-    args = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
-            "-s", f"{width}x{height}", "-r", str(FPS), "-i", "-", "-i", str(sound),
-            "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast",
-            "-crf", "23", "-pix_fmt", "yuv420p", "-profile:v", "high", "-c:a", "aac",
-            "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart", str(target)]
-    with subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as encoder:
-        assert encoder.stdin is not None
-        try:
-            for frame in frames:
-                encoder.stdin.write(frame.tobytes())
-            encoder.stdin.close()
-        except BrokenPipeError:
-            pass
-        try:
-            err = encoder.stderr.read() if encoder.stderr else b""
-            code = encoder.wait(timeout=FFMPEG_TIMEOUT)
-        except subprocess.TimeoutExpired as exc:
-            encoder.kill()
-            raise MediaError(f"ffmpeg took longer than {FFMPEG_TIMEOUT} s") from exc
-    if code != 0:
-        tail = err.decode(errors="replace")[-200:]
-        raise MediaError(f"ffmpeg could not encode the video: {tail}")
+    ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24",
+                "-s", f"{width}x{height}", "-r", str(FPS), "-i", "-", *ffmpeg.input_args(sound),
+                "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast",
+                "-crf", "23", "-pix_fmt", "yuv420p", "-profile:v", "high", "-c:a", "aac",
+                "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart", str(target)],
+               stdin=(frame.tobytes() for frame in frames))
     return target
 
 
 def read_picture(path: Path) -> np.ndarray:
-    """A picture as BGR pixels (the first frame of a GIF)."""
+    """A picture as BGR pixels (the first frame of a GIF), refused before any decoder runs
+    if its header is not a picture's or claims more than MAX_PICTURE_PIXELS."""
     cv2 = _cv2()
+    facts = probe(path)
+    if facts.kind != "image" or (facts.width or 0) * (facts.height or 0) > MAX_PICTURE_PIXELS:
+        raise MediaError("the picture is not one I can read, or too large to open")
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:  # a format OpenCV can't read (GIF): ffmpeg's first frame as PNG
-        done = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-frames:v",
-                               "1", "-f", "image2pipe", "-c:v", "png", "-"],
-                              capture_output=True, timeout=FFMPEG_TIMEOUT, check=False)
-        image = cv2.imdecode(np.frombuffer(done.stdout, np.uint8), cv2.IMREAD_COLOR) \
-            if done.stdout else None
+        png, _ = ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", *ffmpeg.input_args(path),
+                             "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"])
+        image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR) if png else None
     if image is None:
         raise MediaError("the picture could not be read")
     return np.asarray(image)

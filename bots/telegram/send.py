@@ -21,7 +21,8 @@ from bots.telegram.convert import Where
 from core_agent.errors import DeliveryFailed
 from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind
-from models.audio import encode_stereo, encode_voice_note
+from models.audio import encode_stereo, encode_video_note, encode_voice_note
+from models.errors import MediaError
 
 log = logging.getLogger(__name__)
 SEND_TRIES = 3  # a dropped connection is tried again; 429s are the rate limiter's
@@ -29,7 +30,6 @@ RETRY_PAUSE = 1.0  # seconds, doubled per try
 SPOKEN = ("job:text_to_speech", "job:style_transfer")  # sent as voice notes
 VIDEO_NOTE_SIDE = 384  # pixels, what Telegram's apps record
 VIDEO_NOTE_SECONDS = 60  # the longest round video note
-FFMPEG_TIMEOUT = 300  # seconds
 
 
 def action_for(artifact: Artifact, spoken: bool, round_video: bool) -> str:
@@ -146,14 +146,8 @@ def _title(artifact: Artifact) -> str:
 
 async def _video_note(source: Path, target: Path) -> Path:
     """A square, at most one-minute H.264 clip, as Telegram's round video notes must be."""
-    side = "min(iw\\,ih)"
-    process = await asyncio.create_subprocess_exec(
-        "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-t",
-        str(VIDEO_NOTE_SECONDS), "-vf", f"crop={side}:{side},scale={VIDEO_NOTE_SIDE}:"
-        f"{VIDEO_NOTE_SIDE}", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
-        str(target), stderr=asyncio.subprocess.PIPE)
-    async with asyncio.timeout(FFMPEG_TIMEOUT):
-        _, err = await process.communicate()
-    if process.returncode != 0:
-        raise DeliveryFailed(f"I couldn't make a round video note ({err.decode()[-200:]}).")
-    return target
+    try:
+        return await asyncio.to_thread(encode_video_note, source, target, VIDEO_NOTE_SIDE,
+                                       VIDEO_NOTE_SECONDS)
+    except MediaError as err:
+        raise DeliveryFailed(f"I couldn't make a round video note ({err}).") from err

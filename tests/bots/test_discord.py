@@ -266,7 +266,7 @@ async def test_bad_input_gets_a_short_answer_and_is_kept(discord_: Served,
     attach(api, mention, notes)
     await api.dispatch("MESSAGE_CREATE", mention)
     (answer,) = await api.wait_for("POST", f"/channels/{GENERAL}/messages", where=final)
-    assert answer.body["content"].startswith("I couldn't open notes.txt")
+    assert answer.body["content"].startswith("I can't take notes.txt")
     assert len(answer.body["content"]) < 200
     (row, _), _ = await discord_.runtime.memory.messages(f"discord:{GENERAL}")
     assert (row.text, row.status) == ("transcribe this", "failed")

@@ -277,7 +277,7 @@ async def test_requests_that_cannot_run_get_a_short_clear_answer(
         await slack.wait_for(lambda: all(FAILED in slack.reactions("C0OPEN", e["ts"])
                                          for e in bad))
     answers = [slack.thread("C0OPEN", e["ts"])[0]["text"] for e in bad]
-    assert answers[0] == "I couldn't open notes.txt: it isn't audio, video or a picture I can read."
+    assert answers[0] == "I can't take notes.txt: it isn't audio, video, a picture or a score I can read."
     assert answers[1] == "tone.wav isn't hosted by Slack, so I won't fetch it."
     assert [d for d in slack.downloads if d[0] == elsewhere] == []
 

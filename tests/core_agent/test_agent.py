@@ -209,8 +209,8 @@ def _long(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(("make", "words"), [
-    (_corrupt, "couldn't open"), (_empty, "empty"), (_text, "couldn't open"),
-    (_long, "limit is"),
+    (_corrupt, "can't take"), (_empty, "empty"), (_text, "can't take"),
+    (_long, "the limit"),
 ])
 async def test_bad_files_are_refused_and_recorded(tmp_path: Path, embedder: object,
                                                   backends: BackendCache, make: object,
