@@ -48,8 +48,8 @@ def playlist_in_riff(folder: Path, victim: Path) -> Path:
 def playlist_self(folder: Path, victim: Path) -> Path:
     """A master playlist whose one variant is itself (the 101-byte memory bomb)."""
     return _write(folder / "a1.wav", (
-        "#EXTM3U\nWAVE\n#EXT-X-STREAM-INF:BANDWIDTH=1\na1.wav\n"
-        "#EXT-X-STREAM-INF:BANDWIDTH=2\n./a1.wav\n").encode())
+        b"#EXTM3U\nWAVE\n#EXT-X-STREAM-INF:BANDWIDTH=1\na1.wav\n"
+        b"#EXT-X-STREAM-INF:BANDWIDTH=2\n./a1.wav\n"))
 
 
 def concat_script(folder: Path, victim: Path) -> Path:
@@ -160,3 +160,13 @@ READS_ELSEWHERE: dict[str, Maker] = {
 LIES_ABOUT_LENGTH: dict[str, Maker] = {"lying-mp3": lying_mp3, "lying-wav": lying_wav}
 PICTURE_BOMBS: dict[str, Maker] = {"png-bomb": png_bomb, "jpeg-bomb": jpeg_bomb,
                                    "webp-bomb": webp_bomb, "gif-bomb": gif_bomb}
+SCORE_FLOODS: dict[str, Maker] = {"lyric-flood": lyric_flood}  # sent with "sing this"
+
+
+def build(makers: dict[str, Maker], folder: Path, victim: Path) -> dict[str, Path]:
+    """Each case made in a folder of its own under `folder` (several share a file name)."""
+    made = {}
+    for case, make in makers.items():
+        (folder / case).mkdir(parents=True)
+        made[case] = make(folder / case, victim)
+    return made

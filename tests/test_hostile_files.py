@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from core_agent.types import Artifact, Attachment, Message
-from models.audio import decode, probe
+from models.audio import decode
 from models.errors import MediaError
 from models.registry import BackendCache
 from tests import hostile
