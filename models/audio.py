@@ -16,6 +16,7 @@ import soundfile as sf
 from models import ffmpeg
 from models.containers import CONTAINERS, Container, identify, picture_size, read_head
 from models.errors import MediaError
+from models.scores import check_upload
 
 ASR_RATE = 16_000  # Hz, what Whisper and most speech models take
 VOICE_NOTE_BITRATE = "48k"  # Opus at this rate is transparent for speech
@@ -136,6 +137,7 @@ def probe(path: Path, max_seconds: float | None = None) -> MediaInfo:
     if not path.is_file() or path.stat().st_size == 0:
         raise MediaError("it is empty")
     if (score := sniff_score(path)) is not None:
+        check_upload(path, score)
         return MediaInfo("file", score, None, None, None, container=score)
     head = read_head(path)
     if (container := identify(head)) is None:
@@ -184,6 +186,9 @@ class TooLong(MediaError):
 
 
 def _minutes(seconds: float) -> str:
+    """A limit as people say it: "1 minute", "30 minutes", "45 seconds", "2.5 minutes"."""
+    if seconds < 60 or seconds % 30:
+        return f"{seconds:.0f} seconds" if seconds < 120 else f"{seconds / 60:.1f} minutes"
     minutes = seconds / 60
     return f"{minutes:g} minute" + ("" if minutes == 1 else "s")
 

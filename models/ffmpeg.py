@@ -56,7 +56,12 @@ def run(args: list[str], stdin: Iterable[bytes] | None = None, limit: int | None
                              stderr=subprocess.PIPE)
     _contain(child.pid)
     expired = threading.Event()
-    timer = threading.Timer(TIMEOUT, lambda: (expired.set(), child.kill()))
+
+    def expire() -> None:
+        expired.set()
+        child.kill()
+
+    timer = threading.Timer(TIMEOUT, expire)
     timer.start()
     errors: list[bytes] = []
     drain = threading.Thread(target=lambda: errors.append(_read_all(child.stderr)),

@@ -218,9 +218,7 @@ def check(score: Score) -> Score:
 def read_file(path: Path, lyrics: str | None = None) -> Score:
     """A melody from a MIDI file (mido) or a MusicXML file (music21): the top voice, with
     its lyrics if the file has them, else the given ones, else "la"."""
-    if path.stat().st_size > MAX_SCORE_BYTES:
-        raise Unsupported(f"the score file is over {MAX_SCORE_BYTES // 2**10} KB; a song I "
-                          f"can sing ({MAX_NOTES} notes at most) fits in far less")
+    _check_bytes(path)
     head = path.read_bytes()[:512]
     if head.startswith(b"MThd"):
         reader = _read_midi
@@ -237,6 +235,31 @@ def read_file(path: Path, lyrics: str | None = None) -> Score:
     text = lyrics or (" ".join(words) if words else " ".join(["la"] * sum(
         1 for p, _ in pitches if p is not None)))
     return check(fit(text, pitches, tempo))
+
+
+def _check_bytes(path: Path) -> None:
+    if path.stat().st_size > MAX_SCORE_BYTES:
+        raise Unsupported(f"the score file is over {MAX_SCORE_BYTES // 2**10} KB; a song I "
+                          f"can sing ({MAX_NOTES} notes at most) fits in far less")
+
+
+def check_upload(path: Path, kind: str) -> None:
+    """Refuse a score too large to sing when it arrives, before anything fits it: its
+    bytes, then its notes and lyric syllables, counted ("midi" or "musicxml")."""
+    _check_bytes(path)
+    if kind == "midi":
+        try:
+            pitches, _, words = _read_midi(path)
+        except Exception as err:  # mido raises many kinds on damaged files
+            raise MediaError(f"the score file is damaged ({type(err).__name__})") from err
+        notes = sum(p is not None for p, _ in pitches)
+        sung = len(lyric_syllables(" ".join(words))) if any(words) else 0
+    else:  # counting elements is enough; music21 is slow on a large document
+        text = path.read_bytes()
+        notes, sung = text.count(b"<note"), text.count(b"<lyric")
+    if max(notes, sung) > MAX_NOTES:
+        raise Unsupported(f"it has {max(notes, sung)} notes or syllables; I sing up to "
+                          f"{MAX_NOTES}")
 
 
 def _read_midi(path: Path) -> tuple[list[tuple[int | None, float]], float, list[str]]:

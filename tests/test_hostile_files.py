@@ -115,6 +115,18 @@ async def test_a_picture_bomb_is_refused_by_its_header(runtime: Runtime, tmp_pat
     assert await runtime.memory.artifacts("cli:bomber") == []
 
 
+async def test_a_lyric_flood_is_refused_when_it_arrives(runtime: Runtime, tmp_path: Path
+                                                        ) -> None:
+    flood = hostile.lyric_flood(tmp_path, Path("/nonexistent"))
+    reply = await runtime.agent.handle(Message(
+        channel_id="cli:singer", text="sing this",
+        attachments=[Attachment(path=flood, filename=flood.name)]))
+    assert reply.error_code == "input-rejected", reply.text
+    assert reply.text == ("I can't take song.mid: it has 12000 notes or syllables; I sing up "
+                          "to 400.")
+    assert await runtime.memory.artifacts("cli:singer") == []
+
+
 def test_a_lyric_flood_is_refused_before_fitting(tmp_path: Path) -> None:
     from models.errors import Unsupported
     from models.scores import read_file

@@ -118,10 +118,10 @@ async def test_a_slash_command_is_acked_at_once_and_answered_in_its_thread(
     caplog.set_level(logging.DEBUG)
     spoken = "the package arrives on monday afternoon"
     form = slack.command_form(COMMAND, f"read this aloud: {spoken}", channel=CHANNEL)
-    started = time.perf_counter()
     status, body = await slack.send_command(app.url, form)
-    acked = time.perf_counter() - started
-    assert (status, body) == (200, "") and acked < 3.0  # nothing echoed; Slack's 3 s rule
+    assert (status, body) == (200, "")  # nothing echoed
+    # Acked before the turn ran (Slack's 3 s rule): the spoken answer was not uploaded yet.
+    assert not slack.called("files.completeUploadExternal")
 
     def roots() -> list[dict[str, Any]]:
         return [m for m in slack.messages.values() if m.get("bot_id") and "thread_ts" not in m]
@@ -154,8 +154,7 @@ async def test_a_slash_command_is_acked_at_once_and_answered_in_its_thread(
 
     seen = caplog.text + json.dumps([c.params for c in slack.calls]) + str(slack.messages)
     assert BOT_TOKEN not in seen and SECRET not in seen
-    report(f"slack: slash command acked in {acked * 1000:.0f} ms; spoken reply heard as "
-           f"{said!r}")
+    report(f"slack: slash command's spoken reply heard as {said!r}")
 
 
 async def test_a_mention_with_an_audio_clip_gets_a_transcript_and_a_voice_reply(
@@ -277,7 +276,8 @@ async def test_requests_that_cannot_run_get_a_short_clear_answer(
         await slack.wait_for(lambda: all(FAILED in slack.reactions("C0OPEN", e["ts"])
                                          for e in bad))
     answers = [slack.thread("C0OPEN", e["ts"])[0]["text"] for e in bad]
-    assert answers[0] == "I can't take notes.txt: it isn't audio, video, a picture or a score I can read."
+    assert answers[0] == ("I can't take notes.txt: it isn't audio, video, a picture or a score "
+                          "I can read.")
     assert answers[1] == "tone.wav isn't hosted by Slack, so I won't fetch it."
     assert [d for d in slack.downloads if d[0] == elsewhere] == []
 
