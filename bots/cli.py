@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -126,7 +127,7 @@ def run(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> No
 
 
 async def _serve(settings: Settings) -> None:
-    from bots.platforms import configured
+    from bots.platforms import Supervised, configured, serve_beside
     from bots.web import WebChat
     from workers.runtime import build_runtime
 
@@ -134,26 +135,15 @@ async def _serve(settings: Settings) -> None:
     try:
         await runtime.start()
         chat = WebChat(runtime.agent, settings)
+        web = Supervised(chat.platform, partial(WebChat, runtime.agent, settings), first=chat)
         platforms = configured(runtime.agent, settings)
         first = " (open it once with ?token=<your AUDIOGPT_WEB_TOKEN>)" if chat.token else ""
         out.print(f"Web chat on {chat.url}{first} · Ctrl-C stops", highlight=False)
         for platform in platforms:
-            out.print(f"Serving {platform.platform}", highlight=False)
-        async with asyncio.TaskGroup() as group:  # one failing platform stops them all
-            group.create_task(_until_web_stops(chat, platforms))
-            for platform in platforms:
-                group.create_task(platform.serve())
+            out.print(f"Starting {platform.platform}", highlight=False)
+        await serve_beside(web, platforms)  # until Ctrl-C
     finally:
         await runtime.aclose()
-
-
-async def _until_web_stops(chat: Any, platforms: list[Any]) -> None:
-    """The web chat ends on Ctrl-C; the platforms end with it."""
-    try:
-        await chat.serve()
-    finally:
-        for platform in platforms:
-            platform.stop()
 
 
 @app.command()

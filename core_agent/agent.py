@@ -30,7 +30,7 @@ from core_agent.metrics import TURN_SECONDS, TURNS
 from core_agent.planner import Planner, PlanningContext
 from core_agent.respond import compose, describe_plan
 from core_agent.tables import Channel
-from core_agent.tasks import get_task, media_refs
+from core_agent.tasks import get_task, media_refs, plan_too_long
 from core_agent.types import (
     HANDLE,
     STEP_REF,
@@ -101,7 +101,7 @@ class Agent:
     """One instance serves every channel; all state lives in memory."""
 
     def __init__(self, settings: Settings, memory: Memory, planner: Planner, runner: JobRunner,
-                 probe: Callable[[Path], MediaFacts]) -> None:
+                 probe: Callable[[Path, float], MediaFacts]) -> None:
         self.settings, self.memory, self.planner = settings, memory, planner
         self.runner, self.probe = runner, probe
         self.access = Access(settings, memory)
@@ -188,6 +188,8 @@ class Agent:
         await progress(Event(stage=Stage.ANALYSIS, message="planning"))
         plan = await self.planner.plan(await self._context(channel.id, text, uploads,
                                                             message.replying_to))
+        if len(plan.steps) > (cap := self.settings.max_plan_steps):  # before jobs and quotas
+            raise plan_too_long(len(plan.steps), cap)
         await self.memory.update_message(message_id, plan=plan.model_dump(mode="json"))
         if plan.steps:
             await self.access.check(message, planned_jobs=len(plan.steps))
@@ -218,11 +220,10 @@ class Agent:
         if size > limits.max_upload_bytes:
             raise InputRejected(f"{name} is {size / 2**20:.1f} MB; the limit is "
                                 f"{limits.max_upload_bytes / 2**20:.0f} MB.")
-        try:
-            facts = await asyncio.to_thread(self.probe, path)  # ffprobe blocks
+        try:  # decodes the sound to measure it: a header's duration can lie
+            facts = await asyncio.to_thread(self.probe, path, limits.max_audio_seconds)
         except ValueError as err:
-            raise InputRejected(f"I couldn't open {name}: it isn't audio, video or a picture "
-                                "I can read.") from err
+            raise InputRejected(f"I can't take {name}: {err}.") from err
         self._check_content(name, facts)
         kind = Kind(facts.kind)
         mime = facts.mime  # by content: a platform's or a name's claim is not trusted

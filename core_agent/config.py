@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     )
 
     history_turns: int = 12  # recent turns the planner sees
+    max_plan_steps: int = Field(default=8, ge=1)  # per message; longer plans are refused
     max_upload_bytes: int = 50 * 1024 * 1024
     max_audio_seconds: float = 30 * 60.0
     max_image_pixels: int = 40_000_000  # a picture's width × height (decompression bombs)
@@ -93,6 +94,19 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"  # the local web chat; loopback unless told otherwise
     web_port: int = 8765
     web_token: SecretStr | None = None  # required when web_host is not loopback
+    # What a web client may hold: a connection is closed when a request's head takes longer
+    # than web_header_timeout, when its body stalls (under 1 KiB) for web_body_timeout, or
+    # when it sits idle between requests for web_keep_alive (seconds); connections beyond
+    # web_max_connections are answered 503.
+    web_header_timeout: float = Field(default=10.0, gt=0)
+    web_body_timeout: float = Field(default=15.0, gt=0)
+    web_keep_alive: int = Field(default=5, ge=1)
+    web_max_connections: int = Field(default=100, ge=1)
+    # Uploads staged for a message not yet sent (or in its turn): per browser, in all; and
+    # seconds an unsent one is kept.
+    web_staged_bytes_per_client: int = 100 * 1024 * 1024
+    web_staged_bytes_total: int = 200 * 1024 * 1024
+    web_upload_stale_seconds: float = Field(default=600.0, gt=0)
 
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")

@@ -7,6 +7,7 @@ thread so the event loop keeps serving other channels.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,8 @@ from core_agent.types import Artifact, Kind, PlanStep, StepStatus, Turn
 
 T = TypeVar("T")
 FINAL = (StepStatus.DONE, StepStatus.FAILED, StepStatus.CANCELLED)
+FOLDER_NAME_CHARS = 100  # of a channel id's readable part in its media folder's name
+FOLDER_HASH_CHARS = 12  # hex digits of the id's SHA-256 after it
 
 
 class Memory:
@@ -69,15 +72,22 @@ class Memory:
     async def forget(self, channel_id: str) -> None:
         """Drop the channel's turns, jobs and media; the channel itself stays."""
 
-        def fn(s: Session) -> None:
+        def fn(s: Session) -> list[str]:
+            keys = s.exec(select(ArtifactRecord.path).where(
+                ArtifactRecord.channel_id == channel_id)).all()
             jobs = select(Job.id).where(Job.channel_id == channel_id)
             s.execute(delete(JobEvent).where(col(JobEvent.job_id).in_(jobs)))
             s.execute(delete(ArtifactRecord).where(col(ArtifactRecord.channel_id) == channel_id))
             s.execute(delete(Job).where(col(Job.channel_id) == channel_id))
             s.execute(delete(MessageRecord).where(col(MessageRecord.channel_id) == channel_id))
+            # Files stored before folder names were unique may share a folder with another
+            # channel's: such a folder goes only once no other channel's file is in it.
+            folders = {self.channel_dir(channel_id).name, *(k.split("/", 1)[0] for k in keys)}
+            return [f for f in folders if s.exec(select(ArtifactRecord.id).where(
+                col(ArtifactRecord.path).startswith(f"{f}/", autoescape=True))).first() is None]
 
-        await self._run(fn)
-        await asyncio.to_thread(self.storage.delete_folder, self.channel_dir(channel_id).name)
+        for folder in await self._run(fn):
+            await asyncio.to_thread(self.storage.delete_folder, folder)
 
     # messages
 
@@ -140,9 +150,14 @@ class Memory:
     # artifacts
 
     def channel_dir(self, channel_id: str) -> Path:
-        """The channel's media folder (a name safe on every filesystem)."""
+        """The channel's media folder: a name safe on every filesystem, then a hash of the
+        exact id, so channels whose safe names agree ("cli:a:b", "cli:a_b") stay apart.
+
+        Artifacts keep the key they were stored under, so files saved before the hash was
+        added stay where they are and reachable."""
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in channel_id)
-        return self.media_dir / safe
+        digest = hashlib.sha256(channel_id.encode()).hexdigest()[:FOLDER_HASH_CHARS]
+        return self.media_dir / f"{safe[:FOLDER_NAME_CHARS]}-{digest}"
 
     async def add_artifact(self, channel_id: str, source: Path, *, kind: Kind, mime: str,
                            producer: str, **fields: Any) -> Artifact:
@@ -253,10 +268,20 @@ class Memory:
 
         return await self._run(fn)
 
-    async def finish_job(self, job_id: str, status: StepStatus, **fields: Any) -> None:
-        """Record a job's end: outputs, or error code and message."""
-        await self._run(lambda s: s.execute(update(Job).where(col(Job.id) == job_id).values(
-            status=status.value, finished_at=utcnow(), **fields)))
+    async def finish_job(self, job_id: str, status: StepStatus, **fields: Any) -> bool:
+        """Record a job's end: outputs, or error code and message; False if it was already
+        cancelled, which it stays. A cancelled job keeps no files: any it stored are dropped."""
+
+        def fn(s: Session) -> bool:
+            done = s.execute(update(Job).where(
+                col(Job.id) == job_id, col(Job.status) != StepStatus.CANCELLED.value
+            ).values(status=status.value, finished_at=utcnow(), **fields))
+            recorded = bool(done.rowcount)  # type: ignore[attr-defined]
+            if status == StepStatus.CANCELLED or not recorded:
+                s.execute(delete(ArtifactRecord).where(col(ArtifactRecord.job_id) == job_id))
+            return recorded
+
+        return await self._run(fn)
 
     async def usage(self, since: datetime, *, user_id: str | None = None,
                     channel_id: str | None = None) -> tuple[int, float]:

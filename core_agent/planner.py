@@ -47,4 +47,4 @@ def make_planner(settings: Settings, embedder: Embedder) -> Planner:
         return LLMPlanner(settings)
     from core_agent.planner_offline import OfflinePlanner
 
-    return OfflinePlanner(embedder)
+    return OfflinePlanner(embedder, settings.max_plan_steps)

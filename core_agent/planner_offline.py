@@ -5,7 +5,8 @@ phrasings of every task and of chat; keyword cues add to a task's score, and a t
 whose input is nowhere in the chat scores lower. Clauses joined by "then", "and then",
 ", and", "after that" or ";" (a bare "and" only when both sides carry a cue) become a
 chain when every clause routes confidently: a later step takes the previous step's
-audio ("stepN"), or its text when it needs text it wasn't given.
+audio ("stepN"), or its text when it needs text it wasn't given. A request with more
+clauses than a message may have steps is refused before anything is routed.
 
 Media: a media argument takes a handle the text names ("a3") if it fits, else the newest
 attachment of a fitting kind (audio and video for audio, images for image), else the
@@ -37,10 +38,11 @@ from typing import Any
 import numpy as np
 
 from core_agent import extract
+from core_agent.config import Settings
 from core_agent.errors import TaskUnsupported
 from core_agent.planner import Embedder, PlanningContext
 from core_agent.planner_phrases import CHAT, CUES, EXEMPLARS
-from core_agent.tasks import TASKS, capabilities_text
+from core_agent.tasks import TASKS, capabilities_text, plan_too_long
 from core_agent.types import Artifact, Kind, Plan, PlanStep
 
 CUE_RE = {task: re.compile(pattern) for task, pattern in CUES.items()}
@@ -187,8 +189,9 @@ class OfflinePlanner:
 
     name = "offline"
 
-    def __init__(self, embedder: Embedder) -> None:
-        self._embedder = embedder
+    def __init__(self, embedder: Embedder,
+                 max_steps: int = Settings.model_fields["max_plan_steps"].default) -> None:
+        self._embedder, self.max_steps = embedder, max_steps
         self._labels: list[str] = []
         self._bank: np.ndarray | None = None
 
@@ -196,7 +199,11 @@ class OfflinePlanner:
         """Tool calls for the request, or a reply: chat, a decline, or a request for a file."""
         if not context.text.strip():
             return Plan(reply=EMPTY, planner=self.name)
-        parts = readings(context.text)
+        # Each connective starts a step: more than the cap is refused before anything is
+        # embedded, and a finer reading past the cap (at a bare "and") is not built.
+        if (asked := len(clauses(context.text, STRONG_SPLIT))) > self.max_steps:
+            raise plan_too_long(asked, self.max_steps)
+        parts = [part for part in readings(context.text) if len(part) <= self.max_steps]
         texts = [normalise(context.text), *(normalise(c) for part in parts for c, _ in part)]
         vectors = await asyncio.to_thread(self._vectors, texts)
         plan = self._decide(context, vectors, parts)

@@ -10,18 +10,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
-from core_agent.errors import TaskUnsupported
+from core_agent.errors import InputRejected, TaskUnsupported
 from core_agent.types import Kind
 
 REF_HELP = "Artifact handle such as 'a3', or 'step1' for the output of step 1 of this plan."
+MAX_QUANTITY = 1e6  # seconds, degrees, factors, decibels...: no argument comes near it
+MAX_INTEGER = 2**32 - 1  # seeds: what sampling libraries take
 
 
 class Args(BaseModel):
-    """Base for task arguments: unknown keys are rejected, not silently dropped."""
+    """Base for task arguments: unknown keys are rejected, not silently dropped, and every
+    number must be finite and of a sensible size, whatever the field's own bounds."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _sized(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return value
+        limit = MAX_INTEGER if isinstance(value, int) else MAX_QUANTITY
+        if abs(value) > limit:
+            raise PydanticCustomError("number_too_large", f"Input should be between "
+                                      f"-{limit:,.0f} and {limit:,.0f}")
+        return value
 
 
 def Ref(description: str = REF_HELP, **default: Any) -> Any:
@@ -232,6 +247,12 @@ def get_task(task_id: str) -> TaskSpec:
         raise TaskUnsupported(
             f"I don't know a task called {task_id!r}. Known tasks: {', '.join(TASKS)}."
         ) from None
+
+
+def plan_too_long(steps: int, cap: int) -> InputRejected:
+    """The refusal of a request for more steps than one message may ask for."""
+    return InputRejected(f"That asks for {steps} steps; I do up to {cap} in one message. "
+                         "Split it into smaller requests.", code="plan-too-long")
 
 
 def media_refs(spec: TaskSpec, args: Args) -> dict[str, str]:

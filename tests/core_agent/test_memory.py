@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, update
+from sqlmodel import Session, col
 
 from core_agent.db import make_engine, upgrade
 from core_agent.memory import Memory
+from core_agent.tables import ArtifactRecord, Channel
 from core_agent.types import Kind, StepStatus
 
 
@@ -132,3 +134,60 @@ async def test_processes_saving_into_one_chat_get_distinct_handles(
         for engine in engines:
             engine.dispose()
     assert sorted(int(a.handle[1:]) for a in saved) == list(range(1, 31))
+
+
+async def test_channels_with_one_safe_name_keep_their_own_files(memory: Memory, tmp_path: Path
+                                                                ) -> None:
+    """ "cli:a:b" and "cli:a_b" once shared a folder: one's a1 overwrote the other's, and
+    forgetting one deleted both."""
+    files = {}
+    for channel, content in (("cli:a:b", b"colon"), ("cli:a_b", b"underscore")):
+        (source := tmp_path / f"{content.decode()}.ogg").write_bytes(content)
+        await memory.channel(channel, "cli")
+        files[channel] = await memory.add_artifact(channel, source, kind=Kind.AUDIO,
+                                                   mime="audio/ogg", producer="upload")
+    colon, underscore = files["cli:a:b"], files["cli:a_b"]
+    assert colon.handle == underscore.handle == "a1" and colon.path != underscore.path
+    assert (colon.path.read_bytes(), underscore.path.read_bytes()) == (b"colon", b"underscore")
+    await memory.forget("cli:a:b")
+    assert not colon.path.exists() and await memory.artifact("cli:a:b", "a1") is None
+    kept = await memory.artifact("cli:a_b", "a1")
+    assert kept is not None and kept.path.read_bytes() == b"underscore"
+    assert memory.channel_dir("..").parent == memory.media_dir  # no way out of the media folder
+
+
+def _legacy(memory: Memory, channel: str, folder: str, content: bytes) -> None:
+    """An artifact as the code before unique folder names stored it: under the bare safe
+    name, which two channels could share."""
+    key = f"{folder}/a1.ogg"
+    (memory.media_dir / folder).mkdir(parents=True, exist_ok=True)
+    (memory.media_dir / key).write_bytes(content)
+    with Session(memory.engine) as session:
+        session.add(ArtifactRecord(channel_id=channel, handle="a1", producer="upload",
+                                   kind="audio", mime="audio/ogg", path=key))
+        session.execute(update(Channel).where(col(Channel.id) == channel).values(artifact_seq=1))
+        session.commit()
+
+
+async def test_files_stored_under_the_old_folder_names_stay_reachable_and_are_forgotten(
+        memory: Memory, tmp_path: Path) -> None:
+    for channel in ("cli:solo", "cli:a:b", "cli:a_b"):
+        await memory.channel(channel, "cli")
+    _legacy(memory, "cli:solo", "cli_solo", b"solo")
+    _legacy(memory, "cli:a:b", "cli_a_b", b"shared")  # the one file both rows point at
+    _legacy(memory, "cli:a_b", "cli_a_b", b"shared")
+    (source := tmp_path / "new.ogg").write_bytes(b"new")
+    new = await memory.add_artifact("cli:solo", source, kind=Kind.AUDIO, mime="audio/ogg",
+                                    producer="upload")
+    old = await memory.artifact("cli:solo", "a1")
+    assert old is not None and old.path.read_bytes() == b"solo"  # reachable where it was
+    assert new.handle == "a2" and new.path.parent == memory.channel_dir("cli:solo")
+
+    await memory.forget("cli:solo")  # its old folder and its new one
+    assert not (memory.media_dir / "cli_solo").exists()
+    assert not memory.channel_dir("cli:solo").exists()
+    await memory.forget("cli:a:b")  # the old folder still holds the other channel's file
+    shared = await memory.artifact("cli:a_b", "a1")
+    assert shared is not None and shared.path.read_bytes() == b"shared"
+    await memory.forget("cli:a_b")  # now nobody's
+    assert not (memory.media_dir / "cli_a_b").exists()

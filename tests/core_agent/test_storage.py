@@ -100,19 +100,20 @@ async def run_job(runtime: Runtime, message_id: str, step: int, task: str,
 async def test_bot_and_worker_share_media_through_the_bucket(
         machines: tuple[Runtime, Runtime], s3_url: str, tmp_path: Path) -> None:
     bot, worker = machines
+    folder = bot.memory.channel_dir("web:s3").name
     await bot.memory.channel("web:s3", "web")
     message = await bot.memory.add_message("web:s3", "user", "clean this up")
     upload = await bot.memory.add_artifact(
         "web:s3", voice_note(SPOKEN, tmp_path), kind=Kind.AUDIO, mime="audio/ogg",
         producer="upload", message_id=message)
-    assert keys(s3_url) == {f"{PREFIX}/web_s3/a1.ogg"}
-    assert not (worker.settings.media_dir / "web_s3" / "a1.ogg").exists()
+    assert keys(s3_url) == {f"{PREFIX}/{folder}/a1.ogg"}
+    assert not (worker.settings.media_dir / folder / "a1.ogg").exists()
 
     # The worker fetches the upload from the bucket and stores its output there.
     made = (await run_job(worker, message, 1, "speech_enhancement", {"audio": "a1"}))
     (cleaned,) = made["artifacts"]
-    (stored,) = keys(s3_url, f"{PREFIX}/web_s3/{cleaned}.")
-    fetched = worker.settings.media_dir / "web_s3" / "a1.ogg"
+    (stored,) = keys(s3_url, f"{PREFIX}/{folder}/{cleaned}.")
+    fetched = worker.settings.media_dir / folder / "a1.ogg"
     assert fetched.read_bytes() == upload.path.read_bytes()
 
     # The bot reads the worker's output: transcribed in its own process, and served.
@@ -127,8 +128,8 @@ async def test_bot_and_worker_share_media_through_the_bucket(
 
     # Forgetting the chat empties its prefix in the bucket and both caches' folders there.
     await bot.memory.forget("web:s3")
-    assert keys(s3_url, f"{PREFIX}/web_s3/") == set()
-    assert not (bot.settings.media_dir / "web_s3").exists()
+    assert keys(s3_url, f"{PREFIX}/{folder}/") == set()
+    assert not (bot.settings.media_dir / folder).exists()
     assert await worker.memory.artifact("web:s3", cleaned) is None
 
 
@@ -141,7 +142,7 @@ async def test_a_deleted_object_is_a_storage_error(machines: tuple[Runtime, Runt
     await bot.memory.add_artifact("web:s3", note, kind=Kind.TEXT, mime="text/plain",
                                   producer="upload")
     boto3.client("s3", endpoint_url=s3_url).delete_object(
-        Bucket=BUCKET, Key=f"{PREFIX}/web_s3/a1.txt")
+        Bucket=BUCKET, Key=f"{PREFIX}/{bot.memory.channel_dir('web:s3').name}/a1.txt")
     with pytest.raises(StorageError) as err:
         await worker.memory.artifact("web:s3", "a1")
     assert err.value.code == "storage-failed"
