@@ -20,6 +20,7 @@ import uvicorn
 from bots.base import Adapter
 from bots.web.app import build_app
 from bots.web.security import is_loopback, required_token
+from bots.web.server import WebConfig
 from bots.web.uploads import Staged, Staging
 from core_agent.agent import Agent
 from core_agent.config import Settings
@@ -40,14 +41,12 @@ class WebChat(Adapter):
         super().__init__(agent)
         self.settings = settings
         self.token = required_token(settings)  # UnsafeBind before anything starts
-        self.staging = Staging(settings.max_upload_bytes, agent.probe)
+        self.staging = Staging(settings, agent.probe)
         self._rooms: dict[str, set[asyncio.Queue[Payload]]] = defaultdict(set)
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._turns: set[asyncio.Task[None]] = set()
         app = build_app(self, self.token, is_loopback(settings.web_host))
-        self._server = uvicorn.Server(uvicorn.Config(
-            app, host=settings.web_host, port=settings.web_port, ws="websockets-sansio",
-            log_config=None, access_log=False))  # request lines could carry ?token=
+        self._server = uvicorn.Server(WebConfig(app, settings))
 
     @property
     def url(self) -> str:
@@ -94,10 +93,12 @@ class WebChat(Adapter):
 
     # turns
 
-    def submit(self, channel_id: str, author: str, text: str, uploads: list[Staged]) -> str:
-        """Start a turn; its progress and reply reach every page in the room. Returns its id."""
+    def submit(self, channel_id: str, user_id: str, author: str, text: str,
+               uploads: list[Staged]) -> str:
+        """Start a turn for a browser (`user_id`); its progress and reply reach every page in
+        the room. Returns its id."""
         turn = secrets.token_hex(8)
-        message = Message(channel_id=channel_id, text=text, author=author,
+        message = Message(channel_id=channel_id, text=text, author=author, user_id=user_id,
                           platform=self.platform, platform_message_id=turn,
                           attachments=[u.attachment() for u in uploads])
         self.broadcast(channel_id, {"type": "turn", "turn": turn, "author": author, "text": text,
@@ -117,8 +118,7 @@ class WebChat(Adapter):
                 "type": "failed", "turn": message.platform_message_id,
                 "error": "Something went wrong on my side; please try again."})
         finally:
-            for upload in uploads:  # the agent has stored its own copy
-                upload.path.unlink(missing_ok=True)
+            self.staging.release(uploads)
 
     async def show_progress(self, message: Message, event: Event) -> None:
         self.broadcast(message.channel_id, {"type": "progress", "turn": message.platform_message_id,

@@ -20,13 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bots.catalog import task_rows
+from bots.web.browsers import Browsers, browser_id
 from bots.web.security import Guard
 from bots.web.uploads import UploadRejected
 from core_agent.metrics import exposition
@@ -74,8 +75,10 @@ def build_app(chat: WebChat, token: str | None, loopback: bool) -> Starlette:
         WebSocketRoute("/api/channels/{name}/ws", room),
         Mount("/static", StaticFiles(directory=STATIC)),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _error},
-                    middleware=[Middleware(Guard, token=token, loopback=loopback)])
+    app = Starlette(routes=routes,
+                    exception_handlers={HTTPException: _error, ClientDisconnect: _gone},
+                    middleware=[Middleware(Guard, token=token, loopback=loopback),
+                                Middleware(Browsers)])
     app.state.chat = chat
     return app
 
@@ -154,7 +157,7 @@ async def upload(request: Request) -> Response:
     declared = request.headers.get("content-length")
     try:
         staged = await _chat(request).staging.receive(
-            request.query_params.get("name", "upload"), request.stream(),
+            browser_id(request), request.query_params.get("name", "upload"), request.stream(),
             int(declared) if declared and declared.isdigit() else None)
     except UploadRejected as err:
         return JSONResponse({"error": err.message}, err.status)
@@ -172,7 +175,8 @@ async def send(request: Request) -> Response:
         return JSONResponse({"error": "That upload has expired; please attach it again."}, 400)
     if not body.text.strip() and not uploads:
         return JSONResponse({"error": "Type something or attach a file."}, 400)
-    turn = chat.submit(channel_id, body.author.strip() or "guest", body.text, uploads)
+    turn = chat.submit(channel_id, browser_id(request), body.author.strip() or "guest",
+                       body.text, uploads)
     return JSONResponse({"turn": turn}, 202)
 
 
@@ -247,3 +251,9 @@ async def _body(request: Request, model: type[M]) -> M:
 async def _error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return JSONResponse({"error": exc.detail}, exc.status_code)
+
+
+async def _gone(request: Request, exc: Exception) -> Response:
+    """The client left (or was cut off, too slow) before its request was in: no one reads
+    this answer."""
+    return Response(status_code=400)

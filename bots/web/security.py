@@ -74,7 +74,7 @@ class Guard:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        send = _hardened(send)
+        send = adding_headers(send, HEADERS)
         if scope["type"] == "http" and scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
@@ -121,10 +121,11 @@ async def _deny(scope: Scope, receive: Receive, send: Send, status: int, reason:
         await JSONResponse({"error": reason}, status)(scope, receive, send)
 
 
-def _hardened(send: Send) -> Send:
+def adding_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    """`send`, with these headers added to the response."""
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), *HEADERS]
+            message["headers"] = [*message.get("headers", []), *headers]
         await send(message)
 
     return wrapped

@@ -236,7 +236,7 @@ async def test_a_refused_upload_is_explained_and_nothing_is_kept(
             "big.wav is larger than the 20 KB upload limit; nothing was stored.")
         await page.set_input_files("#files", str(text))
         await expect(page.locator("#notice")).to_contain_text(
-            "notes.txt isn't audio, video or a picture")
+            "I can't take notes.txt: it isn't audio, video, a picture or a score")
         await expect(page.locator("#uploads li")).to_have_count(0)
         # without a declared length the server counts while the body streams in
         status = await raw_http(web.port, b"POST /api/uploads?name=big.wav HTTP/1.1\r\n"
