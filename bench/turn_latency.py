@@ -1,7 +1,9 @@
 """Turn latency on the embedded models, and the orchestration overhead apart from them.
 
-    .venv/bin/python -m bench.turn_latency [--channels 1 20] [--turns 3]
+    .venv/bin/python -m bench.turn_latency [--channels 1 20] [--turns 3] [--planning-only]
 
+0. Planning alone: the offline planner (MiniLM + cues) over the requests of
+   tests/core_agent/planner_cases.json, one at a time, after its example bank is embedded.
 1. A 5-second voice note with no text ("read this aloud: ...") goes in; we time until
    its transcript and the spoken reply are stored (the paper's spoken dialogue).
 2. Text turns ("read this aloud: ...") run at 1 and at N concurrent channels; for each
@@ -28,9 +30,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core_agent.config import Settings
+from core_agent.planner import PlanningContext
+from core_agent.planner_offline import OfflinePlanner
 from core_agent.types import Attachment, Message
 from models.audio import probe
+from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
+from tests.core_agent.test_planner_offline import CASES, case_context
 from tests.media import convert, espeak
 from workers.runtime import build_runtime
 
@@ -62,6 +68,26 @@ def _timed(fn: Any) -> Any:
             model_seconds.get().append(time.perf_counter() - start)
 
     return wrapper
+
+
+async def planning() -> tuple[float, float, list[float]]:
+    """Seconds to load MiniLM, to plan first (the example bank embedded), and to plan each
+    case after that."""
+    embedder = MiniLMEmbedder()
+    start = time.perf_counter()
+    embedder.embed(["load"])
+    load = time.perf_counter() - start
+    planner = OfflinePlanner(embedder)
+    start = time.perf_counter()
+    await planner.plan(PlanningContext(text="warm up"))
+    first = time.perf_counter() - start
+    seconds = []
+    for case in CASES:
+        context = case_context(case)
+        start = time.perf_counter()
+        await planner.plan(context)
+        seconds.append(time.perf_counter() - start)
+    return load, first, seconds
 
 
 def five_second_note(folder: Path) -> Path:
@@ -124,13 +150,14 @@ def cpu_model() -> str:
     return platform.machine()
 
 
+def pct(xs: list[float], p: float) -> float:
+    """The p-quantile of sorted seconds, in ms."""
+    return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000
+
+
 def summary(rows: list[dict[str, float]]) -> str:
     walls = sorted(r["wall"] for r in rows)
     overhead = sorted(r["wall"] - r["model"] for r in rows)
-
-    def pct(xs: list[float], p: float) -> float:
-        return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000
-
     rounds = {r["round"] for r in rows}
     throughput = len(rows) / sum(rounds)
     return (f"turn p50 {pct(walls, .5):6.0f} ms  p95 {pct(walls, .95):6.0f} ms | beyond own "
@@ -143,9 +170,18 @@ async def main() -> None:
     parser.add_argument("--channels", type=int, nargs="+", default=[1, 20])
     parser.add_argument("--turns", type=int, default=3)
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    parser.add_argument("--planning-only", action="store_true", help="skip the turns")
     opts = parser.parse_args()
     print(f"machine: {cpu_model()} · {os.cpu_count()} cores · Python "
           f"{platform.python_version()}")
+    load, first, plans = await planning()
+    plans.sort()
+    print(f"offline planning, {len(plans)} requests: mean {sum(plans) / len(plans) * 1000:.1f} ms"
+          f", p50 {pct(plans, .5):.1f} ms, p95 {pct(plans, .95):.1f} ms, max "
+          f"{plans[-1] * 1000:.1f} ms; MiniLM load {load:.1f} s, first plan (example bank "
+          f"embedded) {first * 1000:.0f} ms")
+    if opts.planning_only:
+        return
     backends = TimedBackends()
     backends.preload(["speech_recognition", "text_to_speech"])  # load time is not turn time
     with tempfile.TemporaryDirectory() as tmp:

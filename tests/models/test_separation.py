@@ -81,9 +81,21 @@ def voices(backends: BackendCache, tmp_path_factory: pytest.TempPathFactory) -> 
                   mixture=clean["joe"] + clean["espeak"])
 
 
+def _lean(heard: str, target: str, other: str) -> float:
+    """How much more a transcript reads as the target's sentence than as the other's
+    (WER against the other's minus WER against the target's)."""
+    return wer(SAID[other], heard) - wer(SAID[target], heard)
+
+
 @pytest.mark.parametrize("target", ["joe", "espeak"])
 def test_the_reference_speaker_is_kept(backends: BackendCache, voices: Voices, target: str
                                        ) -> None:
+    """tiny.en follows joe in the mixture whichever voice is wanted. Keeping joe, his WER
+    drops; keeping espeak-ng, what stays of joe (about 3 dB less) still garbles the words
+    (WER near 100% before and after, one word either way with the CPU's int8 kernels and
+    thread counts), but the track stops reading as joe's sentence. So the assertion is that
+    the track reads more as the target's sentence than the mixture did, and more as the
+    target's than the other's."""
     other = "espeak" if target == "joe" else "joe"
     extractor = cast(VoiceFilter, backends.for_task("speech_separation"))
     found = extractor.extract(Audio(voices.mixture, RATE), Audio(voices.enrolment[target], RATE))
@@ -95,13 +107,25 @@ def test_the_reference_speaker_is_kept(backends: BackendCache, voices: Voices, t
     heard_mix = asr.transcribe(Audio(mixture, RATE)).text
     heard_out = asr.transcribe(found.target).text
     before, after = wer(SAID[target], heard_mix), wer(SAID[target], heard_out)
+    lean_mix, lean_out = _lean(heard_mix, target, other), _lean(heard_out, target, other)
     report(f"target-speaker extraction ({target} kept, 0 dB): SI-SDR {gain:+.1f} dB "
            f"(other speaker in the residual {rest_gain:+.1f} dB); WER against {target}'s "
-           f"sentence {before:.0%} -> {after:.0%}; speaker similarity "
-           f"{found.target_similarity:.2f} vs {found.residual_similarity:.2f}")
+           f"sentence {before:.0%} -> {after:.0%}, against {other}'s "
+           f"{wer(SAID[other], heard_mix):.0%} -> {wer(SAID[other], heard_out):.0%}; speaker "
+           f"similarity {found.target_similarity:.2f} vs {found.residual_similarity:.2f}")
     assert gain > 0.5 and rest_gain > 0.5
-    assert after < before, (heard_mix, heard_out)
+    assert lean_out > max(lean_mix, 0.0), (heard_mix, heard_out)
     assert found.target_similarity > found.residual_similarity
+
+
+def test_the_same_input_gives_the_same_tracks(backends: BackendCache, voices: Voices) -> None:
+    """The factorisation starts from a seeded draw: no run-to-run spread in the tracks."""
+    extractor = cast(VoiceFilter, backends.for_task("speech_separation"))
+    mixture, reference = Audio(voices.mixture, RATE), Audio(voices.enrolment["joe"], RATE)
+    first, again = extractor.extract(mixture, reference), extractor.extract(mixture, reference)
+    assert np.array_equal(first.target.samples, again.target.samples)
+    assert np.array_equal(first.residual.samples, again.residual.samples)
+    assert first.target_similarity == again.target_similarity
 
 
 def test_a_reference_without_speech_is_refused(backends: BackendCache) -> None:
