@@ -73,3 +73,15 @@ class StorageError(AudioGPTError):
     """The media storage (the local folder or an S3-compatible bucket) failed."""
 
     code = "storage-failed"
+
+
+class JobTimedOut(JobLost):
+    """A step ran past the job timeout and was stopped."""
+
+    code = "job-timeout"
+
+
+class QueueUnavailable(JobLost):
+    """The job queue (Redis) could not be reached to hand the job to a worker."""
+
+    code = "queue-unavailable"

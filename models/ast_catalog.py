@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import ASR_RATE, Audio, to_16k
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.sound_events import SILENT_DB, FrameScores, SoundDetector, envelope_db, level_db
@@ -66,6 +67,7 @@ class AstDetector(NeuralBackend, SoundDetector):
         probs = np.zeros((len(windows), len(self._labels)))
         loud = [i for i, level in enumerate(levels) if level >= SILENT_DB]
         for first in range(0, len(loud), BATCH):
+            stop.check()
             batch = loud[first:first + BATCH]
             probs[batch] = self._probabilities([windows[i] for i in batch])
         centres = np.array(starts) / ASR_RATE + WINDOW / 2

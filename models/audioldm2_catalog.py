@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio, limit_peak
 from models.base import Generator
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
@@ -45,6 +46,12 @@ class Loaded:
 
 _LOADED: weakref.WeakValueDictionary[str, Loaded] = weakref.WeakValueDictionary()
 _LOADING = threading.Lock()
+
+
+def _stop_between_steps(step: int, timestep: Any, latents: Any) -> None:
+    """The pipeline's per-step callback (AudioLDM 2 has the older `callback`, not
+    `callback_on_step_end`): a stopped job ends after the UNet pass it is in."""
+    stop.check()
 
 
 def load_pipeline(folder: Path) -> Loaded:
@@ -102,7 +109,7 @@ class AudioLdm2(NeuralBackend, Generator):
             made = self.shared.pipe(
                 prompt, negative_prompt=NEGATIVE, num_inference_steps=self.steps,
                 guidance_scale=GUIDANCE, audio_length_in_s=max(seconds, MIN_SECONDS),
-                generator=generator).audios[0]
+                generator=generator, callback=_stop_between_steps).audios[0]
         wanted = round(seconds * self.sample_rate)
         samples = np.pad(made[:wanted], (0, max(0, wanted - len(made))))
         return Audio(limit_peak(samples), self.sample_rate)

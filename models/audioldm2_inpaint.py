@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio, resample
 from models.audioldm2_catalog import ENTRY, GUIDANCE, NEGATIVE, STEPS, load_pipeline
 from models.base import Inpainter
@@ -168,6 +169,7 @@ class AudioLdm2Inpaint(NeuralBackend, Inpainter):
         latents = torch.randn(original.shape, generator=generator, device=device)
         latents = torch.where(keep, noised(timesteps[0]), latents * scheduler.init_noise_sigma)
         for step, t in enumerate(timesteps):
+            stop.check()
             model_in = scheduler.scale_model_input(torch.cat([latents] * 2), t)
             noise = pipe.unet(model_in, t, encoder_hidden_states=generated,
                               encoder_hidden_states_1=embeds,

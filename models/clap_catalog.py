@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio, resample, to_16k
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.sound_events import (
@@ -92,6 +93,7 @@ class ClapTargetDetector(NeuralBackend, TargetDetector):
         if loud:
             text = self._text_vector(prompt)
             for first in range(0, len(loud), BATCH):
+                stop.check()
                 batch = loud[first:first + BATCH]
                 curve[batch] = self._audio_vectors([windows[i] for i in batch]) @ text
         centres = np.array(starts) / self.sample_rate + min(WINDOW, len(x) / self.sample_rate) / 2

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio, limit_peak, resample
 from models.base import VoiceCloner
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
@@ -126,5 +127,6 @@ class CsmVoiceClone(NeuralBackend, VoiceCloner):
             if seed is not None:
                 torch.manual_seed(seed)
             audio = self._model.generate(**inputs.to(self._device), output_audio=True,
-                                         max_new_tokens=frames)
+                                         max_new_tokens=frames,
+                                         stopping_criteria=stop.between_tokens())
         return Audio(limit_peak(audio[0].float().cpu().numpy()), self.sample_rate)

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio, limit_peak
 from models.base import Singer
 from models.catalog import CatalogEntry, NeuralBackend
@@ -191,11 +192,11 @@ class DiffSingerOnnx(NeuralBackend, Singer):
         f0 = pitch_curve(score, self.frame_s, HEAD, frames, GLIDE_S)
         inputs = self._inputs([self._token(p) for p, _ in phones], [d for _, d in phones], f0)
         with self._lock:
-            outputs = self._acoustic.run(None, inputs)
+            outputs = stop.run_session(self._acoustic, None, inputs)
             names = [o.name for o in self._acoustic.get_outputs()]
             mel = outputs[names.index("mel")] if "mel" in names else outputs[0]
             mel = (mel * self.mel_scale).astype(np.float32)
-            (wave, *_) = self._vocoder.run(None, {"mel": mel, "f0": inputs["f0"]})
+            (wave, *_) = stop.run_session(self._vocoder, None, {"mel": mel, "f0": inputs["f0"]})
         samples = np.nan_to_num(np.asarray(wave, np.float32).reshape(-1))
         wanted = frames * self.hop
         samples = np.pad(samples[:wanted], (0, max(0, wanted - len(samples))))

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from models import stop
 from models.audio import Audio
 from models.base import Synthesizer
 from models.errors import MediaError, Unsupported
@@ -82,12 +83,19 @@ class EspeakNG(Synthesizer):
                                   f"{', '.join(sorted(variants())[:8])}, …")
             name += f"+{voice.lower()}"
         rate = str(int(np.clip(WORDS_PER_MINUTE * speed, 80, 450)))
-        done = subprocess.run(["espeak-ng", "-v", name, "-s", rate, "--stdout"],
-                              input=text.encode(), capture_output=True, timeout=TIMEOUT,
-                              check=False)
-        if done.returncode != 0 or not done.stdout:
-            raise MediaError(f"espeak-ng failed: {done.stderr.decode(errors='replace')[:200]}")
-        samples, rate_hz = sf.read(io.BytesIO(done.stdout), dtype="float32")
+        child = subprocess.Popen(["espeak-ng", "-v", name, "-s", rate, "--stdout"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+        with child, stop.watching(child):  # a stopped step kills it
+            try:
+                out, err = child.communicate(text.encode(), timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                raise
+        stop.check()
+        if child.returncode != 0 or not out:
+            raise MediaError(f"espeak-ng failed: {err.decode(errors='replace')[:200]}")
+        samples, rate_hz = sf.read(io.BytesIO(out), dtype="float32")
         if not np.any(samples):
             raise Unsupported("there was nothing speakable in the text")
         return Audio(samples, int(rate_hz))

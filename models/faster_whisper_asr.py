@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio
 from models.base import Segment, Transcriber, Transcript
 
@@ -85,6 +86,7 @@ def run_whisper(model: Any, audio: Audio, language: str | None, task: str = "tra
     detected = language
     batch_size = batch_size_for(model)
     for start, end in speech_windows(audio):
+        stop.check()
         if batch_size > 1:
             window = Audio(audio.samples[start:end], audio.sample_rate)
             clips = [{"start": a / audio.sample_rate, "end": b / audio.sample_rate}
@@ -99,7 +101,9 @@ def run_whisper(model: Any, audio: Audio, language: str | None, task: str = "tra
                 beam_size=BEAM_SIZE, vad_filter=True, word_timestamps=word_timestamps,
                 condition_on_previous_text=False)
         offset = start / audio.sample_rate
-        found += [Segment(s.start + offset, s.end + offset, s.text.strip()) for s in segments]
+        for s in segments:  # decoded lazily, one stretch of up to 30 s at a time
+            found.append(Segment(s.start + offset, s.end + offset, s.text.strip()))
+            stop.check()
         detected = detected or info.language  # the first window's language holds for all
     return Transcript(" ".join(s.text for s in found if s.text).strip(), detected or "en",
                       found)
@@ -156,6 +160,7 @@ def run_whisper_notes(model: Any, audios: list[Audio], language: str | None,
         segments, _ = _batched(model, np.concatenate(pieces), clips, language, task,
                                word_timestamps, len(clips))
         for s in segments:
+            stop.check()
             note, offset = owner[_row(rows, s.seek)]
             found[note].append(Segment(max(round(s.start - offset, 3), 0.0),  # rounded
                                        round(s.end - offset, 3), s.text.strip()))

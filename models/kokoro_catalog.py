@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio, limit_peak
 from models.base import Synthesizer
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
@@ -88,6 +89,7 @@ class Kokoro(NeuralBackend, Synthesizer):
             pipeline = self._pipeline(voice_id)
             for result in pipeline(text, voice=str(self.folder / "voices" / f"{voice_id}.pt"),
                                    speed=speed):
+                stop.check()
                 if result.audio is not None:
                     pieces += [result.audio.numpy(), pause] if pieces else [result.audio.numpy()]
         if not pieces:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio, limit_peak, resample, to_16k
 from models.base import AudioProcessor
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
@@ -76,6 +77,7 @@ class MetricGanPlus(NeuralBackend, AudioProcessor):
         x = to_16k(audio)
         enhanced = np.zeros_like(x)
         for start, weights in chunk_weights(len(x), SAMPLE_RATE):
+            stop.check()
             enhanced[start:start + len(weights)] += weights * self._enhance(
                 x[start:start + len(weights)])
         peak = float(np.max(np.abs(enhanced)))

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio, limit_peak
 from models.base import Synthesizer
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
@@ -53,6 +54,7 @@ class _MmsVoice(NeuralBackend, Synthesizer):
         pause = np.zeros(round(PAUSE * self.sample_rate), np.float32)
         pieces: list[np.ndarray] = []
         for sentence in SENTENCE.split(text.strip()):
+            stop.check()
             if (spoken := self._speak(sentence, speed)) is not None:
                 pieces += [spoken, pause] if pieces else [spoken]
         if not pieces:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio, limit_peak
 from models.base import Generator
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
@@ -59,7 +60,8 @@ class MusicGenSmall(NeuralBackend, Generator):
             if seed is not None:
                 torch.manual_seed(seed)
             values = self._model.generate(**inputs.to(self._device), do_sample=True,
-                                          guidance_scale=GUIDANCE, max_new_tokens=tokens)
+                                          guidance_scale=GUIDANCE, max_new_tokens=tokens,
+                                          stopping_criteria=stop.between_tokens())
         samples = values[0, 0].float().cpu().numpy()
         wanted = round(seconds * self.sample_rate)
         samples = np.pad(samples[:wanted], (0, max(0, wanted - len(samples))))

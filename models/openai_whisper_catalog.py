@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio
 from models.base import Segment, Transcriber, Transcript
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
@@ -160,6 +161,7 @@ class OpenAIWhisperTurbo(NeuralBackend, Transcriber):
             raise Unsupported(f"{self.model} does not know the language {language!r}")
         found: list[Segment] = []
         for start, end in speech_windows(audio):
+            stop.check()
             with self._lock:
                 heard = whisper.transcribe(
                     self._model, audio.samples[start:end], language=detected,

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio
 from models.base import Synthesizer
 from models.errors import Unsupported
@@ -57,7 +58,10 @@ def piper_speak(voice: Any, text: str, speed: float, noise_scale: float | None =
 
     # Durations without random jitter: it could swamp a "say it slower" of 20%.
     config = SynthesisConfig(length_scale=1.0 / speed, noise_w_scale=0.0, noise_scale=noise_scale)
-    chunks = [c.audio_float_array for c in voice.synthesize(text, syn_config=config)]
+    chunks = []
+    for chunk in voice.synthesize(text, syn_config=config):  # a sentence at a time
+        chunks.append(chunk.audio_float_array)
+        stop.check()
     if not chunks:
         raise Unsupported("there was nothing speakable in the text")
     return Audio(np.concatenate(chunks).astype(np.float32), voice.config.sample_rate)

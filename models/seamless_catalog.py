@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from models import stop
 from models.audio import ASR_RATE, Audio
 from models.base import Segment, Transcript, Translator
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
@@ -78,6 +79,7 @@ class SeamlessTranslate(NeuralBackend, Translator):
         clips, rate = speech_clips(audio), audio.sample_rate
         segments: list[Segment] = []
         for first in range(0, len(clips), CLIPS_PER_BATCH):
+            stop.check()
             batch = clips[first:first + CLIPS_PER_BATCH]
             ids = self.token_ids([audio.samples[a:b] for a, b in batch], target)
             texts = self._processor.tokenizer.batch_decode(ids, skip_special_tokens=True)

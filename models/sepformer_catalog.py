@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from models import stop
 from models.audio import Audio, resample
 from models.base import Extraction, SpeakerSeparator
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
@@ -69,6 +70,7 @@ def separate_long(x: np.ndarray, separate: Separate, chunk: int, overlap: int) -
     tail: np.ndarray | None = None
     start = 0
     while True:
+        stop.check()
         part = separate(x[start:start + chunk])
         if tail is not None:
             part = follow(tail, part)

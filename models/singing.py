@@ -17,6 +17,7 @@ from itertools import pairwise
 import numpy as np
 from scipy import signal
 
+from models import stop
 from models.audio import Audio
 from models.base import Singer
 from models.scores import Score
@@ -183,6 +184,7 @@ class WorldSinger(PiperWorld, Singer):
         cache: dict[str, Word] = {}
         out = {}
         for i, parts in enumerate(texts):
+            stop.check()
             key = "".join(parts) + f"/{len(parts)}"
             if key not in cache:
                 cache[key] = self._analyse("".join(parts), len(parts))

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
+from models import stop
 from models.audio import ASR_RATE, Audio, limit_peak
 from models.base import Extraction, SpeakerSeparator
 from models.errors import Unsupported
@@ -44,6 +45,7 @@ def factorise(v: np.ndarray, w: np.ndarray, h: np.ndarray, fixed: int, iteration
               ) -> tuple[np.ndarray, np.ndarray]:
     """KL-divergence NMF, V ~ W H, with the first `fixed` columns of W held as given."""
     for _ in range(iterations):
+        stop.check()
         h *= (w.T @ (v / (w @ h + EPS))) / (w.sum(axis=0)[:, None] + EPS)
         grown = w * ((v / (w @ h + EPS)) @ h.T) / (h.sum(axis=1)[None, :] + EPS)
         grown /= grown.sum(axis=0, keepdims=True) + EPS

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
+from models import stop
 from models.audio import Audio
 from models.base import TalkingHead
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
@@ -158,6 +159,7 @@ class Wav2LipTalkingHead(NeuralBackend, TalkingHead):
         faces = torch.from_numpy(np.concatenate([masked, face], axis=2).transpose(2, 0, 1))
         mask = lower_half_mask(box)
         for start in range(0, len(windows), BATCH):
+            stop.check()
             mels = torch.from_numpy(windows[start:start + BATCH])[:, None]
             with torch.inference_mode():
                 drawn = self._net(mels.to(self._device),

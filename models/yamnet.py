@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from scipy import signal
 
+from models import stop
 from models.audio import ASR_RATE, Audio, to_16k
 from models.embeddings import MiniLMEmbedder
 from models.sound_events import (
@@ -129,6 +130,7 @@ class YamnetModel:
         starts = range(0, max(1, len(features) - PATCH_HOP_FRAMES), PATCH_HOP_FRAMES)
         probs, levels = [], []
         for start in starts:
+            stop.check()
             patch = features[start:start + PATCH_FRAMES]
             patch = np.pad(patch, ((0, PATCH_FRAMES - len(patch)), (0, 0)),
                            constant_values=np.log(LOG_OFFSET))

@@ -17,7 +17,7 @@ from core_agent.metrics import MODELS
 from models.registry import BackendCache
 from models.sofa_hrtf import SofaHrtf
 from workers.health import WorkerStatus, serve_health
-from workers.jobs import asr_batcher, run_step
+from workers.jobs import asr_batcher, run_step, worker_timeout
 from workers.queues import Resource, queue_name, resource_for, tasks_for
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ def worker_settings(settings: Settings, backends: BackendCache, queue: str
         ctx["memory"] = open_memory(settings)
         ctx["backends"] = backends
         ctx["asr_batcher"] = asr_batcher(settings)  # worker_max_jobs notes share a batch
+        ctx["job_timeout"] = settings.job_timeout  # the job function stops a step at it
         log.info("worker ready on queue %s", queue)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
@@ -51,8 +52,8 @@ def worker_settings(settings: Settings, backends: BackendCache, queue: str
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": queue,
         "max_jobs": settings.worker_max_jobs,
-        "job_timeout": settings.job_timeout,
-        "job_completion_wait": int(settings.job_timeout),  # SIGTERM drains running jobs
+        "job_timeout": worker_timeout(settings.job_timeout),  # a backstop behind ours
+        "job_completion_wait": int(worker_timeout(settings.job_timeout)),  # SIGTERM drains
         "keep_result": 3600,
         "poll_delay": 0.1,
     }

@@ -2,23 +2,31 @@
 
 The same function runs in-process and under arq. The queue carries only the job id;
 the record says what to do and, once final, what happened, so a retry of a finished
-job does nothing.
+job does nothing. The step itself runs in a thread under a stop token (models/stop.py)
+that a watchdog sets at the job timeout or once the record says cancelled; the job
+then ends when the step reaches its next check, and a cancelled job keeps nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from core_agent import logs
 from core_agent.config import Settings
 from core_agent.errors import (
     AudioGPTError,
     InputRejected,
+    JobTimedOut,
     ModelFailed,
     ModelNotInstalled,
     TaskUnsupported,
@@ -34,6 +42,8 @@ from models.base import Backend
 from models.errors import BackendUnavailable, MediaError, Unsupported
 from models.faster_whisper_asr import configure_batching
 from models.registry import backends_for
+from models.stop import Stopped, StopToken
+from models.stop import current as current_stop
 from workers.steps import EXECUTORS, Executor, Output, executor_for
 
 log = logging.getLogger(__name__)
@@ -41,6 +51,20 @@ AUDIO_SOURCES = (Kind.AUDIO, Kind.VIDEO)
 # What each media argument takes, where it is not audio (a video's sound track counts).
 MEDIA_KINDS = {"image": ((Kind.IMAGE,), "a picture"),
                "score": ((Kind.FILE,), "a MIDI or MusicXML score")}
+# What a backend refuses on purpose: a reply and an INFO line, not a traceback.
+REFUSALS = (MediaError, Unsupported, BackendUnavailable)
+STOP_POLL = 0.5  # seconds between looks at the job's record for a cancel
+# Seconds a stopped step gets to reach its next check and end: a stretch between two
+# checks is one native call (a Whisper chunk: a CPU-second or two), slow on a busy machine.
+STOP_GRACE = 30.0
+STORE_GRACE = 5.0  # seconds arq allows on top of that, to store a step's outputs
+TIMED_OUT, CANCELLED = "timed out", "cancelled"  # why a step was stopped
+
+
+def worker_timeout(job_timeout: float) -> float:
+    """arq's own limit on a job, a backstop behind the job's: the step's time, then its
+    wind-down and the storing of its outputs."""
+    return job_timeout + STOP_GRACE + STORE_GRACE
 
 
 def asr_batcher(settings: Settings) -> AsrBatcher | None:
@@ -84,6 +108,7 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
         return "missing"
     if job.status in (StepStatus.DONE, StepStatus.FAILED, StepStatus.CANCELLED):
         return job.status
+    timeout: float = ctx["job_timeout"]
     try:
         spec = get_task(job.task)
         args = spec.validate(job.args)
@@ -95,13 +120,26 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
         await memory.add_event(job_id, "running", backend.model)
         media, args = await _resolve(memory, job, spec, args)
         executor = executor_for(job.task, ctx["backends"], ctx.get("asr_batcher"))
-        outputs = await _execute(memory, job, executor, backend, args, media)
+        outputs = await _execute(memory, job, executor, backend, args, media, timeout)
+    except Stopped as err:
+        log.info("job %s (%s) stopped: %s", job_id, job.task, err)
+        if str(err) == TIMED_OUT:
+            return await _fail(memory, job, JobTimedOut(
+                f"The job took longer than {timeout:.0f} s and was stopped."))
+        return await _cancelled(memory, job)
+    except asyncio.CancelledError:  # the turn was cancelled, or the worker is stopping
+        await _cancelled(memory, job)
+        raise
     except AudioGPTError as err:
         return await _fail(memory, job, err)
+    except REFUSALS as err:
+        log.info("job %s (%s) refused: %s", job_id, job.task, err)
+        return await _fail(memory, job, _as_agent_error(err, job.task))
     except Exception as err:
         log.exception("job %s (%s) failed", job_id, job.task)
         return await _fail(memory, job, _as_agent_error(err, job.task))
-    await memory.finish_job(job_id, StepStatus.DONE, outputs=outputs)
+    if not await memory.finish_job(job_id, StepStatus.DONE, outputs=outputs):
+        return await _cancelled(memory, job)  # while its outputs were stored
     await memory.add_event(job_id, "done", f"{len(outputs['artifacts'])} file(s)")
     JOBS.labels(job.task, StepStatus.DONE.value).inc()
     return StepStatus.DONE.value
@@ -109,10 +147,20 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
 
 async def _fail(memory: Memory, job: Job, err: AudioGPTError) -> str:
     job_id = job.id
+    if not await memory.finish_job(job_id, StepStatus.FAILED, error_code=err.code,
+                                   error=err.message):
+        return await _cancelled(memory, job)
     JOBS.labels(job.task, err.code).inc()
-    await memory.finish_job(job_id, StepStatus.FAILED, error_code=err.code, error=err.message)
     await memory.add_event(job_id, "failed", err.code)
     return StepStatus.FAILED.value
+
+
+async def _cancelled(memory: Memory, job: Job) -> str:
+    """Record a job cancelled (if someone's cancel did not already): nothing of it is kept."""
+    await memory.finish_job(job.id, StepStatus.CANCELLED, error="stopped before it finished")
+    await memory.add_event(job.id, "cancelled", "stopped")
+    JOBS.labels(job.task, StepStatus.CANCELLED.value).inc()
+    return StepStatus.CANCELLED.value
 
 
 def _as_agent_error(err: Exception, task: str) -> AudioGPTError:
@@ -167,13 +215,16 @@ async def _earlier(memory: Memory, job: Job, step: int) -> Job:
 
 
 async def _execute(memory: Memory, job: Job, executor: Executor, backend: Backend, args: Args,
-                   media: dict[str, Artifact]) -> dict[str, Any]:
+                   media: dict[str, Artifact], limit: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="audiogpt-job-") as work:
         started = time.perf_counter()
-        output: Output = await asyncio.to_thread(executor, backend, args, media, Path(work))
+        output = await _stoppable(memory, job.id, limit,
+                                  partial(executor, backend, args, media, Path(work)))
         INFERENCE_SECONDS.labels(job.task, backend.name).observe(time.perf_counter() - started)
         handles = []
         for made in output.files:
+            if await _was_cancelled(memory, job.id):
+                raise Stopped(CANCELLED)
             info = await asyncio.to_thread(probe, made.path)
             artifact = await memory.add_artifact(
                 job.channel_id, made.path, kind=made.kind, mime=mime_for(made.path),
@@ -182,3 +233,61 @@ async def _execute(memory: Memory, job: Job, executor: Executor, backend: Backen
                 sample_rate=info.sample_rate, channels=info.channels)
             handles.append(artifact.handle)
     return {"text": output.text, "data": output.data, "artifacts": handles}
+
+
+async def _stoppable(memory: Memory, job_id: str, limit: float, work: Callable[[], Output]
+                     ) -> Output:
+    """The step's work, run in a thread under a fresh stop token beside a watchdog that
+    stops it after `limit` seconds or once its record says cancelled; a cancel of this
+    task stops it too. A stopped step is waited for (it ends at its next check), then
+    Stopped is raised."""
+    token = StopToken()
+    context = contextvars.copy_context()  # the thread's: the token, and the log's job id
+    context.run(current_stop.set, token)
+    thread = asyncio.create_task(asyncio.to_thread(work), context=context)
+    watchdog = asyncio.create_task(_watch(memory, job_id, token, limit))
+    try:
+        await asyncio.wait((thread, watchdog), return_when=asyncio.FIRST_COMPLETED)
+        if not thread.done():
+            watchdog.result()  # it stopped the token, or raises what went wrong in it
+    finally:
+        watchdog.cancel()
+        if not thread.done():  # stopped, cancelled, or the watchdog failed
+            token.stop(CANCELLED)  # (keeps the first reason given)
+            await _wind_down(job_id, thread)
+    if token.stopped:
+        if thread.done():
+            thread.exception()  # how a stopped step ended is of no interest: not "unretrieved"
+        raise Stopped(token.reason)
+    return thread.result()
+
+
+async def _watch(memory: Memory, job_id: str, token: StopToken, limit: float) -> None:
+    """Stop the step after `limit` seconds, or sooner once its record says cancelled."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while (left := deadline - loop.time()) > 0:
+        await asyncio.sleep(min(STOP_POLL, left))
+        if await _was_cancelled(memory, job_id):
+            token.stop(CANCELLED)
+            return
+    token.stop(TIMED_OUT)
+
+
+async def _was_cancelled(memory: Memory, job_id: str) -> bool:
+    """Whether the job's record says cancelled (or is gone: its chat was reset)."""
+    try:
+        job = await memory.get_job(job_id)
+    except SQLAlchemyError as err:  # the database is away for a moment: carry on
+        log.warning("job %s: could not read its record (%s)", job_id, type(err).__name__)
+        return False
+    return job is None or job.status == StepStatus.CANCELLED
+
+
+async def _wind_down(job_id: str, thread: asyncio.Task[Output]) -> None:
+    """Wait for a stopped step's thread to end, up to STOP_GRACE."""
+    await asyncio.wait((thread,), timeout=STOP_GRACE)
+    if not thread.done():  # a backend with no check in a long stretch: say so
+        log.warning("job %s: its step still runs %.0f s after it was stopped", job_id,
+                    STOP_GRACE)
+        thread.add_done_callback(lambda t: t.cancelled() or t.exception())

@@ -7,6 +7,7 @@ in the database for the agent to read.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from typing import Any
 
@@ -17,16 +18,19 @@ from arq.jobs import JobStatus
 from redis.exceptions import RedisError
 
 from core_agent.config import Settings
-from core_agent.errors import JobLost
+from core_agent.errors import JobLost, QueueUnavailable
 from core_agent.memory import Memory
 from core_agent.metrics import MODELS
 from models.registry import BackendCache
-from workers.jobs import asr_batcher, require_installed, run_step
+from workers.jobs import asr_batcher, require_installed, run_step, worker_timeout
 from workers.queues import Resource, queue_name, resource_for
 
 log = logging.getLogger(__name__)
 POLL = 0.05  # seconds between result checks
-IN_PROGRESS_GRACE = 15.0  # s: arq's in-progress mark outlives the job timeout by 10 s
+IN_PROGRESS_GRACE = 15.0  # s: arq's in-progress mark outlives its job timeout by 10 s
+ENQUEUE_GRACE = 10.0  # s Redis may stay unreachable before a job that is not queued fails
+QUEUE_DOWN = ("The job queue is unavailable right now, so I couldn't start this. Your "
+              "message is saved; please try again shortly.")
 
 
 class InlineRunner:
@@ -37,19 +41,15 @@ class InlineRunner:
         self.ctx: dict[str, Any] = {"memory": memory, "backends": backends or BackendCache(
             settings.models_dir, settings.model_memory_mb, MODELS)}
         self.ctx["asr_batcher"] = asr_batcher(settings)
-        self.timeout = settings.job_timeout
+        self.ctx["job_timeout"] = settings.job_timeout  # the job function enforces it
 
     def check(self, task: str) -> None:
         """Raise ModelNotInstalled if the task cannot run."""
         require_installed(task, self.ctx["backends"].models_dir)
 
     async def run(self, job_id: str) -> None:
-        """Run the job to its end, or give up after the job timeout."""
-        try:
-            await asyncio.wait_for(run_step(self.ctx, job_id), self.timeout)
-        except TimeoutError as err:
-            raise JobLost(
-                f"The job took longer than {self.timeout:.0f} s and was stopped.") from err
+        """Run the job to its end (a timed-out or cancelled step is stopped and recorded)."""
+        await run_step(self.ctx, job_id)
 
     async def depths(self) -> dict[str, int]:
         """No queues: jobs run as they come."""
@@ -68,7 +68,9 @@ class ArqRunner:
 
     def __init__(self, settings: Settings, memory: Memory) -> None:
         assert settings.redis_url
-        self.redis_settings = RedisSettings.from_dsn(settings.redis_url)
+        # No retries inside a connect: run() retries, and gives up on a queue that stays away.
+        self.redis_settings = dataclasses.replace(RedisSettings.from_dsn(settings.redis_url),
+                                                  conn_retries=0)
         self.settings, self.memory = settings, memory
         self.queues = {resource: queue_name(settings, resource) for resource in Resource}
         self.timeout = settings.job_timeout
@@ -113,20 +115,27 @@ class ArqRunner:
         forgot (a restart without persistence) is enqueued again; the database record, not
         the queue, says whether it still has to run, and a finished job never runs twice.
         """
-        pool, queue = await self.pool(), await self.queue_for(job_id)
-        job = ArqJob(job_id, pool, _queue_name=queue)
+        queue = await self.queue_for(job_id)
         loop = asyncio.get_running_loop()
-        wait = 2 * self.timeout + IN_PROGRESS_GRACE
+        wait = 2 * worker_timeout(self.timeout) + IN_PROGRESS_GRACE
         deadline = loop.time() + wait
+        queued, away_since = False, None
         while loop.time() < deadline:
             try:
-                status = await job.status()
+                pool = await self.pool()
+                status = await ArqJob(job_id, pool, _queue_name=queue).status()
                 if status == JobStatus.not_found:
                     await pool.enqueue_job("run_step", job_id, _job_id=job_id,
                                            _queue_name=queue)
                 elif status == JobStatus.complete:
                     return
+                queued, away_since = True, None
             except (RedisError, OSError) as err:  # Redis away: keep the turn, wait for it
+                away_since = loop.time() if away_since is None else away_since
+                if not queued and loop.time() - away_since >= ENQUEUE_GRACE:
+                    log.warning("job %s: Redis unreachable for %.0f s; not queued", job_id,
+                                ENQUEUE_GRACE)
+                    raise QueueUnavailable(QUEUE_DOWN) from err
                 log.warning("job %s: Redis unavailable (%s); waiting", job_id,
                             type(err).__name__)
                 await asyncio.sleep(1.0)

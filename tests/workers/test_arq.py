@@ -20,6 +20,7 @@ from core_agent.types import Attachment, Message, StepStatus
 from models.registry import BackendCache
 from tests.conftest import make_settings
 from tests.media import add_noise, convert, espeak, wer
+from tests.net import free_port
 from workers.runner import ArqRunner
 from workers.runtime import build_runtime
 
@@ -78,3 +79,24 @@ async def test_two_step_chain_runs_on_separate_workers(
     assert [(j.step, j.status, j.attempts) for j in jobs] == [(1, "done", 1), (2, "done", 1)]
     assert {e.stage for e in events} >= {"running", "done"}
     assert all(proc.poll() is None for proc in workers)  # still serving
+
+
+async def test_with_the_queue_unreachable_the_reply_says_so(tmp_path: Path,
+                                                          embedder: object) -> None:
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings = make_settings(tmp_path / "data", redis_url=closed, queue_name="audiogpt:away")
+    runtime = build_runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+    try:
+        reply = await runtime.agent.handle(Message(channel_id="cli:away", text="say hello"))
+        with Session(runtime.memory.engine) as session:
+            jobs = session.exec(select(Job)).all()
+        stored = await runtime.memory.messages("cli:away")
+    finally:
+        await runtime.aclose()
+    assert reply.error_code == "queue-unavailable"
+    assert "job queue is unavailable" in reply.text and "try again shortly" in reply.text
+    assert [(j.task, j.status, j.error_code) for j in jobs] == [
+        ("text_to_speech", "failed", "queue-unavailable")]
+    (asked, _), (answer, _) = stored  # the message and the reply are kept
+    assert (asked.role, asked.status, asked.error_code) == ("user", "failed", "queue-unavailable")
+    assert (answer.role, answer.text) == ("assistant", reply.text)

@@ -139,8 +139,9 @@ async def test_a_worker_killed_mid_job_is_replaced_and_the_job_runs_once_more(
         tmp_path: Path, redis_port: int, embedder: MiniLMEmbedder) -> None:
     async with mid_job(tmp_path, redis_port, embedder, job_timeout=10) as (rt, workers, turn):
         workers.procs[0][0].send_signal(signal.SIGKILL)  # mid-synthesis
-        workers.start()  # its replacement takes the job once arq's claim on it expires
-        reply = await asyncio.wait_for(turn, timeout=60)
+        workers.start()  # its replacement takes the job once arq's claim on it expires,
+        # 10 s after arq's own limit (workers.jobs.worker_timeout): 55 s after it started
+        reply = await asyncio.wait_for(turn, timeout=120)
         (job,) = plan_jobs(rt)
         assert reply.error_code is None, reply.text
         assert (job.status, job.attempts) == ("done", 2)
