@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["bots", "core_agent", "workers", "models", "migrations", "tests", "bench",
             "evaluation"]
@@ -21,6 +23,7 @@ def test_ruff_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.timeout(1800)  # a whole-tree check: three minutes idle, far more on busy cores
 def test_mypy_is_clean() -> None:
     result = run("mypy", "--no-incremental", *PACKAGES)
     assert result.returncode == 0, result.stdout + result.stderr
