@@ -325,9 +325,11 @@ def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings,
         workers.stop()
 
 
-@pytest.mark.redis
-async def test_a_job_cancelled_on_a_worker_stops_there_and_stays_cancelled(
-        worker: tuple[Settings, int], long_note: Path, embedder: MiniLMEmbedder) -> None:
+async def transcribing_on(worker: tuple[Settings, int], long_note: Path,
+                          embedder: MiniLMEmbedder
+                          ) -> tuple[Runtime, str, asyncio.Task[None], float]:
+    """A long transcription sent to the worker, once it is busy with it: the runtime, the
+    job, the waiting run and the worker's CPU rate while it transcribes."""
     settings, pid = worker
     rt = build_runtime(settings, embedder=embedder)
     job_id = await add_job(rt.memory, "speech_recognition", long_note)
@@ -335,6 +337,14 @@ async def test_a_job_cancelled_on_a_worker_stops_there_and_stays_cancelled(
     run = asyncio.create_task(rt.runner.run(job_id))
     await eventually(lambda: proc_cpu(pid) - base > 1.0, seconds=60)  # it is transcribing
     rate = await cpu_over(RUNNING, lambda: proc_cpu(pid)) / RUNNING
+    return rt, job_id, run, rate
+
+
+@pytest.mark.redis
+async def test_a_job_cancelled_on_a_worker_stops_there_and_stays_cancelled(
+        worker: tuple[Settings, int], long_note: Path, embedder: MiniLMEmbedder) -> None:
+    pid = worker[1]
+    rt, job_id, run, rate = await transcribing_on(worker, long_note, embedder)
     assert await rt.memory.cancel_jobs(CHANNEL, "cancelled with /cancel") == 1
     await asyncio.wait_for(run, 60)  # arq has the worker's result: its run ended
     after = await cpu_over(SETTLE, lambda: proc_cpu(pid))
@@ -349,13 +359,8 @@ async def test_a_job_cancelled_on_a_worker_stops_there_and_stays_cancelled(
 @pytest.mark.redis
 async def test_a_job_timed_out_on_a_worker_stops_there(
         worker: tuple[Settings, int], long_note: Path, embedder: MiniLMEmbedder) -> None:
-    settings, pid = worker
-    rt = build_runtime(settings, embedder=embedder)
-    job_id = await add_job(rt.memory, "speech_recognition", long_note)
-    base = proc_cpu(pid)
-    run = asyncio.create_task(rt.runner.run(job_id))
-    await eventually(lambda: proc_cpu(pid) - base > 1.0, seconds=60)
-    rate = await cpu_over(RUNNING, lambda: proc_cpu(pid)) / RUNNING
+    pid = worker[1]
+    rt, job_id, run, rate = await transcribing_on(worker, long_note, embedder)
     await asyncio.wait_for(run, 60)
     after = await cpu_over(SETTLE, lambda: proc_cpu(pid))
     job, outputs = job_of(rt.memory, job_id)
