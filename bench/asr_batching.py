@@ -17,12 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from media.audio import Audio
+from media.decode import decode
 from models import faster_whisper_asr
 from models.asr_batch import AsrBatcher
-from models.audio import Audio, decode
 from models.faster_whisper_asr import FasterWhisperTinyEn
-from tests.media import SENTENCES, voice_note, wer
-from tests.media import long_recording as make_long_recording
+from tests.samples import SENTENCES, voice_note, wer
+from tests.samples import long_recording as make_long_recording
 
 
 def long_recording(folder: Path, minutes: float = 10.0) -> tuple[Audio, str]:

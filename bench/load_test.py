@@ -35,7 +35,7 @@ from core_agent.config import Settings
 from core_agent.tables import MessageRecord
 from core_agent.types import Attachment, Message
 from models.registry import BackendCache
-from tests.media import convert, espeak
+from tests.samples import convert, espeak
 from workers.runtime import build_runtime
 
 TEXTS = ["read this aloud: your table is ready", "hello there", "say thanks for waiting",

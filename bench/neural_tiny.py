@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from bench.turn_latency import cpu_model
+from media.audio import Audio
+from media.encode import write_wav
 from models.ast_catalog import AstDetector
-from models.audio import Audio, write_wav
 from models.audioldm2_catalog import AudioLdm2
 from models.audioldm2_inpaint import AudioLdm2Inpaint
 from models.clap_catalog import ClapTargetDetector

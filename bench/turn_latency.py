@@ -33,11 +33,11 @@ from core_agent.config import Settings
 from core_agent.planner import PlanningContext
 from core_agent.planner_offline import OfflinePlanner
 from core_agent.types import Attachment, Message
-from models.audio import probe
+from media.probe import probe
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
 from tests.core_agent.test_planner_offline import CASES, case_context
-from tests.media import convert, espeak
+from tests.samples import convert, espeak
 from workers.runtime import build_runtime
 
 MODEL_METHODS = ("transcribe", "synthesize")

@@ -27,7 +27,7 @@ from core_agent.config import Settings
 from core_agent.db import open_memory
 from core_agent.memory import Memory
 from core_agent.types import Kind
-from models.audio import probe
+from media.probe import probe
 from models.registry import BACKENDS
 from workers.runner import ArqRunner, InlineRunner
 
@@ -164,7 +164,7 @@ def cold_loads() -> dict[str, tuple[float, float]]:
 
 async def warm_jobs(settings: Settings, work: Path, rounds: int = 3) -> dict[str, float]:
     """Median seconds of a job per task, models already loaded, jobs in-process."""
-    from tests.media import add_noise, espeak
+    from tests.samples import add_noise, espeak
 
     memory = open_memory(settings)
     runner = InlineRunner(memory, settings)

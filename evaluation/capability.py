@@ -20,7 +20,7 @@ from core_agent.types import Attachment, Message, Plan, PlanStep
 from evaluation import capability_cases as c
 from evaluation import capability_sound as s
 from evaluation.capability_cases import Case, Figure, Kit
-from models.audio import probe
+from media.probe import probe
 from models.registry import BackendCache, backends_for
 from workers.runner import InlineRunner
 from workers.steps import EXECUTORS

@@ -13,7 +13,8 @@ import numpy as np
 
 from core_agent.types import PlanStep, Reply
 from evaluation import signals as sig
-from models.audio import Audio, decode
+from media.audio import Audio
+from media.decode import decode
 from models.base import Synthesizer, Transcriber
 from models.registry import BackendCache
 

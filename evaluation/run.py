@@ -19,7 +19,7 @@ from core_agent.tasks import TASKS
 from evaluation.capability import run_capability
 from evaluation.consistency import run_consistency
 from evaluation.robustness import run_robustness
-from models.audio import probe
+from media.probe import probe
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
 from workers.runner import InlineRunner

@@ -11,7 +11,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from models.audio import Audio
+from media.audio import Audio
 
 NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
            "ten", "eleven", "twelve"]

@@ -15,7 +15,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from models.audio import Audio
+from media.audio import Audio
 from models.base import Transcriber, Transcript
 
 log = logging.getLogger(__name__)

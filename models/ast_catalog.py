@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from media.audio import ASR_RATE, Audio, to_16k
 from models import stop
-from models.audio import ASR_RATE, Audio, to_16k
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.sound_events import SILENT_DB, FrameScores, SoundDetector, envelope_db, level_db
 

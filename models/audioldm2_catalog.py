@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from media.audio import Audio, limit_peak
 from models import stop
-from models.audio import Audio, limit_peak
 from models.base import Generator
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from media.audio import Audio, resample
 from models import stop
-from models.audio import Audio, resample
 from models.audioldm2_catalog import ENTRY, GUIDANCE, NEGATIVE, STEPS, load_pipeline
 from models.base import Inpainter
 from models.catalog import NeuralBackend

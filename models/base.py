@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from models.audio import Audio
+from media.audio import Audio
 from models.errors import BackendUnavailable, Unsupported
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from models.audio import Audio, limit_peak
+from media.audio import Audio, limit_peak
 from models.base import BinauralRenderer
 
 HEAD_RADIUS = 0.0875  # m, an average adult head

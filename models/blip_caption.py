@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from models.audio import MAX_PICTURE_PIXELS
+from media.probe import MAX_PICTURE_PIXELS
 from models.base import ImageCaptioner
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.errors import MediaError, Unsupported

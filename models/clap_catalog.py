@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from media.audio import Audio, resample, to_16k
 from models import stop
-from models.audio import Audio, resample, to_16k
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.sound_events import (
     SILENT_DB,

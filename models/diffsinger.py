@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from media.audio import Audio, limit_peak
 from models import stop
-from models.audio import Audio, limit_peak
 from models.base import Singer
 from models.catalog import CatalogEntry, NeuralBackend
 from models.diffsinger_phones import lay_out, pitch_curve

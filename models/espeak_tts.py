@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from media.audio import Audio
 from models import stop
-from models.audio import Audio
 from models.base import Synthesizer
 from models.errors import MediaError, Unsupported
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from media.audio import Audio
 from models import stop
-from models.audio import Audio
 from models.base import Segment, Transcriber, Transcript
 
 BEAM_SIZE = 5

@@ -11,15 +11,11 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import fftconvolve
 
-from models import ffmpeg
-from models.audio import (
-    Audio,
-    decode,
-    ffmpeg_filter,
-    limit_peak,
-    probe,
-    write_wav,
-)
+from media import ffmpeg
+from media.audio import Audio, limit_peak
+from media.decode import decode
+from media.encode import ffmpeg_filter, write_wav
+from media.probe import probe
 from models.base import FileEditor
 from models.errors import MediaError, Unsupported
 

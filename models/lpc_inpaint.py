@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from models.audio import Audio
+from media.audio import Audio
 from models.base import Inpainter
 from models.errors import Unsupported
 

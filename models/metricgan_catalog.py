@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from media.audio import Audio, limit_peak, resample, to_16k
 from models import stop
-from models.audio import Audio, limit_peak, resample, to_16k
 from models.base import AudioProcessor
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.errors import BackendUnavailable, Unsupported

@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from media.audio import Audio, limit_peak
 from models import stop
-from models.audio import Audio, limit_peak
 from models.base import Synthesizer
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported

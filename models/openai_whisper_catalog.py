@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from media.audio import Audio
 from models import stop
-from models.audio import Audio
 from models.base import Segment, Transcriber, Transcript
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.errors import BackendUnavailable, Unsupported

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from models.audio import Audio
+from media.audio import Audio
 from models.base import Synthesizer
 from models.catalog import CatalogEntry, NeuralBackend
 from models.errors import Unsupported

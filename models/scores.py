@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-from models.errors import MediaError, Unsupported
+from media.scores import DEFAULT_TEMPO, MAX_NOTES, read_melody
+from models.errors import Unsupported
 
-DEFAULT_TEMPO = 100.0  # beats per minute when nothing says otherwise
-MAX_NOTES = 400
-# A 400-note song with lyrics is a few KB of MIDI and some 200 KB of MusicXML.
-MAX_SCORE_BYTES = 512 * 2**10
 MAX_BEATS = 64  # one held note; a longer one is a damaged file, not a song
 MIDI_RANGE = (36, 84)  # C2..C6: what the WORLD-shaped voice can sing
 NOTE_NAME = re.compile(r"^([A-Ga-g])([#b♯♭]?)(-?\d)$")
@@ -218,118 +215,12 @@ def check(score: Score) -> Score:
 def read_file(path: Path, lyrics: str | None = None) -> Score:
     """A melody from a MIDI file (mido) or a MusicXML file (music21): the top voice, with
     its lyrics if the file has them, else the given ones, else "la"."""
-    _check_bytes(path)
-    head = path.read_bytes()[:512]
-    if head.startswith(b"MThd"):
-        reader = _read_midi
-    elif b"<score-partwise" in head or b"<score-timewise" in head or head.startswith(b"<?xml"):
-        reader = _read_musicxml
-    else:
-        raise Unsupported("that file is not a MIDI or MusicXML score")
-    try:
-        pitches, tempo, words = reader(path)
-    except Exception as err:  # mido and music21 raise many kinds on damaged files
-        raise MediaError(f"the score file is damaged ({type(err).__name__})") from err
+    pitches, tempo, words = read_melody(path)
     if not any(p for p, _ in pitches):
         raise Unsupported("the score file has no notes")
     text = lyrics or (" ".join(words) if words else " ".join(["la"] * sum(
         1 for p, _ in pitches if p is not None)))
     return check(fit(text, pitches, tempo))
-
-
-def _check_bytes(path: Path) -> None:
-    if path.stat().st_size > MAX_SCORE_BYTES:
-        raise Unsupported(f"the score file is over {MAX_SCORE_BYTES // 2**10} KB; a song I "
-                          f"can sing ({MAX_NOTES} notes at most) fits in far less")
-
-
-def check_upload(path: Path, kind: str) -> None:
-    """Refuse a score too large to sing when it arrives, before anything fits it: its
-    bytes, then its notes and lyric syllables, counted ("midi" or "musicxml")."""
-    _check_bytes(path)
-    if kind == "midi":
-        try:
-            pitches, _, words = _read_midi(path)
-        except Exception as err:  # mido raises many kinds on damaged files
-            raise MediaError(f"the score file is damaged ({type(err).__name__})") from err
-        notes = sum(p is not None for p, _ in pitches)
-        sung = len(lyric_syllables(" ".join(words))) if any(words) else 0
-    else:  # counting elements is enough; music21 is slow on a large document
-        text = path.read_bytes()
-        notes, sung = text.count(b"<note"), text.count(b"<lyric")
-    if max(notes, sung) > MAX_NOTES:
-        raise Unsupported(f"it has {max(notes, sung)} notes or syllables; I sing up to "
-                          f"{MAX_NOTES}")
-
-
-def _read_midi(path: Path) -> tuple[list[tuple[int | None, float]], float, list[str]]:
-    import mido
-
-    song = mido.MidiFile(str(path))
-    tempo, words, starts = DEFAULT_TEMPO, [], []
-    for track in song.tracks:
-        at = 0
-        for msg in track:
-            at += msg.time
-            if msg.type == "set_tempo":
-                tempo = mido.tempo2bpm(msg.tempo)
-            elif msg.type == "lyrics":
-                words.append(msg.text.strip())
-            elif msg.type == "note_on" and msg.velocity > 0:
-                starts.append((at, msg.note))
-            elif msg.type in ("note_off", "note_on"):
-                starts.append((at, -1 - msg.note))  # an end
-    return _monophonic(starts, song.ticks_per_beat), tempo, [w for w in words if w]
-
-
-def _monophonic(events: list[tuple[int, int]], ticks_per_beat: int
-                ) -> list[tuple[int | None, float]]:
-    """Note-on/off events as one line: the highest sounding note, rests between."""
-    events.sort()
-    out: list[tuple[int | None, float]] = []
-    sounding: set[int] = set()
-    last_tick, last_pitch = 0, None
-    for tick, code in events:
-        if tick > last_tick:
-            beats = (tick - last_tick) / ticks_per_beat
-            out.append((last_pitch, beats))
-        if code >= 0:
-            sounding.add(code)
-        else:
-            sounding.discard(-1 - code)
-        last_tick, last_pitch = tick, max(sounding) if sounding else None
-    merged: list[tuple[int | None, float]] = []
-    for pitch, beats in out:
-        if merged and pitch is None and merged[-1][0] is None:
-            merged[-1] = (None, merged[-1][1] + beats)
-        else:
-            merged.append((pitch, beats))
-    while merged and merged[0][0] is None:
-        merged.pop(0)
-    return merged
-
-
-def _read_musicxml(path: Path) -> tuple[list[tuple[int | None, float]], float, list[str]]:
-    from music21 import converter, tempo
-
-    parsed = converter.parse(str(path))
-    marks = list(parsed.recurse().getElementsByClass(tempo.MetronomeMark))
-    quarter = marks[0].getQuarterBPM() if marks and marks[0].number else None
-    bpm = float(quarter) if quarter else DEFAULT_TEMPO
-    parts = getattr(parsed, "parts", None)
-    part = parts[0] if parts else parsed
-    pitches: list[tuple[int | None, float]] = []
-    words: list[str] = []
-    for element in part.flatten().notesAndRests:
-        beats = float(element.quarterLength)
-        if element.isRest:
-            pitches.append((None, beats))
-            continue
-        top = max(element.pitches, key=lambda p: p.midi)
-        pitches.append((int(top.midi), beats))
-        if element.lyric:
-            words.append(element.lyric.strip())
-    return pitches, bpm, words
 
 
 def requested(lyrics: str, notes: str | None = None, durations: str | None = None,

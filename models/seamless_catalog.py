@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from media.audio import ASR_RATE, Audio
 from models import stop
-from models.audio import ASR_RATE, Audio
 from models.base import Segment, Transcript, Translator
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.faster_whisper_asr import speech_clips

@@ -20,8 +20,8 @@ from typing import Any, cast
 
 import numpy as np
 
+from media.audio import Audio, resample
 from models import stop
-from models.audio import Audio, resample
 from models.base import Extraction, SpeakerSeparator
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported

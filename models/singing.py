@@ -17,8 +17,8 @@ from itertools import pairwise
 import numpy as np
 from scipy import signal
 
+from media.audio import Audio
 from models import stop
-from models.audio import Audio
 from models.base import Singer
 from models.scores import Score
 from models.world_style import FRAME_MS, PiperWorld, _world

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import signal
 
-from models.audio import Audio, limit_peak
+from media.audio import Audio, limit_peak
 from models.base import Backend, BinauralRenderer
 from models.binaural import FRAME, MIN_DISTANCE, source_azimuths
 from models.errors import BackendUnavailable

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from models.audio import ASR_RATE, Audio, to_16k
+from media.audio import ASR_RATE, Audio, to_16k
 from models.base import Backend
 from models.sound_events import SILENT_DB, Event, find_events
 from models.yamnet import SPEECH, YamnetBackend

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from models.audio import ASR_RATE, Audio
+from media.audio import ASR_RATE, Audio
 from models.base import Backend
 
 ENVELOPE_HOP = 160  # samples at 16 kHz: the level envelope has a value every 10 ms

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage, signal
 
-from models.audio import Audio, limit_peak
+from media.audio import Audio, limit_peak
 from models.clap_catalog import ClapTargetDetector
 from models.sound_events import TargetDetector
 from models.yamnet import Event, YamnetTargetDetector

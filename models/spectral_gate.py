@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
+from media.audio import ASR_RATE, Audio, limit_peak
 from models import stop
-from models.audio import ASR_RATE, Audio, limit_peak
 from models.base import AudioProcessor
 
 MIN_NOISE_SECONDS = 0.3  # less non-speech than this is no profile

@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
-from models import ffmpeg
-from models.audio import MAX_PICTURE_PIXELS, Audio, probe
+from media import ffmpeg
+from media.audio import Audio
+from media.probe import MAX_PICTURE_PIXELS, probe
 from models.base import TalkingHead
 from models.errors import MediaError, Unsupported
 

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
+from media.audio import ASR_RATE, Audio, limit_peak
 from models import stop
-from models.audio import ASR_RATE, Audio, limit_peak
 from models.base import Extraction, SpeakerSeparator
 from models.errors import Unsupported
 from models.spectral_gate import speech_mask

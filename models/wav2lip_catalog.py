@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
+from media.audio import Audio
 from models import stop
-from models.audio import Audio
 from models.base import TalkingHead
 from models.catalog import CatalogEntry, NeuralBackend, torch_device
 from models.errors import BackendUnavailable

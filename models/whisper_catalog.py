@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from models.audio import Audio
+from media.audio import Audio
 from models.base import Transcriber, Transcript, Translator
 from models.catalog import CatalogEntry, NeuralBackend
 from models.faster_whisper_asr import run_whisper, run_whisper_notes

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
-from models.audio import Audio
+from media.audio import Audio
 from models.base import Backend, VoiceCloner
 from models.errors import Unsupported
 from models.piper_tts import PiperJoe

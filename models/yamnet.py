@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 from scipy import signal
 
+from media.audio import ASR_RATE, Audio, to_16k
 from models import stop
-from models.audio import ASR_RATE, Audio, to_16k
 from models.embeddings import MiniLMEmbedder
 from models.sound_events import (
     IGNORED,

@@ -30,7 +30,8 @@ from core_agent.planner_llm import _Malformed, _step
 from core_agent.planner_offline import OfflinePlanner
 from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind
-from models.audio import decode, probe
+from media.decode import decode
+from media.probe import probe
 from models.embeddings import MiniLMEmbedder
 from models.errors import MediaError, Unsupported
 from models.scores import read_file

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from core_agent.types import Artifact, Attachment, Message
-from models.audio import decode
+from media.decode import decode
 from models.errors import MediaError
 from models.registry import BackendCache
 from tests import hostile
 from tests.conftest import make_settings, report
-from tests.media import voice_note
+from tests.samples import voice_note
 from workers.runtime import Runtime, build_runtime
 
 SECRET = "please call stella and ask her to bring these things with her from the store"
@@ -139,7 +139,7 @@ def test_a_lyric_flood_is_refused_before_fitting(tmp_path: Path) -> None:
 PROBE_SCRIPT = """
 import json, resource, sys, time
 from pathlib import Path
-from models.audio import probe
+from media.probe import probe
 from models.talking_head import read_picture
 out = {}
 for case, path in json.loads(sys.argv[1]).items():
@@ -153,7 +153,10 @@ for case, path in json.loads(sys.argv[1]).items():
         outcome = "refused: " + str(err)
     out[case] = [outcome, time.perf_counter() - started]
 out["peak_child_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-out["peak_self_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# This process's own high-water mark: ru_maxrss would also count the pytest process it was
+# forked from, which the kernel carries over the exec.
+status = Path("/proc/self/status").read_text()
+out["peak_self_kb"] = int(status.split("VmHWM:")[1].split()[0])
 print(json.dumps(out))
 """
 

@@ -36,8 +36,8 @@ from core_agent.metrics import INFERENCE_SECONDS, JOBS
 from core_agent.tables import Job
 from core_agent.tasks import Args, TaskSpec, get_task, media_refs
 from core_agent.types import STEP_REF, Artifact, Kind, StepStatus
+from media.probe import mime_for, probe
 from models.asr_batch import NOTES_BATCH_SIZE, AsrBatcher
-from models.audio import mime_for, probe
 from models.base import Backend
 from models.errors import BackendUnavailable, MediaError, Unsupported
 from models.faster_whisper_asr import configure_batching

@@ -11,7 +11,7 @@ from core_agent.config import Settings
 from core_agent.db import open_memory
 from core_agent.memory import Memory
 from core_agent.planner import Embedder, Planner, make_planner
-from models.audio import probe
+from media.probe import probe
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
 from models.sofa_hrtf import SofaHrtf

@@ -29,17 +29,10 @@ from core_agent.tasks import (
     TextToSpeechArgs,
 )
 from core_agent.types import Artifact, Kind
+from media.audio import ASR_RATE, Audio, to_16k
+from media.decode import decode
+from media.encode import encode_stereo, encode_voice_note, ffmpeg_filter, write_wav
 from models.asr_batch import AsrBatcher
-from models.audio import (
-    ASR_RATE,
-    Audio,
-    decode,
-    encode_stereo,
-    encode_voice_note,
-    ffmpeg_filter,
-    to_16k,
-    write_wav,
-)
 from models.base import (
     AudioProcessor,
     Backend,

@@ -17,7 +17,8 @@ from discord.http import handle_message_parameters
 
 from bots.common import split_text
 from core_agent.types import Artifact, Reply
-from models.audio import decode, probe
+from media.decode import decode
+from media.probe import probe
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 2000  # characters per Discord message

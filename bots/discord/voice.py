@@ -23,7 +23,9 @@ from scipy import signal
 
 from core_agent.agent import Agent
 from core_agent.types import Attachment, Kind, Message, Reply
-from models.audio import Audio, decode, write_wav
+from media.audio import Audio
+from media.decode import decode
+from media.encode import write_wav
 
 PCM_RATE = 48_000  # Hz, what Discord sends and plays
 PCM_CHANNELS = 2

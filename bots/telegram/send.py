@@ -21,7 +21,7 @@ from bots.telegram.convert import Where
 from core_agent.errors import DeliveryFailed
 from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind
-from models.audio import encode_stereo, encode_video_note, encode_voice_note
+from media.encode import encode_stereo, encode_video_note, encode_voice_note
 from models.errors import MediaError
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from models.audio import probe
-from tests.media import voice_note, wer
+from media.probe import probe
+from tests.samples import voice_note, wer
 from workers.steps import EXECUTORS
 
 

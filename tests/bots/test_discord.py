@@ -24,9 +24,10 @@ import pytest
 from bots.discord import DiscordBot
 from bots.discord.commands import TASK_COMMANDS
 from core_agent.tasks import TASKS
-from models.audio import decode, probe
+from media.decode import decode
+from media.probe import probe
 from tests.conftest import make_settings
-from tests.media import voice_note, wer
+from tests.samples import voice_note, wer
 from tests.stand_ins.discord_api import DiscordStandIn, Recorded
 from workers.runtime import Runtime, build_runtime
 

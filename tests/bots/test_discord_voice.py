@@ -22,9 +22,9 @@ from bots.discord.voice import (
     Speaker,
     VoicePipeline,
 )
-from models.audio import ASR_RATE, Audio
+from media.audio import ASR_RATE, Audio
 from tests.conftest import report
-from tests.media import voice_note, wer
+from tests.samples import voice_note, wer
 from workers.runtime import Runtime
 
 ANA = Speaker(1400000000000000001, "Ana", (1500000000000000001,))

@@ -50,7 +50,7 @@ from tests.bots.test_telegram import running as telegram_running
 from tests.bots.test_web import Served
 from tests.bots.test_web import served as web_served
 from tests.conftest import make_settings
-from tests.media import voice_note
+from tests.samples import voice_note
 from tests.stand_ins.discord_api import Recorded
 from tests.stand_ins.slack_api import BOT_USER, TEAM, SlackStandIn, mention
 from tests.stand_ins.telegram_api import MEDIA

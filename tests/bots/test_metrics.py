@@ -17,8 +17,8 @@ from bots.web import WebChat
 from core_agent.config import Settings
 from core_agent.types import Attachment, Message
 from tests.conftest import make_settings
-from tests.media import voice_note
 from tests.net import free_port, get, sample
+from tests.samples import voice_note
 from workers.runtime import Runtime, build_runtime
 
 TOKEN = "metrics-token-0123456789abcdef"

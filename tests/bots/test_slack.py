@@ -25,10 +25,10 @@ from bots.slack.app import DONE, FAILED, WORKING, SlackNotConfigured
 from core_agent.config import Settings
 from core_agent.tables import MessageRecord
 from core_agent.tasks import TASKS
-from models.audio import decode
+from media.decode import decode
 from models.registry import BackendCache
 from tests.conftest import make_settings, report
-from tests.media import tone, voice_note, wer
+from tests.samples import tone, voice_note, wer
 from tests.stand_ins.slack_api import BOT_USER, SlackStandIn, mention
 from workers.runtime import Runtime, build_runtime
 

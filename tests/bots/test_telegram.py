@@ -24,10 +24,11 @@ from bots.telegram.send import Poster
 from core_agent.config import Settings
 from core_agent.tables import Job
 from core_agent.types import Artifact, Kind, StepStatus
-from models.audio import decode, mime_for, probe
+from media.decode import decode
+from media.probe import mime_for, probe
 from models.registry import BackendCache
 from tests.conftest import make_settings
-from tests.media import convert, espeak, tone, voice_note, wer
+from tests.samples import convert, espeak, tone, voice_note, wer
 from tests.stand_ins.telegram_api import BOT_USERNAME, Call, Drop, TelegramStandIn, TooMany
 from workers.runtime import Runtime, build_runtime
 

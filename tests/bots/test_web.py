@@ -26,9 +26,10 @@ from websockets.exceptions import InvalidStatus
 
 from bots.web import WebChat
 from core_agent.config import Settings
-from models.audio import decode, probe
+from media.decode import decode
+from media.probe import probe
 from tests.conftest import make_settings
-from tests.media import espeak, voice_note, wer
+from tests.samples import espeak, voice_note, wer
 from workers.runtime import Runtime, build_runtime
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -20,7 +20,7 @@ from websockets.exceptions import InvalidStatus
 from bots.web.browsers import COOKIE
 from tests.bots.test_web import TOKEN, Served, served
 from tests.conftest import make_settings
-from tests.media import tone
+from tests.samples import tone
 
 CLOSED = 60.0  # seconds to wait for the server to close a socket: generous, never asserted
 TRICKLE = 0.1  # seconds between the bytes a slow client sends

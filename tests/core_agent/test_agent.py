@@ -13,10 +13,10 @@ from core_agent.config import Settings
 from core_agent.planner import PlanningContext
 from core_agent.tables import Job, MessageRecord
 from core_agent.types import Attachment, Message, Plan, PlanStep, Reply, StepStatus
-from models.audio import probe
+from media.probe import probe
 from models.registry import BackendCache
 from tests.conftest import make_settings
-from tests.media import add_noise, convert, espeak, tone, voice_note, wer
+from tests.samples import add_noise, convert, espeak, tone, voice_note, wer
 from workers.runtime import Runtime, build_runtime
 
 SPOKEN = "the package arrives on monday afternoon"
@@ -61,7 +61,7 @@ async def test_read_aloud_gives_an_ogg_opus_voice_note(runtime: Runtime, backend
     assert (note.mime, info.format, info.sample_rate) == ("audio/ogg", "ogg", 48_000)
     assert note.path.read_bytes()[28:36] == b"OpusHead"
     assert note.handle in reply.text and note.duration and note.duration > 0.8
-    from models.audio import decode
+    from media.decode import decode
 
     heard = backends.for_task("speech_recognition").transcribe(decode(note.path))  # type: ignore[attr-defined]
     assert wer(SPOKEN, heard.text) < 0.1

@@ -12,7 +12,7 @@ from core_agent.tables import Job, MessageRecord
 from core_agent.types import StepStatus
 from tests.core_agent.conftest import LLM_KEY
 from tests.core_agent.test_agent import ask, rows, transcript_of
-from tests.media import voice_note, wer
+from tests.samples import voice_note, wer
 from tests.stand_ins.openai_server import OpenAIStandIn, Slow, Status, ToolCalls
 from workers.runtime import Runtime
 

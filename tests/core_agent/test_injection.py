@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from core_agent.tables import ArtifactRecord, Job, MessageRecord
 from core_agent.types import Attachment, Kind, Message, Reply
-from tests.media import voice_note
+from tests.samples import voice_note
 from tests.stand_ins.openai_server import OpenAIStandIn, ToolCalls
 from workers.runtime import Runtime
 

@@ -21,7 +21,7 @@ from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
 from tests.conftest import make_settings
 from tests.core_agent.test_agent import ask, rows
-from tests.media import tone
+from tests.samples import tone
 from tests.stand_ins.openai_server import OpenAIStandIn, ToolCalls
 from workers.runtime import Runtime, build_runtime
 

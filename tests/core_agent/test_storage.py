@@ -21,8 +21,8 @@ from core_agent.types import Kind, StepStatus
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
 from tests.conftest import make_settings
-from tests.media import voice_note, wer
 from tests.net import free_port
+from tests.samples import voice_note, wer
 from workers.runtime import Runtime, build_runtime
 
 BUCKET = "audiogpt-media"

@@ -14,13 +14,14 @@ import pytest
 
 from core_agent.tasks import SpeechRecognitionArgs
 from core_agent.types import Artifact, Kind
+from media.audio import ASR_RATE, Audio
+from media.decode import decode
 from models import faster_whisper_asr
 from models.asr_batch import AsrBatcher
-from models.audio import ASR_RATE, Audio, decode
 from models.base import Transcriber, Transcript
 from models.registry import BackendCache
 from tests.conftest import report
-from tests.media import SENTENCES, espeak, voice_note, wer
+from tests.samples import SENTENCES, espeak, voice_note, wer
 from workers.steps import executor_for
 
 NOTES = SENTENCES[:6]

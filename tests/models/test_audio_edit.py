@@ -13,11 +13,12 @@ import pytest
 import soundfile as sf
 
 from core_agent.types import Attachment, Message
-from models.audio import decode, probe
+from media.decode import decode
+from media.probe import probe
 from models.errors import Unsupported
 from models.ffmpeg_edit import FfmpegEdit
 from tests.conftest import report
-from tests.media import convert, espeak, voice_note
+from tests.samples import convert, espeak, voice_note
 from workers.runtime import Runtime
 
 RATE = 48_000

@@ -18,15 +18,16 @@ from bots.catalog import task_rows
 from core_agent.tables import Job
 from core_agent.tasks import GenerateArgs
 from core_agent.types import Attachment, Kind, Message
-from models.audio import Audio, decode
+from media.audio import Audio
+from media.decode import decode
 from models.audioldm2_catalog import AudioLdm2
 from models.audioldm2_inpaint import METHOD, AudioLdm2Inpaint
 from models.blip_caption import BlipCaptioner
 from models.errors import Unsupported
 from tests.core_agent.test_agent import rows
-from tests.media import tone
 from tests.models.conftest import pull_async
 from tests.neural import tiny_audioldm2, tiny_blip
+from tests.samples import tone
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
 from workers.steps import text_to_sound

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from core_agent.types import Attachment, Message
-from models.audio import Audio, decode
+from media.audio import Audio
+from media.decode import decode
 from models.binaural import SphericalHead, interaural_delay
 from tests.conftest import report
-from tests.media import espeak
+from tests.samples import espeak
 from workers.runtime import Runtime
 
 RATE = 48_000

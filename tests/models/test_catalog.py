@@ -23,9 +23,9 @@ from models.registry import BackendCache
 from models.seamless_catalog import SeamlessTranslate
 from models.whisper_catalog import WhisperTranslate, WhisperTurbo
 from tests.conftest import make_settings
-from tests.media import voice_note
 from tests.models.conftest import pull_models
 from tests.neural import catalog_checkpoints, tiny_whisper_ct2
+from tests.samples import voice_note
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import build_runtime
 

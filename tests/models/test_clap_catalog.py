@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 
 from core_agent.types import Attachment, Message
-from models.audio import Audio, decode, write_wav
+from media.audio import Audio
+from media.decode import decode
+from media.encode import write_wav
 from models.clap_catalog import ClapTargetDetector, prompt_for
 from models.registry import backends_for
 from models.sound_events import FrameScores, similarity_events

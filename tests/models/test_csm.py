@@ -18,7 +18,8 @@ import torch
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
-from models.audio import Audio, decode
+from media.audio import Audio
+from media.decode import decode
 from models.csm_catalog import (
     EARLIEST_CUT_SECONDS,
     LEAD_SECONDS,
@@ -30,9 +31,9 @@ from models.csm_catalog import (
 from models.embeddings import MiniLMEmbedder
 from models.errors import Unsupported
 from tests.core_agent.test_agent import rows
-from tests.media import SENTENCES, espeak, tone, voice_note, wer
 from tests.models.conftest import empty_models, pull_async
 from tests.neural import tiny_csm
+from tests.samples import SENTENCES, espeak, tone, voice_note, wer
 from tests.stand_ins.hub_server import HubStandIn
 
 TEXT = "see you tomorrow"

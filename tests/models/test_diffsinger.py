@@ -18,7 +18,7 @@ import pytest
 
 from core_agent.tables import Job
 from core_agent.types import Kind, Message
-from models.audio import decode
+from media.decode import decode
 from models.diffsinger import DiffSingerOnnx, VoicebankError
 from models.diffsinger_phones import lay_out
 from models.scores import requested

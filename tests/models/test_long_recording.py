@@ -13,13 +13,13 @@ import pytest
 from core_agent.tables import Job
 from core_agent.tasks import SpeechRecognitionArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
-from models.audio import decode
+from media.decode import decode
 from models.base import Transcriber
 from models.registry import BackendCache
 from tests.conftest import report
 from tests.core_agent.test_agent import rows
-from tests.media import long_recording as make_long_recording
-from tests.media import voice_note, wer
+from tests.samples import long_recording as make_long_recording
+from tests.samples import voice_note, wer
 from workers.runtime import Runtime
 from workers.steps import speech_recognition
 

@@ -21,15 +21,17 @@ import torch
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Kind, Message
-from models.audio import Audio, decode, probe
+from media.audio import Audio
+from media.decode import decode
+from media.probe import probe
 from models.errors import BackendUnavailable, Unsupported
 from models.metricgan import CEILING
 from models.metricgan_catalog import CHECKPOINT, MetricGanPlus
 from models.registry import backends_for
 from tests.core_agent.test_agent import rows
-from tests.media import add_noise, convert, espeak
 from tests.models.conftest import pull_async
 from tests.neural import metricgan_state, random_metricgan
+from tests.samples import add_noise, convert, espeak
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
 

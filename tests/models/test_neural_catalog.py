@@ -16,13 +16,14 @@ import pytest
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Kind, Message
+from media.audio import Audio
+from media.decode import decode
+from media.probe import probe
 from models.ast_catalog import AstDetector
-from models.audio import Audio, decode, probe
 from models.mms_tts import MmsFrench, MmsGerman
 from models.musicgen_catalog import MusicGenSmall
 from models.piper_catalog import VOICES
 from tests.core_agent.test_agent import rows
-from tests.media import tone
 from tests.models.conftest import pull_async
 from tests.neural import (
     catalog_checkpoints,
@@ -31,6 +32,7 @@ from tests.neural import (
     tiny_musicgen,
     tiny_vits,
 )
+from tests.samples import tone
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
 

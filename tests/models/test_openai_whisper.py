@@ -22,7 +22,7 @@ from whisper.tokenizer import LANGUAGES
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
-from models.audio import decode
+from media.decode import decode
 from models.catalog import MANIFEST
 from models.errors import BackendUnavailable, Unsupported
 from models.faster_whisper_asr import FasterWhisperTinyEn
@@ -30,9 +30,9 @@ from models.openai_whisper_catalog import WEIGHTS, OpenAIWhisperTurbo, load_whis
 from models.registry import backends_for
 from models.whisper_catalog import WhisperTurbo
 from tests.core_agent.test_agent import rows
-from tests.media import voice_note
 from tests.models.conftest import pull_async
 from tests.neural import tiny_whisper_ct2, tiny_whisper_hf
+from tests.samples import voice_note
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
 

@@ -16,7 +16,9 @@ import torch
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
-from models.audio import ASR_RATE, Audio, decode, write_wav
+from media.audio import ASR_RATE, Audio
+from media.decode import decode
+from media.encode import write_wav
 from models.catalog import manifest
 from models.errors import Unsupported
 from models.qwen_audio_catalog import INSTRUCTION, MAX_NEW_TOKENS, QwenAudioCaptioner

@@ -20,7 +20,7 @@ from transformers import AutoTokenizer
 from core_agent.tables import Job
 from core_agent.tasks import SpeechTranslationArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
-from models.audio import decode
+from media.decode import decode
 from models.embeddings import MiniLMEmbedder
 from models.errors import Unsupported
 from models.registry import BackendCache
@@ -28,9 +28,9 @@ from models.seamless_catalog import SeamlessTranslate
 from models.whisper_catalog import WhisperTranslate
 from tests.conftest import make_settings
 from tests.core_agent.test_agent import rows
-from tests.media import convert, espeak, long_recording
 from tests.models.conftest import pull_async
 from tests.neural import tiny_seamless, tiny_whisper_ct2
+from tests.samples import convert, espeak, long_recording
 from tests.stand_ins.hub_server import HubStandIn
 from tests.stand_ins.openai_server import OpenAIStandIn, ToolCalls
 from workers.runtime import Runtime, build_runtime

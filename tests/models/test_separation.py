@@ -17,14 +17,15 @@ from scipy.signal import resample_poly
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
-from models.audio import Audio, decode
+from media.audio import Audio
+from media.decode import decode
 from models.base import Transcriber
 from models.errors import Unsupported
 from models.registry import BackendCache
 from models.voicefilter import RATE, VoiceFilter
 from tests.conftest import report
 from tests.core_agent.test_agent import rows
-from tests.media import convert, si_sdr, wer
+from tests.samples import convert, si_sdr, wer
 from workers.runtime import Runtime
 
 SAID = {

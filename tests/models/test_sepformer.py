@@ -20,15 +20,16 @@ import torch
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
-from models.audio import Audio, decode, resample
+from media.audio import Audio, resample
+from media.decode import decode
 from models.embeddings import MiniLMEmbedder
 from models.errors import Unsupported
 from models.sepformer import CheckpointMismatch, load_sepformer
 from models.sepformer_catalog import PEAK, SepFormerWsj02Mix, correlations, separate_long
 from tests.core_agent.test_agent import rows
-from tests.media import convert, espeak
 from tests.models.conftest import empty_models, pull_async
 from tests.neural import SEPFORMER_HYPERPARAMS, tiny_sepformer
+from tests.samples import convert, espeak
 from tests.stand_ins.hub_server import HubStandIn
 
 RATE = 16_000  # Hz, what the agent decodes uploads at

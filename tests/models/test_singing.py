@@ -10,7 +10,8 @@ import pytest
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Kind, Message
-from models.audio import Audio, decode
+from media.audio import Audio
+from media.decode import decode
 from models.errors import Unsupported
 from models.scores import Score, from_text, read_file, requested, syllables, tune
 from models.singing import LEAD_IN, WorldSinger

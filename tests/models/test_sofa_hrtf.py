@@ -12,7 +12,9 @@ import pytest
 
 from core_agent.tasks import BinauralArgs
 from core_agent.types import Artifact, Kind
-from models.audio import Audio, decode, write_wav
+from media.audio import Audio
+from media.decode import decode
+from media.encode import write_wav
 from models.binaural import SphericalHead
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache

@@ -14,7 +14,8 @@ from scipy import signal
 
 from core_agent.tasks import AudioIn, QueryArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
-from models.audio import ASR_RATE, Audio, write_wav
+from media.audio import ASR_RATE, Audio
+from media.encode import write_wav
 from models.base import Synthesizer
 from models.event_plot import LANES, LEFT, RIGHT, SIZE
 from models.lpc_inpaint import AR_MAX_GAP, LpcInpaint
@@ -22,13 +23,15 @@ from models.registry import BackendCache
 from models.sound_mask import YamnetMask
 from models.yamnet import YamnetDetector, YamnetTargetDetector
 from tests.conftest import report
-from tests.media import wer
+from tests.samples import wer
 from workers.runtime import Runtime
 from workers.steps import executor_for
 
 SAID = "The package arrives on Monday afternoon. Please bring the report."
 SIREN_LABELS = {"Siren", "Alarm", "Police car (siren)", "Civil defense siren"}
-NOISE_LABELS = {"White noise", "Static", "Noise", "Pink noise"}
+# A white-noise burst is also a spray can's hiss to YAMNet: which of the two scores higher
+# turns on the speech before it, and Piper's speech differs from run to run.
+NOISE_LABELS = {"White noise", "Static", "Noise", "Pink noise", "Spray"}
 
 
 @dataclass
@@ -194,8 +197,10 @@ def test_caption_names_the_sounds_in_order_with_the_words(backends: BackendCache
               upload(clip.audio, tmp_path), tmp_path)
     caption = out.text or ""
     report(f"caption: {caption}")
-    first = min(caption.find(w) for w in ("siren", "alarm") if w in caption)
-    assert first < caption.index("speech") < caption.index("white noise")
+    def named(labels: set[str]) -> int:  # where the caption first names one of them
+        return min(caption.find(n) for n in (label.lower() for label in labels) if n in caption)
+
+    assert named(SIREN_LABELS) < caption.index("speech") < named(NOISE_LABELS)
     words = " ".join(out.data["speech"].values())
     assert wer(SAID, words) < 0.25, words
     assert words and words in caption

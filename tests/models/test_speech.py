@@ -8,12 +8,15 @@ from typing import cast
 import numpy as np
 import pytest
 
-from models.audio import Audio, decode, probe, write_wav
+from media.audio import Audio
+from media.decode import decode
+from media.encode import write_wav
+from media.probe import probe
 from models.base import AudioProcessor, FileEditor, Synthesizer, Transcriber
 from models.errors import Unsupported
 from models.registry import BackendCache
 from tests.conftest import report
-from tests.media import espeak, si_sdr, tone, voice_note, wer
+from tests.samples import espeak, si_sdr, tone, voice_note, wer
 
 SENTENCE = "please call stella and ask her to bring these things with her from the store"
 TTS_TEXT = ("The package arrives on Monday afternoon. "

@@ -11,13 +11,14 @@ from scipy.signal import resample_poly
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
-from models.audio import Audio, decode
+from media.audio import Audio
+from media.decode import decode
 from models.errors import Unsupported
 from models.registry import BackendCache
 from models.world_style import VoiceProfile, WorldStyle
 from tests.conftest import report
 from tests.core_agent.test_agent import rows
-from tests.media import tone, wer
+from tests.samples import tone, wer
 from workers.runtime import Runtime
 
 TEXT = ("The package arrives on Monday afternoon. "

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from core_agent.types import Attachment, Message
-from models.audio import decode
+from media.decode import decode
 from models.errors import Unsupported
 from models.talking_head import (
     FPS,
@@ -24,7 +24,7 @@ from models.talking_head import (
     read_picture,
 )
 from tests.conftest import report
-from tests.media import espeak, voice_note
+from tests.samples import espeak, voice_note
 from workers.runtime import Runtime
 
 PORTRAIT = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))

@@ -6,7 +6,7 @@ import pytest
 
 from core_agent.tables import Job
 from core_agent.types import Message, Plan, PlanStep
-from models.audio import decode
+from media.decode import decode
 from models.errors import Unsupported
 from models.espeak_tts import EspeakNG
 from tests.core_agent.test_agent import FixedPlanner, rows

@@ -19,8 +19,8 @@ from core_agent.tables import Job, JobEvent
 from core_agent.types import Attachment, Message, StepStatus
 from models.registry import BackendCache
 from tests.conftest import make_settings
-from tests.media import add_noise, convert, espeak, wer
 from tests.net import free_port
+from tests.samples import add_noise, convert, espeak, wer
 from workers.runner import ArqRunner
 from workers.runtime import build_runtime
 

@@ -23,9 +23,9 @@ from models.catalog import MANIFEST
 from models.registry import BackendCache
 from models.whisper_catalog import WhisperTurbo
 from tests.conftest import make_settings
-from tests.media import add_noise, convert, espeak
 from tests.net import free_port, get, sample
 from tests.neural import tiny_whisper_ct2
+from tests.samples import add_noise, convert, espeak
 from tests.workers.test_faults import eventually
 from workers.arq_worker import WrongQueue, plan_worker
 from workers.health import WorkerStatus, serve_health

@@ -39,8 +39,8 @@ from models.musicgen_catalog import MusicGenSmall
 from models.registry import BackendCache
 from models.stop import Stopped, StopToken, current, run_session
 from tests.conftest import REDIS_URL, make_settings, report
-from tests.media import SENTENCES, long_recording
 from tests.neural import tiny_audioldm2, tiny_musicgen
+from tests.samples import SENTENCES, long_recording
 from tests.workers.test_faults import Workers, eventually
 from workers.runtime import Runtime, build_runtime
 
@@ -55,8 +55,9 @@ LONG_TEXT = " ".join(f"{s.capitalize()}." for s in SENTENCES * 9)[:3900]
 
 @pytest.fixture(scope="module")
 def long_note(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Four minutes of speech as OGG/Opus: tiny.en needs many CPU-seconds for it."""
-    return long_recording(tmp_path_factory.mktemp("long"), minutes=4)[0]
+    """Ten minutes of speech as OGG/Opus: tiny.en takes far longer than the worker's 10 s
+    job timeout on it, even warm on idle cores (four minutes once finished inside it)."""
+    return long_recording(tmp_path_factory.mktemp("long"), minutes=10)[0]
 
 
 async def add_job(memory: Memory, task: str, upload: Path | None = None, **args: object

@@ -10,7 +10,8 @@ import jiwer
 import numpy as np
 import soundfile as sf
 
-from models.audio import ASR_RATE, decode
+from media.audio import ASR_RATE
+from media.decode import decode
 
 CODECS = {
     ".ogg": ["-c:a", "libopus", "-b:a", "32k"],

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from models import ffmpeg, stop
-from models.containers import identify, picture_size, read_head
+from media import ffmpeg
+from media.containers import identify, picture_size, read_head
+from models import stop
 from models.errors import MediaError
 
 AUDIO = {  # suffix: (ffmpeg output options, the container we must read it as)

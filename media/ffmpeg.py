@@ -1,7 +1,7 @@
 """Every ffmpeg and ffprobe child runs here, contained.
 
 - It opens exactly the file it was given: the demuxer is the one the file's header proves
-  (`models/containers.py`), the only protocol is `file`, and the name is passed as a
+  (`media/containers.py`), the only protocol is `file`, and the name is passed as a
   `file:` URL, so no playlist, concat script, image sequence, reference or URL inside a
   file can make it open another.
 - Its memory and CPU are capped by the kernel, its output is read as it comes and cut at
@@ -18,8 +18,8 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from media.containers import identify, read_head
 from models import stop
-from models.containers import identify, read_head
 from models.errors import MediaError
 
 TIMEOUT = 300  # seconds of wall clock for any one call

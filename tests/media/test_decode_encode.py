@@ -7,9 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.audio import decode, encode_voice_note, probe
+from media.decode import decode
+from media.encode import encode_voice_note
+from media.probe import probe
 from models.errors import MediaError
-from tests.media import convert, espeak, tone
+from tests.samples import convert, espeak, tone
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ ffmpeg picks a demuxer by probing unless told, and some of its demuxers open fur
 files and URLs (HLS and other playlists, concat scripts, image sequences): a text file
 that passes a four-byte check becomes a way to read another channel's recordings. So a
 file is only handed to ffmpeg with the one demuxer its header proves (see
-`models/audio.py`), and a picture's size is read here, because decoders report 0×0 for
+`media/probe.py`), and a picture's size is read here, because decoders report 0×0 for
 pictures past their own limits rather than refusing them.
 """
 

@@ -1,0 +1,37 @@
+"""Any audio or video file's sound as samples, cut at a length limit as it decodes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from media import ffmpeg
+from media.audio import ASR_RATE, Audio
+from media.probe import TooLong, probe
+from models.errors import MediaError
+
+# What any one decode may yield, whatever a file's header says: above every sensible
+# AUDIOGPT_MAX_AUDIO_SECONDS. Uploads are held to the configured limit at ingest, by
+# decoding them (`probe(..., max_seconds=...)`).
+DECODE_LIMIT_SECONDS = 2 * 3600
+
+
+def decode(path: Path, sample_rate: int = ASR_RATE, mono: bool = True,
+           max_seconds: float = DECODE_LIMIT_SECONDS) -> Audio:
+    """Decode any audio or video file's sound to float32 samples, at most `max_seconds`
+    of it (TooLong beyond: the samples are counted as they arrive)."""
+    channels = 1 if mono else min(probe(path).channels or 1, 8)
+    try:
+        raw, _ = ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", *ffmpeg.input_args(path),
+                             "-vn", "-ac", str(channels), "-ar", str(sample_rate),
+                             "-f", "f32le", "-"],
+                            limit=int(max_seconds * sample_rate) * channels * 4)
+    except ffmpeg.OutputTooLong as err:
+        raise TooLong(max_seconds) from err
+    samples = np.frombuffer(raw, dtype=np.float32)
+    if samples.size == 0:
+        raise MediaError("the file has no sound in it")
+    if not mono:
+        samples = samples[:samples.size - samples.size % channels].reshape(-1, channels)
+    return Audio(samples.copy(), sample_rate)

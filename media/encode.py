@@ -1,0 +1,56 @@
+"""Writing what we made: WAV for models, OGG/Opus for replies, square clips for Telegram."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from media import ffmpeg
+from media.audio import Audio
+
+VOICE_NOTE_BITRATE = "48k"  # Opus at this rate is transparent for speech
+STEREO_BITRATE = "160k"  # high enough that Opus codes both channels fully
+
+
+def write_wav(audio: Audio, path: Path) -> Path:
+    """Write 16-bit PCM WAV."""
+    sf.write(str(path), np.clip(audio.samples, -1.0, 1.0), audio.sample_rate, subtype="PCM_16")
+    return path
+
+
+def encode_voice_note(source: Path, target: Path) -> Path:
+    """Encode to OGG/Opus mono at 48 kHz: what Telegram and Discord play as voice notes."""
+    ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *ffmpeg.input_args(source), "-vn",
+                "-ac", "1", "-ar", "48000", "-c:a", "libopus", "-b:a", VOICE_NOTE_BITRATE,
+                "-application", "voip", str(target)])
+    return target
+
+
+def encode_stereo(source: Path, target: Path) -> Path:
+    """Encode two channels to OGG/Opus at 48 kHz with full stereo (no intensity coding),
+    so spatial cues such as binaural time differences survive."""
+    ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *ffmpeg.input_args(source), "-vn",
+                "-ac", "2", "-ar", "48000", "-c:a", "libopus", "-b:a", STEREO_BITRATE,
+                "-application", "audio", str(target)])
+    return target
+
+
+def encode_video_note(source: Path, target: Path, side: int, seconds: float) -> Path:
+    """A square H.264 + AAC clip of at most `seconds`, cropped to the centre and scaled to
+    `side` pixels: what Telegram plays as a round video note."""
+    crop = "min(iw\\,ih)"
+    ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *ffmpeg.input_args(source),
+                "-t", str(seconds), "-vf", f"crop={crop}:{crop},scale={side}:{side}",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(target)])
+    return target
+
+
+def ffmpeg_filter(source: Path, target: Path, filters: list[str], extra: list[str] | None = None
+                  ) -> Path:
+    """Run an ffmpeg audio filter chain from one file to another."""
+    chain = ["-af", ",".join(filters)] if filters else []
+    ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *ffmpeg.input_args(source), "-vn",
+                *chain, *(extra or []), str(target)])
+    return target

@@ -1,0 +1,147 @@
+"""What a file really holds, read from its content: audio, video, a picture or a score.
+
+Every file is read through `media/ffmpeg.py`, which opens it with the one demuxer its
+header proves and nothing else; with a length limit its sound is decoded once to count
+its real length, since a header's duration can lie.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from media import ffmpeg
+from media.containers import CONTAINERS, Container, identify, picture_size, read_head
+from media.scores import SCORES, check_upload, sniff_score
+from models.errors import MediaError
+
+MEASURE_RATE = 1000  # Hz: counting a file's real length needs no fidelity
+MAX_PICTURE_PIXELS = 100_000_000  # what a picture decoder is ever handed
+MIME = {
+    "ogg": "audio/ogg", "oga": "audio/ogg", "opus": "audio/ogg", "mp3": "audio/mpeg",
+    "wav": "audio/wav", "flac": "audio/flac", "m4a": "audio/mp4", "webm": "video/webm",
+    "mp4": "video/mp4", "mov": "video/quicktime", "mkv": "video/x-matroska",
+    "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp",
+    "gif": "image/gif", "bmp": "image/bmp",
+}
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What a file really holds, read from its content."""
+
+    kind: str  # audio | video | image | file (a score)
+    format: str
+    duration: float | None  # seconds
+    sample_rate: int | None  # Hz
+    channels: int | None
+    width: int | None = None
+    height: int | None = None
+    container: str = ""  # MIME subtype of the container, from its first bytes
+
+    @property
+    def mime(self) -> str:
+        """The MIME type the content shows, whatever the name or sender claimed."""
+        if self.kind == "file":
+            return SCORES[self.container][0]
+        return f"{self.kind}/{self.container}"
+
+    @property
+    def suffix(self) -> str:
+        """The file name ending that matches the content."""
+        if self.kind == "file":
+            return SCORES[self.container][1]
+        return CONTAINERS[self.container].suffix
+
+
+def probe(path: Path, max_seconds: float | None = None) -> MediaInfo:
+    """Identify a file by content: audio, video (with or without sound), image, or a
+    score (MIDI, MusicXML). Anything else is refused before ffprobe reads it.
+
+    A picture's size comes from its own header. With `max_seconds`, the sound is decoded
+    once to measure its real length (a header's duration can lie), and a file longer
+    than that is refused as soon as the decoding passes it.
+    """
+    if not path.is_file() or path.stat().st_size == 0:
+        raise MediaError("it is empty")
+    if (score := sniff_score(path)) is not None:
+        check_upload(path, score)
+        return MediaInfo("file", score, None, None, None, container=score)
+    head = read_head(path)
+    if (container := identify(head)) is None:
+        raise MediaError("it isn't audio, video, a picture or a score I can read")
+    if container.kind == "image":
+        return _picture(path, head, container)
+    out, _ = ffmpeg.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams",
+                         "-show_format", *ffmpeg.input_args(path)])
+    info = json.loads(out or b"{}")
+    streams, fmt = info.get("streams", []), info.get("format", {})
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    video = next((s for s in streams if s.get("codec_type") == "video"
+                  and not s.get("disposition", {}).get("attached_pic")), None)
+    if audio is None and video is None:
+        raise MediaError("the file holds no audio, video or picture")
+    duration = _float(fmt.get("duration")) or _float((audio or video or {}).get("duration"))
+    if audio is not None and max_seconds is not None:
+        duration = measure(path, max_seconds)
+    return MediaInfo(
+        kind="video" if video is not None else "audio",
+        format=fmt.get("format_name", ""),
+        duration=duration,
+        sample_rate=int(audio["sample_rate"]) if audio and audio.get("sample_rate") else None,
+        channels=audio.get("channels") if audio else None,
+        width=video.get("width") if video else None,
+        height=video.get("height") if video else None,
+        container=container.subtype,
+    )
+
+
+def _picture(path: Path, head: bytes, container: Container) -> MediaInfo:
+    """A picture, sized by its header; one whose header gives no size is refused."""
+    size = picture_size(head, container)
+    if size is None or 0 in size:
+        raise MediaError("the picture's header does not say its size")
+    return MediaInfo("image", container.demuxer, None, None, None, size[0], size[1],
+                     container.subtype)
+
+
+class TooLong(MediaError):
+    """Sound that really runs longer than a limit, whatever its header said."""
+
+    def __init__(self, limit_seconds: float) -> None:
+        super().__init__(f"it runs longer than {_minutes(limit_seconds)}, the limit")
+        self.limit_seconds = limit_seconds
+
+
+def _minutes(seconds: float) -> str:
+    """A limit as people say it: "1 minute", "30 minutes", "45 seconds", "2.5 minutes"."""
+    if seconds < 60 or seconds % 30:
+        return f"{seconds:.0f} seconds" if seconds < 120 else f"{seconds / 60:.1f} minutes"
+    minutes = seconds / 60
+    return f"{minutes:g} minute" + ("" if minutes == 1 else "s")
+
+
+def measure(path: Path, max_seconds: float) -> float:
+    """Seconds of sound the file really decodes to; TooLong past `max_seconds`."""
+    try:
+        out, _ = ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", *ffmpeg.input_args(path),
+                             "-vn", "-ac", "1", "-ar", str(MEASURE_RATE), "-f", "u8", "-"],
+                            limit=int(max_seconds * MEASURE_RATE) + MEASURE_RATE // 10)
+    except ffmpeg.OutputTooLong as err:
+        raise TooLong(max_seconds) from err
+    if not out:
+        raise MediaError("the file has no sound in it")
+    return len(out) / MEASURE_RATE
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def mime_for(path: Path) -> str:
+    """The MIME type for a file we wrote, by its suffix."""
+    return MIME.get(path.suffix.lower().lstrip("."), "application/octet-stream")
