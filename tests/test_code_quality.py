@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["bots", "core_agent", "workers", "models", "migrations", "tests", "bench",
+PACKAGES = ["bots", "core_agent", "workers", "media", "models", "migrations", "tests", "bench",
             "evaluation"]
 
 

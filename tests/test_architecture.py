@@ -1,0 +1,102 @@
+"""The layout stays what README.md describes: no import cycles, small modules, the folder
+table true to the tree."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ["bots", "core_agent", "workers", "media", "models", "evaluation"]
+MAX_LINES = 400
+
+
+def modules(*folders: str) -> dict[str, Path]:
+    """Dotted module name -> file, for every Python file under the folders."""
+    found = {}
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def imported(tree: ast.Module, name: str, is_package: bool) -> Iterator[str]:
+    """Every module name an import in the file names, wherever it is (a function-local
+    import or one for type checkers only is still a dependency)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the file's own package upwards
+                package = name.split(".")[:len(name.split(".")) - node.level + is_package]
+                base = ".".join([*package, *([base] if base else [])])
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Our modules and the modules of ours each one imports."""
+    ours = modules(*SOURCE)
+    graph = {}
+    for name, path in ours.items():
+        tree = ast.parse(path.read_text(), str(path))
+        is_package = path.name == "__init__.py"
+        graph[name] = {target for target in imported(tree, name, is_package)
+                       if target in ours and target != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while (top := stack.pop()) != node:
+                group.append(top)
+            if group:
+                groups.append(sorted([node, *group]))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def test_no_module_imports_itself_round_about() -> None:
+    assert cycles(import_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_module_is_over_the_size_limit() -> None:
+    too_long = {str(path.relative_to(ROOT)): lines
+                for path in modules(*SOURCE, "tests", "bench").values()
+                if (lines := len(path.read_text().splitlines())) > MAX_LINES}
+    assert too_long == {}
+
+
+def test_the_readme_layout_table_matches_the_tree() -> None:
+    readme = (ROOT / "README.md").read_text()
+    listed = set(re.findall(r"^\| `([a-z_]+)/`", readme, re.M))
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    assert packages <= listed, packages - listed
+    assert all((ROOT / folder).is_dir() for folder in listed), listed
