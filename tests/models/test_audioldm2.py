@@ -30,7 +30,7 @@ from tests.neural import tiny_audioldm2, tiny_blip
 from tests.samples import tone
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
-from workers.steps import text_to_sound
+from workers.steps import executor_for
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 FEW_STEPS = 3  # backend-level runs: every part of the loop, a fraction of the time
@@ -88,8 +88,8 @@ def test_one_loaded_pipeline_serves_both_tasks(generator: AudioLdm2,
 
 
 def test_a_longer_request_is_capped_and_said_so(generator: AudioLdm2, tmp_path: Path) -> None:
-    made = text_to_sound(generator, GenerateArgs(prompt="a distant siren", duration=12), {},
-                         tmp_path)
+    made = executor_for("text_to_audio")(
+        generator, GenerateArgs(prompt="a distant siren", duration=12), {}, tmp_path)
     (sound,) = made.files
     assert sound.kind == Kind.AUDIO and sound.path.suffix == ".mp3"
     assert made.text is not None and "up to 10 s" in made.text

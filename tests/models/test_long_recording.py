@@ -21,7 +21,7 @@ from tests.core_agent.test_agent import rows
 from tests.samples import long_recording as make_long_recording
 from tests.samples import voice_note, wer
 from workers.runtime import Runtime
-from workers.steps import speech_recognition
+from workers.steps import executor_for
 
 MINUTES = 10.0
 PAUSE = 1.5  # seconds of silence between sentences
@@ -52,7 +52,7 @@ def test_ten_minutes_with_timestamps_in_bounded_memory(
     before = _vm_kib("VmRSS")
     started = time.perf_counter()
     args = SpeechRecognitionArgs.model_validate({"audio": "a1"})
-    output = speech_recognition(backend, args, {"audio": upload}, tmp_path)
+    output = executor_for("speech_recognition")(backend, args, {"audio": upload}, tmp_path)
     seconds = time.perf_counter() - started
     growth = (_vm_kib("VmHWM") - before) / 1024
     length = decode(path).duration

@@ -34,7 +34,7 @@ from tests.samples import convert, espeak, long_recording
 from tests.stand_ins.hub_server import HubStandIn
 from tests.stand_ins.openai_server import OpenAIStandIn, ToolCalls
 from workers.runtime import Runtime, build_runtime
-from workers.steps import speech_translation
+from workers.steps import executor_for
 
 GERMAN = "guten morgen, das treffen beginnt heute nach dem mittagessen"
 PAUSE = 1.5  # seconds between the sentences of the long recording
@@ -104,7 +104,7 @@ def test_a_language_it_cannot_write_or_hear_is_refused(translator: SeamlessTrans
                       path=german_note(tmp_path), producer="upload")
     args = SpeechTranslationArgs(audio="a1", target_language="oc")  # Occitan: heard, not written
     with pytest.raises(Unsupported, match="not oc"):
-        speech_translation(translator, args, {"audio": upload}, tmp_path)
+        executor_for("speech_translation")(translator, args, {"audio": upload}, tmp_path)
 
 
 async def test_a_german_voice_note_is_answered_in_french_or_english(

@@ -22,7 +22,7 @@ from models.sofa_hrtf import HRTF_FOLDER, SofaError, SofaHrtf, read_sofa
 from tests.conftest import make_settings, report
 from tests.models.test_binaural import level_difference_db, measured_itd
 from workers.runtime import build_runtime
-from workers.steps import mono_to_binaural
+from workers.steps import executor_for
 
 RATE = 48_000
 HEAD = 0.095  # m; the file's law is not the spherical model's (0.0875 m), to tell them apart
@@ -114,7 +114,7 @@ def noise_wav(tmp_path_factory: pytest.TempPathFactory) -> Artifact:
 def test_the_cues_are_the_files(backend: SofaHrtf, noise_wav: Artifact, tmp_path: Path,
                                 azimuth: float, elevation: float) -> None:
     args = BinauralArgs(audio="a1", azimuth=azimuth, elevation=elevation, distance=1.0)
-    out = mono_to_binaural(backend, args, {"audio": noise_wav}, tmp_path)
+    out = executor_for("mono_to_binaural")(backend, args, {"audio": noise_wav}, tmp_path)
     (ogg,) = out.files
     stereo = decode(ogg.path, RATE, mono=False).samples
     exact = decode(tmp_path / "binaural.wav", RATE, mono=False).samples  # before OGG/Opus

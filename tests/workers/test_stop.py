@@ -100,7 +100,7 @@ def step_threads() -> list[str]:
     """The threads of this process now inside a step's executor."""
     frames = sys._current_frames()
     return [t.name for t in threading.enumerate() if t.ident in frames and any(
-        f.f_code.co_filename == workers.steps.__file__
+        Path(f.f_code.co_filename).parent == Path(workers.steps.__file__).parent
         for f, _ in traceback.walk_stack(frames[t.ident]))]
 
 

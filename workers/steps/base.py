@@ -1,0 +1,89 @@
+"""What every step shares: its inputs, its output, and the check that pairs a backend's
+family and the task's argument model with the executor written for them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from core_agent.tasks import Args
+from core_agent.types import Artifact, Kind
+from media.audio import Audio
+from media.encode import encode_voice_note, write_wav
+from models.asr_batch import AsrBatcher
+from models.base import Backend
+from models.registry import BackendCache
+
+
+@dataclass
+class OutputFile:
+    """A file a step made, before it becomes an artifact."""
+
+    path: Path
+    kind: Kind
+    label: str = ""
+
+
+@dataclass
+class Output:
+    """What a step produced."""
+
+    files: list[OutputFile] = field(default_factory=list)
+    text: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A step's resolved media by argument name, its work folder, and the process's other
+    models for a step that also runs another task's (None outside a worker)."""
+
+    media: dict[str, Artifact]
+    work: Path
+    backends: BackendCache | None = None
+    batcher: AsrBatcher | None = None  # gathers concurrent speech recognition
+
+
+B = TypeVar("B", bound=Backend)
+A = TypeVar("A", bound=Args)
+
+
+@dataclass(frozen=True)
+class Step(Generic[B, A]):
+    """An executor with the backend family and the argument model it is written for.
+
+    Executors are synchronous (models block) and run in a worker thread.
+    """
+
+    family: type[B]
+    args: type[A]
+    run: Callable[[B, A, Inputs], Output]
+
+    def __call__(self, backend: Backend, args: Args, given: Inputs) -> Output:
+        """Run it, once the backend and the arguments are shown to be what it takes."""
+        if not isinstance(backend, self.family) or not isinstance(args, self.args):
+            raise TypeError(f"{type(backend).__name__} with {type(args).__name__} is not a "
+                            f"{self.family.__name__} with {self.args.__name__}")
+        return self.run(backend, args, given)
+
+
+def backend_of(backends: BackendCache, task: str, family: type[B], language: str | None = None
+               ) -> B:
+    """Another task's backend, loaded, for a step that runs two models; checked to be of
+    the family the step drives."""
+    backend = backends.for_task(task, language)
+    if not isinstance(backend, family):
+        raise TypeError(f"{type(backend).__name__} is not a {family.__name__}")
+    return backend
+
+
+def voice_note(audio: Audio, work: Path, stem: str) -> Path:
+    """Samples to an OGG/Opus voice note in the work folder."""
+    return encode_voice_note(write_wav(audio, work / f"{stem}.wav"), work / f"{stem}.ogg")
+
+
+def label(text: str, limit: int = 40) -> str:
+    """A file's label from the text it was made from, cut to a glance."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
