@@ -42,9 +42,9 @@ class Embedder(Protocol):
 def make_planner(settings: Settings, embedder: Embedder) -> Planner:
     """The LLM planner when one is configured, else the offline planner."""
     if settings.use_llm:
-        from core_agent.planner_llm import LLMPlanner
+        from core_agent.planning.llm import LLMPlanner
 
         return LLMPlanner(settings)
-    from core_agent.planner_offline import OfflinePlanner
+    from core_agent.planning.offline.planner import OfflinePlanner
 
     return OfflinePlanner(embedder, settings.max_plan_steps)

@@ -37,11 +37,11 @@ from typing import Any
 
 import numpy as np
 
-from core_agent import extract
 from core_agent.config import Settings
 from core_agent.errors import TaskUnsupported
-from core_agent.planner import Embedder, PlanningContext
-from core_agent.planner_phrases import CHAT, CUES, EXEMPLARS
+from core_agent.planning.base import Embedder, PlanningContext
+from core_agent.planning.offline.extraction import words as extract
+from core_agent.planning.offline.phrases import CHAT, CUES, EXEMPLARS
 from core_agent.tasks import TASKS, capabilities_text, plan_too_long
 from core_agent.types import Artifact, Kind, Plan, PlanStep
 

@@ -1,11 +1,11 @@
 """What the offline planner knows of how people ask: example phrasings of every task and of
 chat (embedded and compared with the request), and keyword cues per task (regular
 expressions over the lower-cased request). Users' own wordings live in the test set,
-tests/core_agent/planner_cases.json; keep these different from it."""
+tests/core_agent/planning/planner_cases.json; keep these different from it."""
 
 from __future__ import annotations
 
-from core_agent import extract
+from core_agent.planning.offline.extraction import words as extract
 
 
 def phrases(block: str) -> list[str]:

@@ -1,0 +1,1 @@
+"""The offline planner: sentence embeddings, keyword cues and argument extraction."""
