@@ -30,7 +30,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core_agent.config import Settings
-from core_agent.planning.base import PlanningContext
+from core_agent.planning import PlanningContext
 from core_agent.planning.offline.planner import OfflinePlanner
 from core_agent.types import Attachment, Message
 from media.probe import probe

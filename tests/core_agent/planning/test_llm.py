@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from core_agent.errors import PlannerError
-from core_agent.planning.base import PlanningContext
+from core_agent.planning import PlanningContext
 from core_agent.planning.llm import GENERIC_REPLY, LLMPlanner
 from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind, PlanStep, Turn

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core_agent.planning.base import PlanningContext
+from core_agent.planning import PlanningContext
 from core_agent.planning.offline.planner import OfflinePlanner
 from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind, Plan, PlanStep, Turn
