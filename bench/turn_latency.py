@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.turn_latency [--channels 1 20] [--turns 3] [--planning-only]
 
 0. Planning alone: the offline planner (MiniLM + cues) over the requests of
-   tests/core_agent/planner_cases.json, one at a time, after its example bank is embedded.
+   tests/core_agent/planning/planner_cases.json, one at a time, after its example bank is embedded.
 1. A 5-second voice note with no text ("read this aloud: ...") goes in; we time until
    its transcript and the spoken reply are stored (the paper's spoken dialogue).
 2. Text turns ("read this aloud: ...") run at 1 and at N concurrent channels; for each
@@ -30,13 +30,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core_agent.config import Settings
-from core_agent.planner import PlanningContext
-from core_agent.planner_offline import OfflinePlanner
+from core_agent.planning import PlanningContext
+from core_agent.planning.offline.planner import OfflinePlanner
 from core_agent.types import Attachment, Message
 from media.probe import probe
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
-from tests.core_agent.test_planner_offline import CASES, case_context
+from tests.core_agent.planning.test_offline import CASES, case_context
 from tests.samples import convert, espeak
 from workers.runtime import build_runtime
 

@@ -27,7 +27,7 @@ from core_agent.config import Settings
 from core_agent.errors import AudioGPTError, InputRejected, JobLost, TaskUnsupported
 from core_agent.memory import Memory
 from core_agent.metrics import TURN_SECONDS, TURNS
-from core_agent.planner import Planner, PlanningContext
+from core_agent.planning import Planner, PlanningContext
 from core_agent.respond import compose, describe_plan
 from core_agent.tables import Channel
 from core_agent.tasks import get_task, media_refs, plan_too_long

@@ -14,7 +14,7 @@ from typing import Any
 from core_agent.agent import Agent
 from core_agent.config import Settings
 from core_agent.db import open_memory
-from core_agent.planner import PlanningContext
+from core_agent.planning import PlanningContext
 from core_agent.tasks import TASKS
 from core_agent.types import Attachment, Message, Plan, PlanStep
 from evaluation import capability_cases as c

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core_agent.errors import AudioGPTError
-from core_agent.planner import Planner, PlanningContext
+from core_agent.planning import Planner, PlanningContext
 from core_agent.types import Artifact, Kind, Plan
 
 MIME = {"audio": "audio/ogg", "video": "video/mp4", "image": "image/jpeg", "file": "audio/midi"}

@@ -14,7 +14,8 @@ from typing import Any
 from core_agent.agent import Agent
 from core_agent.config import Settings
 from core_agent.db import open_memory
-from core_agent.planner import Planner, make_planner
+from core_agent.planning import Planner
+from core_agent.planning.factory import make_planner
 from core_agent.tasks import TASKS
 from evaluation.capability import run_capability
 from evaluation.consistency import run_consistency

@@ -24,10 +24,10 @@ from openai.types.chat import ChatCompletionMessageToolCall
 from openai.types.chat.chat_completion_message_function_tool_call import Function
 
 from core_agent.errors import AudioGPTError
-from core_agent.extract import EXTRACTORS, task_args
-from core_agent.planner import PlanningContext
-from core_agent.planner_llm import _Malformed, _step
-from core_agent.planner_offline import OfflinePlanner
+from core_agent.planning import PlanningContext
+from core_agent.planning.llm import _Malformed, _step
+from core_agent.planning.offline.extraction.arguments import EXTRACTORS, task_args
+from core_agent.planning.offline.planner import OfflinePlanner
 from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind
 from media.decode import decode

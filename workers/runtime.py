@@ -10,7 +10,8 @@ from core_agent.agent import Agent
 from core_agent.config import Settings
 from core_agent.db import open_memory
 from core_agent.memory import Memory
-from core_agent.planner import Embedder, Planner, make_planner
+from core_agent.planning import Embedder, Planner
+from core_agent.planning.factory import make_planner
 from media.probe import probe
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache

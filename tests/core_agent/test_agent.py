@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core_agent.config import Settings
-from core_agent.planner import PlanningContext
+from core_agent.planning import PlanningContext
 from core_agent.tables import Job, MessageRecord
 from core_agent.types import Attachment, Message, Plan, PlanStep, Reply, StepStatus
 from media.probe import probe

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from core_agent.config import Settings
 from core_agent.errors import InputRejected
-from core_agent.planner import PlanningContext
-from core_agent.planner_offline import OfflinePlanner
+from core_agent.planning import PlanningContext
+from core_agent.planning.offline.planner import OfflinePlanner
 from core_agent.tables import Job, MessageRecord
 from core_agent.tasks import TASKS
 from models.embeddings import MiniLMEmbedder

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core_agent.planner import PlanningContext
-from core_agent.planner_offline import OfflinePlanner
+from core_agent.planning import PlanningContext
+from core_agent.planning.offline.planner import OfflinePlanner
 from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind, Plan, PlanStep, Turn
 from models.embeddings import MiniLMEmbedder

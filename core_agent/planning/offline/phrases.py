@@ -1,11 +1,11 @@
 """What the offline planner knows of how people ask: example phrasings of every task and of
 chat (embedded and compared with the request), and keyword cues per task (regular
 expressions over the lower-cased request). Users' own wordings live in the test set,
-tests/core_agent/planner_cases.json; keep these different from it."""
+tests/core_agent/planning/planner_cases.json; keep these different from it."""
 
 from __future__ import annotations
 
-from core_agent import extract
+from core_agent.planning.offline.extraction.words import LANG
 
 
 def phrases(block: str) -> list[str]:
@@ -126,7 +126,7 @@ CUES: dict[str, str] = {
     r"what(?:'s| (does|did|do|is|was|are|were)) (it|this|that|he|she|they|you|the \w+) "
     r"(say|saying)",
     "speech_translation": r"translat|interpret|what (does|did) (it|this|that) mean|"
-    rf"(say|saying|said|says|mean|means)\b.{{0,20}}\b(in|into) {extract.LANG}",
+    rf"(say|saying|said|says|mean|means)\b.{{0,20}}\b(in|into) {LANG}",
     "text_to_speech": r"\b(say|saying|speak|pronounce|announce)\b|read (this|it|that|out|aloud|"
     r"back|me|the)|\bread\s*[\"'“]|out loud|aloud|\btts\b|text.to.speech",
     "style_transfer": r"\b(my|this|that|his|her|same|their) voice\b.*\b(say|read|speak)|"

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from core_agent.errors import PlannerError
-from core_agent.planner import PlanningContext
-from core_agent.planner_llm import GENERIC_REPLY, LLMPlanner
+from core_agent.planning import PlanningContext
+from core_agent.planning.llm import GENERIC_REPLY, LLMPlanner
 from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind, PlanStep, Turn
 from tests.conftest import make_settings
@@ -223,7 +223,7 @@ async def test_cancellation_passes_through(llm: OpenAIStandIn, make_planner: Mak
 async def test_api_key_never_shown(llm: OpenAIStandIn, make_planner: MakePlanner,
                                    caplog: pytest.LogCaptureFixture) -> None:
     llm.script(Status(401, message=f"Incorrect API key provided: {KEY}."))
-    with caplog.at_level(logging.DEBUG, logger="core_agent.planner_llm"), \
+    with caplog.at_level(logging.DEBUG, logger="core_agent.planning.llm"), \
             pytest.raises(PlannerError) as caught:
         await make_planner().plan(CONTEXT)
     assert llm.headers[0]["authorization"] == f"Bearer {KEY}"

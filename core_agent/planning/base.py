@@ -1,18 +1,20 @@
-"""Stages 2 and 3, task analysis and model assignment: the planner interface.
+"""The planner interface: what a planner reads, what it returns, and the embeddings it may use.
 
-Two planners implement it: `planner_llm` (OpenAI-compatible tool calling) and
-`planner_offline` (sentence embeddings and argument extraction, no network).
+Two planners implement it: `planning.llm` (OpenAI-compatible tool calling) and
+`planning.offline` (sentence embeddings and argument extraction, no network);
+`planning.factory.make_planner` picks one.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
 from pydantic import BaseModel, Field
 
-from core_agent.config import Settings
 from core_agent.types import Artifact, Plan, Turn
+
+if TYPE_CHECKING:  # for the annotation only: the interface loads no tensor library
+    import numpy as np
 
 
 class PlanningContext(BaseModel):
@@ -37,14 +39,3 @@ class Embedder(Protocol):
     """Sentence embeddings (rows L2-normalised), supplied from `models/`."""
 
     def embed(self, texts: list[str]) -> np.ndarray: ...
-
-
-def make_planner(settings: Settings, embedder: Embedder) -> Planner:
-    """The LLM planner when one is configured, else the offline planner."""
-    if settings.use_llm:
-        from core_agent.planner_llm import LLMPlanner
-
-        return LLMPlanner(settings)
-    from core_agent.planner_offline import OfflinePlanner
-
-    return OfflinePlanner(embedder, settings.max_plan_steps)

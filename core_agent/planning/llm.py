@@ -23,7 +23,7 @@ from openai.types.chat import (
 
 from core_agent.config import Settings
 from core_agent.errors import PlannerError, TaskUnsupported
-from core_agent.planner import PlanningContext
+from core_agent.planning.base import PlanningContext
 from core_agent.tasks import TASKS, TaskSpec
 from core_agent.types import STEP_REF, Plan, PlanStep, Turn
 

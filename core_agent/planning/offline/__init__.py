@@ -1,0 +1,12 @@
+"""The offline planner: sentence embeddings, keyword cues and argument extraction, no network.
+
+`planner.OfflinePlanner` ties the steps together, each in its own module:
+
+- `clauses`: the request cut into clauses at "then", ";", ", and"..., one step each
+- `routing`: which task (or kind of chat) a text asks for: embeddings and keyword cues
+- `phrases`: the example phrasings and cues routing compares with
+- `replays`: "again", "same but slower", "now the second one": the last steps rerun
+- `steps`: a routed task's arguments filled in, or a reply asking for what is missing
+- `media`: which file each media argument works on (named, replied to, by ordinal, newest)
+- `extraction`: the argument values read from the request text
+"""

@@ -1,0 +1,95 @@
+"""Building a plan's steps: each task's arguments read from its clause, its media picked,
+a speech step given the text of an earlier step, or a reply asking for what is missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core_agent.errors import TaskUnsupported
+from core_agent.planning.base import PlanningContext
+from core_agent.planning.offline.extraction.arguments import task_args
+from core_agent.planning.offline.extraction.words import spoken_text
+from core_agent.planning.offline.media import (
+    NEEDS,
+    SOURCES,
+    chained_media,
+    media_fields,
+    pair_media,
+    pick,
+    required,
+    score_media,
+    separation_media,
+)
+from core_agent.planning.offline.routing import cue_hits, normalise
+from core_agent.tasks import TASKS
+from core_agent.types import Kind, Plan, PlanStep
+
+
+def implied_chain(context: PlanningContext, task: str) -> list[tuple[str, str]]:
+    """One task, or speech first when a picture should say words and no audio came along."""
+    text = context.text
+    fresh = {a.kind for a in context.attachments}
+    face = Kind.IMAGE in fresh or task == "talking_head" or (
+        task == "text_to_speech" and "talking_head" in cue_hits(normalise(text)))
+    if (task in ("talking_head", "text_to_speech") and face
+            and not fresh & {Kind.AUDIO, Kind.VIDEO} and spoken_text(text)):
+        return [("text_to_speech", text), ("talking_head", text)]
+    return [(task, text)]
+
+
+def build(context: PlanningContext, calls: list[tuple[str, str]]) -> Plan:
+    """Steps with arguments and media filled in, or a reply saying what is missing."""
+    steps: list[PlanStep] = []
+    for task, text in calls:
+        args = task_args(task, text)
+        if task == "speech_separation":
+            args.update(separation_media(context, steps, text))
+        if task == "audio_edit" and args.get("operation") in ("mix", "concat"):
+            args.update(pair_media(context, steps, text))
+        for field in media_fields(task):
+            if field in args or (task, field) == ("speech_separation", "reference"):
+                continue  # filled above; a separation's reference is optional
+            ref = score_media(context, text) if field == "score" else (
+                chained_media(steps, field) or pick(context, SOURCES[field], text))
+            if ref is not None:
+                args[field] = ref
+            elif required(task, field):
+                return Plan(reply=f"For that I need {NEEDS[field]}. Please attach it and ask "
+                                  "again.")
+        chained_text(steps, task, args)
+        try:
+            TASKS[task].validate(args)
+        except TaskUnsupported as err:
+            return Plan(reply=missing_reply(task, args, err))
+        steps.append(PlanStep(task=task, args=args))
+    return Plan(steps=steps)
+
+
+def chained_text(steps: list[PlanStep], task: str, args: dict[str, Any]) -> None:
+    """Give a speech step with no words of its own the text of the nearest earlier text step."""
+    if task not in ("text_to_speech", "style_transfer") or "text" in args:
+        return
+    for index in range(len(steps), 0, -1):
+        earlier = steps[index - 1]
+        if Kind.TEXT in TASKS[earlier.task].outputs:
+            args["text"] = f"step{index}"
+            target = earlier.args.get("target_language")
+            if task == "text_to_speech" and target and "language" not in args:
+                args["language"] = target
+            return
+
+
+def missing_reply(task: str, args: dict[str, Any], err: TaskUnsupported) -> str:
+    """Ask for what the request left out."""
+    if task in ("text_to_speech", "style_transfer") and "text" not in args:
+        return 'What should I say? Put the words in quotes, e.g. say "see you at eight".'
+    if "query" in TASKS[task].args.model_fields and "query" not in args:
+        return 'Which sound should I look for? Name it, e.g. "the dog barking".'
+    if task == "audio_inpainting":
+        return 'Which part should I fill in? Give me the times, e.g. "from 1.5 s to 2 s".'
+    if task == "audio_edit" and "operation" not in args:
+        return ("What should I change? I can trim, change the speed, pitch or volume, fade, "
+                "reverse or convert it.")
+    if task == "singing_synthesis":
+        return 'What should I sing? Put the lyrics in quotes, e.g. sing "la la la".'
+    return f"I couldn't work out the details for that. {err.message}"
