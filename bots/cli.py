@@ -183,8 +183,8 @@ def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")
     )
 
     from core_agent.tasks import TASKS
-    from models.catalog import NeuralBackend
-    from models.hub import Hub, PullError, pull
+    from models.catalog.checkpoints import NeuralBackend
+    from models.catalog.hub import Hub, PullError, pull
     from models.registry import BACKENDS
 
     settings = _setup()

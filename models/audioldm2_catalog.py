@@ -20,7 +20,7 @@ import numpy as np
 from media.audio import Audio, limit_peak
 from models import stop
 from models.base import Generator
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 
 STEPS = 100  # DDIM steps: the model card's quality setting (the pipeline's default is 200)
 GUIDANCE = 3.5  # classifier-free guidance scale, the pipeline's default

@@ -26,7 +26,7 @@ from media.audio import Audio, resample
 from models import stop
 from models.audioldm2_catalog import ENTRY, GUIDANCE, NEGATIVE, STEPS, load_pipeline
 from models.base import Inpainter
-from models.catalog import NeuralBackend
+from models.catalog.checkpoints import NeuralBackend
 from models.lpc_inpaint import LpcInpaint
 
 NEURAL_MIN_GAP = 0.1  # seconds; shorter gaps are extrapolated (see the module's docstring)

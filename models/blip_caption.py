@@ -13,7 +13,7 @@ from typing import Any
 
 from media.probe import MAX_PICTURE_PIXELS
 from models.base import ImageCaptioner
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import MediaError, Unsupported
 
 MAX_TOKENS = 30  # a caption is a sentence, not a paragraph

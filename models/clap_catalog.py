@@ -19,7 +19,7 @@ import numpy as np
 
 from media.audio import Audio, resample, to_16k
 from models import stop
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.sound_events import (
     SILENT_DB,
     Event,

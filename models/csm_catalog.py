@@ -22,7 +22,7 @@ import numpy as np
 from media.audio import Audio, limit_peak, resample
 from models import stop
 from models.base import VoiceCloner
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported
 
 SPEAKER = "0"  # the chat template's speaker id for the cloned voice

@@ -28,7 +28,7 @@ import numpy as np
 from media.audio import Audio, limit_peak
 from models import stop
 from models.base import Singer
-from models.catalog import CatalogEntry, NeuralBackend
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend
 from models.diffsinger_phones import lay_out, pitch_curve
 from models.errors import BackendUnavailable, Unsupported
 from models.scores import Score

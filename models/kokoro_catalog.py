@@ -22,7 +22,7 @@ import numpy as np
 from media.audio import Audio, limit_peak
 from models import stop
 from models.base import Synthesizer
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """Speech enhancement, neural catalog: SpeechBrain's MetricGAN+ trained on VoiceBank-DEMAND
-(PESQ 3.15), run in plain PyTorch (models/metricgan.py) from the published checkpoint.
+(PESQ 3.15), run in plain PyTorch (models/nets/metricgan.py) from the published checkpoint.
 
 The model works at 16 kHz: the recording is resampled to it and the result back to the
 recording's own rate, so the output has the input's rate and length. The BLSTM reads a whole
@@ -19,8 +19,8 @@ import numpy as np
 from media.audio import Audio, limit_peak, resample, to_16k
 from models import stop
 from models.base import AudioProcessor
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
-from models.errors import BackendUnavailable, Unsupported
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
+from models.errors import BackendUnavailable, CheckpointMismatch, Unsupported
 
 CHECKPOINT = "enhance_model.ckpt"
 CHUNK = 60.0  # seconds the generator reads at once
@@ -59,7 +59,7 @@ class MetricGanPlus(NeuralBackend, AudioProcessor):
     _generator: Any = None
 
     def load(self) -> None:
-        from models.metricgan import CheckpointMismatch, load_generator
+        from models.nets.metricgan import load_generator
 
         self._device = torch_device()
         try:
@@ -70,7 +70,7 @@ class MetricGanPlus(NeuralBackend, AudioProcessor):
         self._lock = threading.Lock()  # one chunk at a time through the shared generator
 
     def process(self, audio: Audio) -> list[Audio]:
-        from models.metricgan import PEAK_EPS, SAMPLE_RATE
+        from models.nets.metricgan import PEAK_EPS, SAMPLE_RATE
 
         if audio.duration < MIN_SECONDS:
             raise Unsupported(f"the recording is too short to enhance ({audio.duration:.2f} s)")
@@ -88,7 +88,7 @@ class MetricGanPlus(NeuralBackend, AudioProcessor):
     def _enhance(self, piece: np.ndarray) -> np.ndarray:
         import torch
 
-        from models.metricgan import enhance
+        from models.nets.metricgan import enhance
 
         with self._lock, torch.inference_mode():
             wave = torch.from_numpy(piece)[None].to(self._device)

@@ -18,7 +18,7 @@ import numpy as np
 from media.audio import Audio, limit_peak
 from models import stop
 from models.base import Synthesizer
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported
 
 FILES = ("config.json", "model.safetensors", "vocab.json", "tokenizer_config.json",

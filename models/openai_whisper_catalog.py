@@ -24,7 +24,7 @@ import numpy as np
 from media.audio import Audio
 from models import stop
 from models.base import Segment, Transcriber, Transcript
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import BackendUnavailable, Unsupported
 from models.faster_whisper_asr import BEAM_SIZE, speech_windows
 

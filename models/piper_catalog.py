@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from media.audio import Audio
 from models.base import Synthesizer
-from models.catalog import CatalogEntry, NeuralBackend
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend
 from models.errors import Unsupported
 from models.piper_tts import piper_speak
 

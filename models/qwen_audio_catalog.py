@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from media.audio import ASR_RATE, Audio, to_16k
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported
 from models.sound_caption import Caption, Captioner, Transcribe
 

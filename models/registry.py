@@ -21,7 +21,7 @@ from models.audioldm2_inpaint import AudioLdm2Inpaint
 from models.base import Backend, Synthesizer
 from models.binaural import SphericalHead
 from models.blip_caption import BlipCaptioner
-from models.catalog import torch_device
+from models.catalog.checkpoints import torch_device
 from models.clap_catalog import ClapTargetDetector
 from models.csm_catalog import CsmVoiceClone
 from models.diffsinger import DiffSingerOnnx

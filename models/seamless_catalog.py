@@ -17,7 +17,7 @@ import numpy as np
 from media.audio import ASR_RATE, Audio
 from models import stop
 from models.base import Segment, Transcript, Translator
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.faster_whisper_asr import speech_clips
 
 # Our codes (ISO 639-1; ISO 639-3 where a language has none) to Seamless's, for the 96

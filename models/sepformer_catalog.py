@@ -1,4 +1,4 @@
-"""speech_separation, neural catalog: SepFormer trained on WSJ0-2mix (models/sepformer.py),
+"""speech_separation, neural catalog: SepFormer trained on WSJ0-2mix (models/nets/sepformer.py),
 two voices from one 8 kHz mixture, on the GPU when the worker has one.
 
 Long recordings are separated in chunks of CHUNK_SECONDS that overlap by OVERLAP_SECONDS,
@@ -23,7 +23,7 @@ import numpy as np
 from media.audio import Audio, resample
 from models import stop
 from models.base import Extraction, SpeakerSeparator
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported
 from models.voicefilter import RATE as VOICE_RATE
 from models.voicefilter import VoiceFilter
@@ -105,7 +105,7 @@ class SepFormerWsj02Mix(NeuralBackend, SpeakerSeparator):
     _net: Any = None
 
     def load(self) -> None:
-        from models.sepformer import load_sepformer
+        from models.nets.sepformer import load_sepformer
 
         self._device = torch_device()
         self._net = load_sepformer(self.folder, self._device)

@@ -1,4 +1,4 @@
-"""Talking head, neural catalog: Wav2Lip lip-syncs a portrait to speech (models/wav2lip.py).
+"""Talking head, neural catalog: Wav2Lip lip-syncs a portrait to speech (models/nets/wav2lip.py).
 
 The face is found with the embedded tier's Haar cascade (models/talking_head.py) and cut
 out as Wav2Lip's face detector would (a little below the chin), at 96×96. Speech becomes
@@ -21,7 +21,7 @@ from scipy import signal
 from media.audio import Audio
 from models import stop
 from models.base import TalkingHead
-from models.catalog import CatalogEntry, NeuralBackend, torch_device
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import BackendUnavailable
 from models.talking_head import FPS, Box, _cv2, encode_mp4, portrait_of
 
@@ -128,7 +128,7 @@ class Wav2LipTalkingHead(NeuralBackend, TalkingHead):
 
     def load(self) -> None:
 
-        from models.wav2lip import load_generator
+        from models.nets.wav2lip import load_generator
 
         self._device = torch_device()
         self._net = load_generator(self.checkpoint(), self._device)
@@ -149,7 +149,7 @@ class Wav2LipTalkingHead(NeuralBackend, TalkingHead):
         """The portrait with each window's generated mouth blended in, frame by frame."""
         import torch
 
-        from models.wav2lip import FACE_SIZE
+        from models.nets.wav2lip import FACE_SIZE
 
         cv2 = _cv2()
         crop = image[box.y:box.y + box.h, box.x:box.x + box.w]

@@ -12,7 +12,7 @@ from typing import Any
 
 from media.audio import Audio
 from models.base import Transcriber, Transcript, Translator
-from models.catalog import CatalogEntry, NeuralBackend
+from models.catalog.checkpoints import CatalogEntry, NeuralBackend
 from models.faster_whisper_asr import run_whisper, run_whisper_notes
 
 CT2_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.*",

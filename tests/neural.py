@@ -586,7 +586,7 @@ def catalog_checkpoints() -> dict[str, Path]:
 def _random_wav2lip(folder: Path) -> None:
     import torch
 
-    from models.wav2lip import Wav2Lip
+    from models.nets.wav2lip import Wav2Lip
 
     torch.manual_seed(0)
     state = {f"module.{k}": v for k, v in Wav2Lip().state_dict().items()}  # DataParallel's
@@ -864,7 +864,7 @@ pretrainer: !new:speechbrain.utils.parameter_transfer.Pretrainer
 def _tiny_sepformer(folder: Path) -> None:
     import torch
 
-    from models.sepformer import MODULES, build, read_hyperparams
+    from models.nets.sepformer import MODULES, build, read_hyperparams
 
     (folder / "hyperparams.yaml").write_text(  # the published one: 256, 8, 8, 1024
         SEPFORMER_HYPERPARAMS.format(channels=16, layers=1, heads=2, ffn=32))

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
-from models.catalog import MANIFEST
+from models.catalog.checkpoints import MANIFEST
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
 from models.seamless_catalog import SeamlessTranslate

@@ -23,7 +23,7 @@ from whisper.tokenizer import LANGUAGES
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from media.decode import decode
-from models.catalog import MANIFEST
+from models.catalog.checkpoints import MANIFEST
 from models.errors import BackendUnavailable, Unsupported
 from models.faster_whisper_asr import FasterWhisperTinyEn
 from models.openai_whisper_catalog import WEIGHTS, OpenAIWhisperTurbo, load_whisper

@@ -19,7 +19,7 @@ from core_agent.types import Attachment, Message
 from media.audio import ASR_RATE, Audio
 from media.decode import decode
 from media.encode import write_wav
-from models.catalog import manifest
+from models.catalog.checkpoints import manifest
 from models.errors import Unsupported
 from models.qwen_audio_catalog import INSTRUCTION, MAX_NEW_TOKENS, QwenAudioCaptioner
 from models.sound_caption import EventCaptioner

@@ -23,8 +23,8 @@ from core_agent.types import Attachment, Message
 from media.audio import Audio, resample
 from media.decode import decode
 from models.embeddings import MiniLMEmbedder
-from models.errors import Unsupported
-from models.sepformer import CheckpointMismatch, load_sepformer
+from models.errors import CheckpointMismatch, Unsupported
+from models.nets.sepformer import load_sepformer
 from models.sepformer_catalog import PEAK, SepFormerWsj02Mix, correlations, separate_long
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import empty_models, pull_async

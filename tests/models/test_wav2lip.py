@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from core_agent.types import Attachment, Message
+from models.nets.wav2lip import Wav2Lip, published_state
 from models.talking_head import FPS, fit_size, locate, read_picture
-from models.wav2lip import Wav2Lip, published_state
 from models.wav2lip_catalog import (
     Wav2LipTalkingHead,
     face_crop,

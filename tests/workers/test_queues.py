@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from core_agent.config import Settings
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message, StepStatus
-from models.catalog import MANIFEST
+from models.catalog.checkpoints import MANIFEST
 from models.registry import BackendCache
 from models.whisper_catalog import WhisperTurbo
 from tests.conftest import make_settings

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from models.catalog import MANIFEST, CatalogEntry
+from models.catalog.checkpoints import MANIFEST, CatalogEntry
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20

@@ -27,14 +27,12 @@ import torch.nn.functional as F
 import yaml
 from torch import nn
 
+from models.errors import CheckpointMismatch
+
 DUAL_PATH = "speechbrain.lobes.models.dual_path."
 MODULES = ("encoder", "masknet", "decoder")  # each saved alone as <name>.ckpt
 POSITIONS = 2500  # rows of SpeechBrain's sinusoidal position table (its max_len)
 SHOWN_KEYS = 3  # keys named per kind of mismatch in an error
-
-
-class CheckpointMismatch(RuntimeError):
-    """The checkpoint files do not fit the network its hyperparams.yaml describes."""
 
 
 class LayerNorm(nn.Module):

@@ -16,6 +16,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from models.errors import CheckpointMismatch
+
 # The published hyperparams.yaml: STFT/ISTFT at 16 kHz, 32 ms windows every 16 ms, 512 bins,
 # with speechbrain's defaults (periodic Hamming window, centred frames zero-padded, no
 # normalisation) and spectral_magnitude(power=0.5).
@@ -70,10 +72,6 @@ class EnhancementGenerator(nn.Module):
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         hidden = self.activation(self.linear1(self.blstm(features)))
         return self.Learnable_sigmoid(self.linear2(hidden))
-
-
-class CheckpointMismatch(ValueError):
-    """A checkpoint that is not MetricGAN+'s generator (or not a checkpoint at all)."""
 
 
 def _mismatch(state: Mapping[str, object], model: nn.Module) -> str | None:
