@@ -35,9 +35,9 @@ from models.musicgen_catalog import MusicGenSmall
 from models.piper_catalog import VOICES
 from models.qwen_audio_catalog import QwenAudioCaptioner
 from models.scores import requested
-from models.seamless_catalog import SeamlessTranslate
 from models.sepformer_catalog import SepFormerWsj02Mix
 from models.talking_head import FPS
+from models.translation.seamless import SeamlessTranslate
 from models.wav2lip_catalog import Wav2LipTalkingHead
 from tests.neural import (
     random_kokoro,

@@ -15,8 +15,9 @@ from core_agent.types import PlanStep, Reply
 from evaluation import signals as sig
 from media.audio import Audio
 from media.decode import decode
-from models.base import Synthesizer, Transcriber
+from models.base import Synthesizer
 from models.registry import BackendCache
+from models.speech_recognition.base import Transcriber
 
 SENTENCE = "please call stella and ask her to bring these things with her from the store"
 TTS_TEXT = "The package arrives on Monday afternoon. Please bring the quarterly report."

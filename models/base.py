@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -55,58 +55,6 @@ class Backend(ABC):
     @abstractmethod
     def load(self) -> None:
         """Load weights; called once per process, before first use."""
-
-
-@dataclass
-class Segment:
-    """A stretch of transcript, with times in seconds."""
-
-    start: float
-    end: float
-    text: str
-
-
-@dataclass
-class Transcript:
-    """What a transcriber heard."""
-
-    text: str
-    language: str
-    segments: list[Segment] = field(default_factory=list)
-
-
-class Transcriber(Backend):
-    """speech_recognition."""
-
-    @abstractmethod
-    def transcribe(self, audio: Audio, language: str | None = None,
-                   word_timestamps: bool = False) -> Transcript:
-        """Speech (16 kHz mono) to text."""
-
-    def transcribe_many(self, audios: list[Audio], language: str | None = None,
-                        word_timestamps: bool = False) -> list[Transcript]:
-        """Several recordings, one transcript each in order; backends that can decode them
-        as one batch override this."""
-        return [self.transcribe(audio, language, word_timestamps) for audio in audios]
-
-
-class Translator(Backend):
-    """speech_translation: speech in one language to text in another.
-
-    Its `languages` are the targets, the languages it writes: the target is what picks a
-    translator (`BackendCache.for_task`), as the language spoken picks a voice."""
-
-    sources: ClassVar[tuple[str, ...]] = ()  # the speech it understands; empty means any
-
-    def check_source(self, source: str | None) -> None:
-        """Guard: refuse speech in a language it does not understand."""
-        if source and self.sources and source.lower() not in self.sources:
-            raise Unsupported(f"{self.model} does not understand speech in {source}")
-
-    @abstractmethod
-    def translate(self, audio: Audio, target: str, source: str | None = None) -> Transcript:
-        """Text in `target` for speech (16 kHz mono) in `source` (None: whatever it hears);
-        the transcript's language is the target."""
 
 
 class Synthesizer(Backend):

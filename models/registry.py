@@ -27,28 +27,29 @@ from models.csm_catalog import CsmVoiceClone
 from models.diffsinger import DiffSingerOnnx
 from models.errors import BackendUnavailable, Unsupported
 from models.espeak_tts import EspeakNG
-from models.faster_whisper_asr import FasterWhisperTinyEn
 from models.ffmpeg_edit import FfmpegEdit
 from models.kokoro_catalog import Kokoro
 from models.lpc_inpaint import LpcInpaint
 from models.metricgan_catalog import MetricGanPlus
 from models.mms_tts import MmsFrench, MmsGerman, MmsSpanish
 from models.musicgen_catalog import MusicGenSmall
-from models.openai_whisper_catalog import OpenAIWhisperTurbo
 from models.piper_catalog import VOICES
 from models.piper_tts import PiperJoe
 from models.qwen_audio_catalog import QwenAudioCaptioner
-from models.seamless_catalog import SeamlessTranslate
 from models.sepformer_catalog import SepFormerWsj02Mix
 from models.singing import WorldSinger
 from models.sofa_hrtf import SofaHrtf
 from models.sound_caption import EventCaptioner
 from models.sound_mask import ClapMask, YamnetMask
 from models.spectral_gate import SpectralGate
+from models.speech_recognition.openai_whisper import OpenAIWhisperTurbo
+from models.speech_recognition.whisper_tiny_en import FasterWhisperTinyEn
+from models.speech_recognition.whisper_turbo import WhisperTurbo
 from models.talking_head import CascadeTalkingHead
+from models.translation.seamless import SeamlessTranslate
+from models.translation.whisper import WhisperTranslate
 from models.voicefilter import VoiceFilter
 from models.wav2lip_catalog import Wav2LipTalkingHead
-from models.whisper_catalog import WhisperTranslate, WhisperTurbo
 from models.world_style import WorldStyle
 from models.yamnet import YamnetDetector, YamnetTargetDetector
 

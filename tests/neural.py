@@ -275,7 +275,7 @@ def _seamless_tokenizer(folder: Path) -> dict[str, int]:
 
     import sentencepiece
 
-    from models.seamless_catalog import LANGUAGES
+    from models.translation.seamless import LANGUAGES
 
     spm = io.BytesIO()
     sentencepiece.SentencePieceTrainer.train(
@@ -565,11 +565,11 @@ def catalog_checkpoints() -> dict[str, Path]:
     from models.metricgan_catalog import MetricGanPlus
     from models.mms_tts import MmsFrench, MmsGerman, MmsSpanish
     from models.musicgen_catalog import MusicGenSmall
-    from models.openai_whisper_catalog import OpenAIWhisperTurbo
     from models.piper_catalog import REPO
     from models.qwen_audio_catalog import QwenAudioCaptioner
-    from models.seamless_catalog import SeamlessTranslate
     from models.sepformer_catalog import SepFormerWsj02Mix
+    from models.speech_recognition.openai_whisper import OpenAIWhisperTurbo
+    from models.translation.seamless import SeamlessTranslate
 
     built: dict[str, Callable[[], Path]] = {
         AstDetector.entry.repo: tiny_ast, MusicGenSmall.entry.repo: tiny_musicgen,

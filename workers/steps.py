@@ -32,7 +32,6 @@ from core_agent.types import Artifact, Kind
 from media.audio import ASR_RATE, Audio, to_16k
 from media.decode import decode
 from media.encode import encode_stereo, encode_voice_note, ffmpeg_filter, write_wav
-from models.asr_batch import AsrBatcher
 from models.base import (
     AudioProcessor,
     Backend,
@@ -45,9 +44,6 @@ from models.base import (
     SpeakerSeparator,
     Synthesizer,
     TalkingHead,
-    Transcriber,
-    Transcript,
-    Translator,
     VoiceCloner,
 )
 from models.errors import BackendUnavailable, Unsupported
@@ -58,6 +54,9 @@ from models.scores import read_file, requested
 from models.sound_caption import Captioner
 from models.sound_events import SoundDetector, TargetDetector
 from models.sound_mask import MaskExtractor
+from models.speech_recognition.base import Transcriber, Transcript
+from models.speech_recognition.batching import AsrBatcher
+from models.translation.base import Translator
 from models.yamnet import Event
 
 

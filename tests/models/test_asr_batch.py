@@ -16,10 +16,10 @@ from core_agent.tasks import SpeechRecognitionArgs
 from core_agent.types import Artifact, Kind
 from media.audio import ASR_RATE, Audio
 from media.decode import decode
-from models import faster_whisper_asr
-from models.asr_batch import AsrBatcher
-from models.base import Transcriber, Transcript
 from models.registry import BackendCache
+from models.speech_recognition import faster_whisper as faster_whisper_asr
+from models.speech_recognition.base import Transcriber, Transcript
+from models.speech_recognition.batching import AsrBatcher
 from tests.conftest import report
 from tests.samples import SENTENCES, espeak, voice_note, wer
 from workers.steps import executor_for

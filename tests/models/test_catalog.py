@@ -20,8 +20,9 @@ from core_agent.types import Attachment, Message
 from models.catalog.checkpoints import MANIFEST
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
-from models.seamless_catalog import SeamlessTranslate
-from models.whisper_catalog import WhisperTranslate, WhisperTurbo
+from models.speech_recognition.whisper_turbo import WhisperTurbo
+from models.translation.seamless import SeamlessTranslate
+from models.translation.whisper import WhisperTranslate
 from tests.conftest import make_settings
 from tests.models.conftest import pull_models
 from tests.neural import catalog_checkpoints, tiny_whisper_ct2

@@ -14,8 +14,8 @@ from core_agent.tables import Job
 from core_agent.tasks import SpeechRecognitionArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
 from media.decode import decode
-from models.base import Transcriber
 from models.registry import BackendCache
+from models.speech_recognition.base import Transcriber
 from tests.conftest import report
 from tests.core_agent.test_agent import rows
 from tests.samples import long_recording as make_long_recording

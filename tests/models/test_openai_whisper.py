@@ -25,10 +25,10 @@ from core_agent.types import Attachment, Message
 from media.decode import decode
 from models.catalog.checkpoints import MANIFEST
 from models.errors import BackendUnavailable, Unsupported
-from models.faster_whisper_asr import FasterWhisperTinyEn
-from models.openai_whisper_catalog import WEIGHTS, OpenAIWhisperTurbo, load_whisper
 from models.registry import backends_for
-from models.whisper_catalog import WhisperTurbo
+from models.speech_recognition.openai_whisper import WEIGHTS, OpenAIWhisperTurbo, load_whisper
+from models.speech_recognition.whisper_tiny_en import FasterWhisperTinyEn
+from models.speech_recognition.whisper_turbo import WhisperTurbo
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
 from tests.neural import tiny_whisper_ct2, tiny_whisper_hf

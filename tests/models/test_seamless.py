@@ -24,8 +24,8 @@ from media.decode import decode
 from models.embeddings import MiniLMEmbedder
 from models.errors import Unsupported
 from models.registry import BackendCache
-from models.seamless_catalog import SeamlessTranslate
-from models.whisper_catalog import WhisperTranslate
+from models.translation.seamless import SeamlessTranslate
+from models.translation.whisper import WhisperTranslate
 from tests.conftest import make_settings
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async

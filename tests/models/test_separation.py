@@ -19,9 +19,9 @@ from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from media.audio import Audio
 from media.decode import decode
-from models.base import Transcriber
 from models.errors import Unsupported
 from models.registry import BackendCache
+from models.speech_recognition.base import Transcriber
 from models.voicefilter import RATE, VoiceFilter
 from tests.conftest import report
 from tests.core_agent.test_agent import rows

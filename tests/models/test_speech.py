@@ -12,9 +12,10 @@ from media.audio import Audio
 from media.decode import decode
 from media.encode import write_wav
 from media.probe import probe
-from models.base import AudioProcessor, FileEditor, Synthesizer, Transcriber
+from models.base import AudioProcessor, FileEditor, Synthesizer
 from models.errors import Unsupported
 from models.registry import BackendCache
+from models.speech_recognition.base import Transcriber
 from tests.conftest import report
 from tests.samples import espeak, si_sdr, tone, voice_note, wer
 

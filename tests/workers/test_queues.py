@@ -21,7 +21,7 @@ from core_agent.tables import Job
 from core_agent.types import Attachment, Message, StepStatus
 from models.catalog.checkpoints import MANIFEST
 from models.registry import BackendCache
-from models.whisper_catalog import WhisperTurbo
+from models.speech_recognition.whisper_turbo import WhisperTurbo
 from tests.conftest import make_settings
 from tests.net import free_port, get, sample
 from tests.neural import tiny_whisper_ct2

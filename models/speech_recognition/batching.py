@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from media.audio import Audio
-from models.base import Transcriber, Transcript
+from models.speech_recognition.base import Transcriber, Transcript
 
 log = logging.getLogger(__name__)
 WINDOW = 0.05  # seconds the first request of a batch waits for company
