@@ -57,39 +57,6 @@ class Backend(ABC):
         """Load weights; called once per process, before first use."""
 
 
-class Synthesizer(Backend):
-    """text_to_speech."""
-
-    voices: ClassVar[tuple[str, ...]] = ()  # the voices users can ask for by name
-
-    @classmethod
-    def offers(cls, voice: str) -> bool:
-        """Whether it has a voice of this name (cheap; loads nothing)."""
-        return voice.lower() in cls.voices
-
-    @abstractmethod
-    def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0,
-                   language: str = "en") -> Audio:
-        """Text to speech; speed 1.0 is the voice's natural rate."""
-
-
-class VoiceCloner(Backend):
-    """style_transfer: speech from text in the voice of a reference recording."""
-
-    reference_rate: ClassVar[int]  # Hz the reference recording is decoded at
-    needs_transcript: ClassVar[bool] = False  # whether it must be told what the reference says
-
-    def reference_clip(self, reference: Audio) -> Audio:
-        """The part of the reference it learns the voice from (all of it, unless overridden)."""
-        return reference
-
-    @abstractmethod
-    def speak_like(self, text: str, reference: Audio, transcript: str | None = None,
-                   seed: int | None = None) -> Audio:
-        """Speak the text in the reference's voice; `transcript` is what the reference says,
-        and the same seed gives the same audio."""
-
-
 class AudioProcessor(Backend):
     """Audio in, audio out (enhancement, separation, binaural, ...)."""
 

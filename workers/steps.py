@@ -42,9 +42,7 @@ from models.base import (
     Inpainter,
     Singer,
     SpeakerSeparator,
-    Synthesizer,
     TalkingHead,
-    VoiceCloner,
 )
 from models.errors import BackendUnavailable, Unsupported
 from models.event_plot import event_picture
@@ -56,6 +54,8 @@ from models.sound_events import SoundDetector, TargetDetector
 from models.sound_mask import MaskExtractor
 from models.speech_recognition.base import Transcriber, Transcript
 from models.speech_recognition.batching import AsrBatcher
+from models.style_transfer.base import VoiceCloner
+from models.text_to_speech.base import Synthesizer
 from models.translation.base import Translator
 from models.yamnet import Event
 

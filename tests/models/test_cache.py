@@ -8,8 +8,8 @@ import sys
 from itertools import count
 from pathlib import Path
 
-from models.base import Synthesizer
 from models.registry import BackendCache
+from models.text_to_speech.base import Synthesizer
 
 MB = 1024 * 1024
 

@@ -20,7 +20,9 @@ from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from media.audio import Audio
 from media.decode import decode
-from models.csm_catalog import (
+from models.embeddings import MiniLMEmbedder
+from models.errors import Unsupported
+from models.style_transfer.csm import (
     EARLIEST_CUT_SECONDS,
     LEAD_SECONDS,
     MAX_REFERENCE_SECONDS,
@@ -28,8 +30,6 @@ from models.csm_catalog import (
     CsmVoiceClone,
     cut_at_pause,
 )
-from models.embeddings import MiniLMEmbedder
-from models.errors import Unsupported
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import empty_models, pull_async
 from tests.neural import tiny_csm

@@ -14,8 +14,8 @@ import pytest
 
 from core_agent.tables import Job
 from core_agent.types import Kind, Message
-from models.kokoro_catalog import REPO, Kokoro
-from models.piper_tts import PiperJoe
+from models.text_to_speech.kokoro import REPO, Kokoro
+from models.text_to_speech.piper import PiperJoe
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
 from tests.neural import random_kokoro

@@ -20,9 +20,9 @@ from media.audio import Audio
 from media.decode import decode
 from media.probe import probe
 from models.ast_catalog import AstDetector
-from models.mms_tts import MmsFrench, MmsGerman
 from models.musicgen_catalog import MusicGenSmall
-from models.piper_catalog import VOICES
+from models.text_to_speech.mms import MmsFrench, MmsGerman
+from models.text_to_speech.piper_voices import VOICES
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
 from tests.neural import (

@@ -15,7 +15,7 @@ from media.audio import Audio
 from media.decode import decode
 from models.errors import Unsupported
 from models.registry import BackendCache
-from models.world_style import VoiceProfile, WorldStyle
+from models.style_transfer.world import VoiceProfile, WorldStyle
 from tests.conftest import report
 from tests.core_agent.test_agent import rows
 from tests.samples import tone, wer

@@ -8,7 +8,7 @@ from core_agent.tables import Job
 from core_agent.types import Message, Plan, PlanStep
 from media.decode import decode
 from models.errors import Unsupported
-from models.espeak_tts import EspeakNG
+from models.text_to_speech.espeak import EspeakNG
 from tests.core_agent.test_agent import FixedPlanner, rows
 from workers.runtime import Runtime
 

@@ -19,9 +19,10 @@ import numpy as np
 from scipy import signal
 
 from media.audio import Audio
-from models.base import Backend, VoiceCloner
+from models.base import Backend
 from models.errors import Unsupported
-from models.piper_tts import PiperJoe
+from models.style_transfer.base import VoiceCloner
+from models.text_to_speech.piper import PiperJoe
 
 FRAME_MS = 5.0  # WORLD's analysis hop
 WARP_LIMITS = (0.8, 1.25)  # formant shift beyond this sounds unnatural
@@ -30,7 +31,7 @@ MIN_VOICED_FRAMES = 40  # 0.2 s of voiced speech to learn a voice from
 CENTROID_BAND_HZ = 5000.0
 
 
-def _world() -> Any:
+def world_vocoder() -> Any:
     with warnings.catch_warnings():  # pyworld imports the deprecated pkg_resources
         warnings.simplefilter("ignore")
         import pyworld
@@ -54,7 +55,7 @@ class VoiceProfile:
     """What WORLD learns of a voice: log-F0 statistics, envelope centroid, syllable rate."""
 
     def __init__(self, audio: Audio) -> None:
-        world = _world()
+        world = world_vocoder()
         x = audio.mono
         self.rate = audio.sample_rate
         self.x = np.ascontiguousarray(x, dtype=np.float64)
@@ -97,7 +98,7 @@ class PiperWorld(Backend):
 
     def load(self) -> None:
         self._tts = shared_piper()
-        _world()
+        world_vocoder()
 
 
 class WorldStyle(PiperWorld, VoiceCloner):
@@ -126,14 +127,14 @@ class WorldStyle(PiperWorld, VoiceCloner):
         envelope = np.stack([np.interp(bins / warp, bins, frame) for frame in envelope])
         envelope, aperiodicity = np.ascontiguousarray(envelope), np.ascontiguousarray(
             aperiodicity)
-        out = _world().synthesize(f0, envelope, aperiodicity, source.rate,
+        out = world_vocoder().synthesize(f0, envelope, aperiodicity, source.rate,
                                   frame_period=FRAME_MS)
         # WORLD's resynthesis reads back up to ~10% off the pitch it was given; measure it
         # with the analyser that measured the reference and correct once.
-        heard, _ = _world().harvest(out, source.rate, frame_period=FRAME_MS)
+        heard, _ = world_vocoder().harvest(out, source.rate, frame_period=FRAME_MS)
         if np.any(heard > 0):
             f0 *= target.median_f0 / float(np.median(heard[heard > 0]))
-            out = _world().synthesize(f0, envelope, aperiodicity, source.rate,
+            out = world_vocoder().synthesize(f0, envelope, aperiodicity, source.rate,
                                       frame_period=FRAME_MS)
         peak = float(np.max(np.abs(out))) or 1.0
         return Audio((out / peak * 0.9).astype(np.float32), source.rate)

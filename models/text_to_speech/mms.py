@@ -17,9 +17,9 @@ import numpy as np
 
 from media.audio import Audio, limit_peak
 from models import stop
-from models.base import Synthesizer
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported
+from models.text_to_speech.base import Synthesizer
 
 FILES = ("config.json", "model.safetensors", "vocab.json", "tokenizer_config.json",
          "special_tokens_map.json")

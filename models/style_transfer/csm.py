@@ -21,9 +21,9 @@ import numpy as np
 
 from media.audio import Audio, limit_peak, resample
 from models import stop
-from models.base import VoiceCloner
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported
+from models.style_transfer.base import VoiceCloner
 
 SPEAKER = "0"  # the chat template's speaker id for the cloned voice
 MAX_REFERENCE_SECONDS = 10.0  # longer references cost context and add little to the voice

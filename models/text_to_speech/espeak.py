@@ -17,8 +17,8 @@ import soundfile as sf
 
 from media.audio import Audio
 from models import stop
-from models.base import Synthesizer
 from models.errors import MediaError, Unsupported
+from models.text_to_speech.base import Synthesizer
 
 WORDS_PER_MINUTE = 165  # espeak-ng's rate at speed 1.0 (its own default is a hurried 175)
 ALIASES = {"zh": "cmn", "no": "nb", "fr": "fr-fr"}  # ISO 639-1 to espeak-ng voice names

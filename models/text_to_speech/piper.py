@@ -9,8 +9,8 @@ import numpy as np
 
 from media.audio import Audio
 from models import stop
-from models.base import Synthesizer
 from models.errors import Unsupported
+from models.text_to_speech.base import Synthesizer
 
 
 class PiperJoe(Synthesizer):

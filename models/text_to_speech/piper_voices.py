@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from media.audio import Audio
-from models.base import Synthesizer
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend
 from models.errors import Unsupported
-from models.piper_tts import piper_speak
+from models.text_to_speech.base import Synthesizer
+from models.text_to_speech.piper import piper_speak
 
 REPO = "rhasspy/piper-voices"
 LICENSE = "per voice: its MODEL_CARD names the dataset's license"
