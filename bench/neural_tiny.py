@@ -27,11 +27,11 @@ from models.audioldm2_catalog import AudioLdm2
 from models.audioldm2_inpaint import AudioLdm2Inpaint
 from models.clap_catalog import ClapTargetDetector
 from models.diffsinger import DiffSingerOnnx
-from models.metricgan_catalog import MetricGanPlus
 from models.musicgen_catalog import MusicGenSmall
 from models.qwen_audio_catalog import QwenAudioCaptioner
 from models.scores import requested
-from models.sepformer_catalog import SepFormerWsj02Mix
+from models.separation.sepformer import SepFormerWsj02Mix
+from models.speech_enhancement.metricgan import MetricGanPlus
 from models.style_transfer.csm import CsmVoiceClone
 from models.talking_head import FPS
 from models.text_to_speech.kokoro import Kokoro

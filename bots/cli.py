@@ -150,7 +150,7 @@ async def _serve(settings: Settings) -> None:
 def tasks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Each task, its backends, and whether each is installed."""
     from bots.catalog import task_rows
-    from models.sofa_hrtf import SofaHrtf
+    from models.binaural.sofa_hrtf import SofaHrtf
 
     settings = _setup()
     SofaHrtf.configure(settings.hrtf_sofa)

@@ -212,7 +212,7 @@ def make_binaural(kit: Kit) -> Made:
 
 
 def measure_binaural(reply: Reply, made: Made, kit: Kit) -> Measured:
-    from models.binaural import interaural_delay
+    from models.binaural.spherical_head import interaural_delay
 
     want = float(interaural_delay(np.array([-90.0]), np.array([0.0]))[0])
     got = sig.itd_seconds(output(reply, 48_000, mono=False), 48_000)

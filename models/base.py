@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -57,48 +56,6 @@ class Backend(ABC):
         """Load weights; called once per process, before first use."""
 
 
-class AudioProcessor(Backend):
-    """Audio in, audio out (enhancement, separation, binaural, ...)."""
-
-    @abstractmethod
-    def process(self, audio: Audio) -> list[Audio]:
-        """One or more output tracks."""
-
-
-@dataclass
-class Extraction:
-    """The reference speaker's track, the rest, and how close each sounds to the reference."""
-
-    target: Audio
-    residual: Audio
-    target_similarity: float  # cosine of speaker embeddings, -1..1
-    residual_similarity: float
-
-
-class SpeakerSeparator(Backend):
-    """speech_separation: the voice of a reference clip kept, or each voice on its own track."""
-
-    speakers: int = 0  # voices a separation without a reference gives; 0: it needs one
-
-    @abstractmethod
-    def extract(self, mixture: Audio, reference: Audio) -> Extraction:
-        """The part of the mixture spoken by the voice of the reference clip, and the rest."""
-
-    def separate(self, mixture: Audio) -> list[Audio]:
-        """One track per voice (`speakers` of them), without a reference."""
-        raise Unsupported(f"{self.model} needs a clip of the wanted speaker")
-
-
-class BinauralRenderer(Backend):
-    """mono_to_binaural: one channel placed around the listener's head."""
-
-    @abstractmethod
-    def render(self, audio: Audio, azimuth: float | None, elevation: float = 0.0,
-               distance: float = 1.0) -> Audio:
-        """Stereo for headphones. Azimuth in degrees (0 ahead, 90 right, -90 left, 180
-        behind; None circles the head), elevation in degrees, distance in metres."""
-
-
 class Singer(Backend):
     """singing_synthesis."""
 
@@ -114,14 +71,6 @@ class TalkingHead(Backend):
     def render(self, picture: Path | None, audio: Audio, sound: Path, target: Path) -> Path:
         """An MP4 of the portrait (None: the default face) saying `audio`, whose file is
         `sound`, written to `target`."""
-
-
-class FileEditor(Backend):
-    """Edits that work file to file (ffmpeg)."""
-
-    @abstractmethod
-    def edit(self, source: Path, target_dir: Path, operation: str, **params: object) -> Path:
-        """Apply one operation and return the new file."""
 
 
 class Generator(Backend):

@@ -16,26 +16,27 @@ from pathlib import Path
 from typing import Protocol
 
 from models.ast_catalog import AstDetector
+from models.audio_edit.ffmpeg_edit import FfmpegEdit
 from models.audioldm2_catalog import AudioLdm2
 from models.audioldm2_inpaint import AudioLdm2Inpaint
 from models.base import Backend
-from models.binaural import SphericalHead
+from models.binaural.sofa_hrtf import SofaHrtf
+from models.binaural.spherical_head import SphericalHead
 from models.blip_caption import BlipCaptioner
 from models.catalog.checkpoints import torch_device
 from models.clap_catalog import ClapTargetDetector
 from models.diffsinger import DiffSingerOnnx
 from models.errors import BackendUnavailable, Unsupported
-from models.ffmpeg_edit import FfmpegEdit
 from models.lpc_inpaint import LpcInpaint
-from models.metricgan_catalog import MetricGanPlus
 from models.musicgen_catalog import MusicGenSmall
 from models.qwen_audio_catalog import QwenAudioCaptioner
-from models.sepformer_catalog import SepFormerWsj02Mix
+from models.separation.sepformer import SepFormerWsj02Mix
+from models.separation.voicefilter import VoiceFilter
 from models.singing import WorldSinger
-from models.sofa_hrtf import SofaHrtf
 from models.sound_caption import EventCaptioner
 from models.sound_mask import ClapMask, YamnetMask
-from models.spectral_gate import SpectralGate
+from models.speech_enhancement.metricgan import MetricGanPlus
+from models.speech_enhancement.spectral_gate import SpectralGate
 from models.speech_recognition.openai_whisper import OpenAIWhisperTurbo
 from models.speech_recognition.whisper_tiny_en import FasterWhisperTinyEn
 from models.speech_recognition.whisper_turbo import WhisperTurbo
@@ -50,7 +51,6 @@ from models.text_to_speech.piper import PiperJoe
 from models.text_to_speech.piper_voices import VOICES
 from models.translation.seamless import SeamlessTranslate
 from models.translation.whisper import WhisperTranslate
-from models.voicefilter import VoiceFilter
 from models.wav2lip_catalog import Wav2LipTalkingHead
 from models.yamnet import YamnetDetector, YamnetTargetDetector
 

@@ -560,10 +560,10 @@ def catalog_checkpoints() -> dict[str, Path]:
     from models.audioldm2_catalog import AudioLdm2
     from models.blip_caption import BlipCaptioner
     from models.clap_catalog import ClapTargetDetector
-    from models.metricgan_catalog import MetricGanPlus
     from models.musicgen_catalog import MusicGenSmall
     from models.qwen_audio_catalog import QwenAudioCaptioner
-    from models.sepformer_catalog import SepFormerWsj02Mix
+    from models.separation.sepformer import SepFormerWsj02Mix
+    from models.speech_enhancement.metricgan import MetricGanPlus
     from models.speech_recognition.openai_whisper import OpenAIWhisperTurbo
     from models.style_transfer.csm import CsmVoiceClone
     from models.text_to_speech.kokoro import Kokoro

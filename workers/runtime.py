@@ -12,9 +12,9 @@ from core_agent.db import open_memory
 from core_agent.memory import Memory
 from core_agent.planner import Embedder, Planner, make_planner
 from media.probe import probe
+from models.binaural.sofa_hrtf import SofaHrtf
 from models.embeddings import MiniLMEmbedder
 from models.registry import BackendCache
-from models.sofa_hrtf import SofaHrtf
 from workers.runner import ArqRunner, InlineRunner
 
 log = logging.getLogger(__name__)

@@ -32,26 +32,19 @@ from core_agent.types import Artifact, Kind
 from media.audio import ASR_RATE, Audio, to_16k
 from media.decode import decode
 from media.encode import encode_stereo, encode_voice_note, ffmpeg_filter, write_wav
-from models.base import (
-    AudioProcessor,
-    Backend,
-    BinauralRenderer,
-    FileEditor,
-    Generator,
-    ImageCaptioner,
-    Inpainter,
-    Singer,
-    SpeakerSeparator,
-    TalkingHead,
-)
+from models.audio_edit.base import FileEditor
+from models.audio_edit.ffmpeg_edit import pitch_chain
+from models.base import Backend, Generator, ImageCaptioner, Inpainter, Singer, TalkingHead
+from models.binaural.base import BinauralRenderer
 from models.errors import BackendUnavailable, Unsupported
 from models.event_plot import event_picture
-from models.ffmpeg_edit import pitch_chain
 from models.registry import BackendCache
 from models.scores import read_file, requested
+from models.separation.base import SpeakerSeparator
 from models.sound_caption import Captioner
 from models.sound_events import SoundDetector, TargetDetector
 from models.sound_mask import MaskExtractor
+from models.speech_enhancement.base import AudioProcessor
 from models.speech_recognition.base import Transcriber, Transcript
 from models.speech_recognition.batching import AsrBatcher
 from models.style_transfer.base import VoiceCloner

@@ -15,8 +15,8 @@ import soundfile as sf
 from core_agent.types import Attachment, Message
 from media.decode import decode
 from media.probe import probe
+from models.audio_edit.ffmpeg_edit import FfmpegEdit
 from models.errors import Unsupported
-from models.ffmpeg_edit import FfmpegEdit
 from tests.conftest import report
 from tests.samples import convert, espeak, voice_note
 from workers.runtime import Runtime

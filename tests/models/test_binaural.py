@@ -10,7 +10,7 @@ import pytest
 from core_agent.types import Attachment, Message
 from media.audio import Audio
 from media.decode import decode
-from models.binaural import SphericalHead, interaural_delay
+from models.binaural.spherical_head import SphericalHead, interaural_delay
 from tests.conftest import report
 from tests.samples import espeak
 from workers.runtime import Runtime

@@ -25,9 +25,9 @@ from media.audio import Audio
 from media.decode import decode
 from media.probe import probe
 from models.errors import BackendUnavailable, Unsupported
-from models.metricgan_catalog import CHECKPOINT, MetricGanPlus
 from models.nets.metricgan import CEILING
 from models.registry import backends_for
+from models.speech_enhancement.metricgan import CHECKPOINT, MetricGanPlus
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
 from tests.neural import metricgan_state, random_metricgan

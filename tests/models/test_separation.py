@@ -21,8 +21,8 @@ from media.audio import Audio
 from media.decode import decode
 from models.errors import Unsupported
 from models.registry import BackendCache
+from models.separation.voicefilter import RATE, VoiceFilter
 from models.speech_recognition.base import Transcriber
-from models.voicefilter import RATE, VoiceFilter
 from tests.conftest import report
 from tests.core_agent.test_agent import rows
 from tests.samples import convert, si_sdr, wer

@@ -25,7 +25,7 @@ from media.decode import decode
 from models.embeddings import MiniLMEmbedder
 from models.errors import CheckpointMismatch, Unsupported
 from models.nets.sepformer import load_sepformer
-from models.sepformer_catalog import PEAK, SepFormerWsj02Mix, correlations, separate_long
+from models.separation.sepformer import PEAK, SepFormerWsj02Mix, correlations, separate_long
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import empty_models, pull_async
 from tests.neural import SEPFORMER_HYPERPARAMS, tiny_sepformer

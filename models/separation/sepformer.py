@@ -8,7 +8,7 @@ order that correlates best with the previous chunk's over the overlap, and its l
 there, before the two are cross-faded.
 
 With a clip of the wanted speaker, the track whose d-vector (the embedded tier's speaker
-encoder, models/voicefilter.py) is closest to the clip's is that speaker's voice.
+encoder, models/separation/voicefilter.py) is closest to the clip's is that speaker's voice.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import numpy as np
 
 from media.audio import Audio, resample
 from models import stop
-from models.base import Extraction, SpeakerSeparator
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported
-from models.voicefilter import RATE as VOICE_RATE
-from models.voicefilter import VoiceFilter
+from models.separation.base import Extraction, SpeakerSeparator
+from models.separation.voicefilter import RATE as VOICE_RATE
+from models.separation.voicefilter import VoiceFilter
 
 CHUNK_SECONDS = 10.0  # the longest stretch one forward pass sees
 OVERLAP_SECONDS = 2.0  # shared by neighbouring chunks: order, level and cross-fade

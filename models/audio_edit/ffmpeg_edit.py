@@ -16,7 +16,7 @@ from media.audio import Audio, limit_peak
 from media.decode import decode
 from media.encode import ffmpeg_filter, write_wav
 from media.probe import probe
-from models.base import FileEditor
+from models.audio_edit.base import FileEditor
 from models.errors import MediaError, Unsupported
 
 EDIT_RATE = 48_000  # Hz, what two-input edits and reverb work at

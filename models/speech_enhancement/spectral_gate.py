@@ -17,7 +17,7 @@ from scipy import signal
 
 from media.audio import ASR_RATE, Audio, limit_peak
 from models import stop
-from models.base import AudioProcessor
+from models.speech_enhancement.base import AudioProcessor
 
 MIN_NOISE_SECONDS = 0.3  # less non-speech than this is no profile
 SPEECH_PAD_MS = 120  # keep speech onsets and tails out of the noise sample

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import signal
 
 from media.audio import Audio, limit_peak
-from models.base import BinauralRenderer
+from models.binaural.base import BinauralRenderer
 
 HEAD_RADIUS = 0.0875  # m, an average adult head
 SPEED_OF_SOUND = 343.0  # m/s

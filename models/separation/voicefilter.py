@@ -11,7 +11,7 @@ predictor is not used: in version 0.2.0 the bundled ONNX mask is a near-constant
 for any input and any speaker embedding (zero, random or real), so it removes nothing.
 
 Blind separation (no reference) needs a neural model such as SepFormer
-(models/sepformer_catalog.py, which picks its reference voice with this speaker encoder);
+(models/separation/sepformer.py, which picks its reference voice with this speaker encoder);
 this backend refuses it rather than guess which voice is which.
 """
 
@@ -24,9 +24,9 @@ from scipy import signal
 
 from media.audio import ASR_RATE, Audio, limit_peak
 from models import stop
-from models.base import Extraction, SpeakerSeparator
 from models.errors import Unsupported
-from models.spectral_gate import speech_mask
+from models.separation.base import Extraction, SpeakerSeparator
+from models.speech_enhancement.spectral_gate import speech_mask
 
 RATE = ASR_RATE  # Hz, the speaker encoder's rate
 N_FFT = 1024  # samples, 64 ms: resolves the harmonics of low voices

@@ -31,8 +31,9 @@ import numpy as np
 from scipy import signal
 
 from media.audio import Audio, limit_peak
-from models.base import Backend, BinauralRenderer
-from models.binaural import FRAME, MIN_DISTANCE, source_azimuths
+from models.base import Backend
+from models.binaural.base import BinauralRenderer
+from models.binaural.spherical_head import FRAME, MIN_DISTANCE, source_azimuths
 from models.errors import BackendUnavailable
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ import numpy as np
 
 from media.audio import Audio, limit_peak, resample, to_16k
 from models import stop
-from models.base import AudioProcessor
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import BackendUnavailable, CheckpointMismatch, Unsupported
+from models.speech_enhancement.base import AudioProcessor
 
 CHECKPOINT = "enhance_model.ckpt"
 CHUNK = 60.0  # seconds the generator reads at once
