@@ -23,11 +23,11 @@ from bench.turn_latency import cpu_model
 from media.audio import Audio
 from media.encode import write_wav
 from models.ast_catalog import AstDetector
-from models.audioldm2_catalog import AudioLdm2
-from models.audioldm2_inpaint import AudioLdm2Inpaint
 from models.clap_catalog import ClapTargetDetector
 from models.diffsinger import DiffSingerOnnx
-from models.musicgen_catalog import MusicGenSmall
+from models.generation.audioldm2 import AudioLdm2
+from models.generation.musicgen import MusicGenSmall
+from models.inpainting.audioldm2 import AudioLdm2Inpaint
 from models.qwen_audio_catalog import QwenAudioCaptioner
 from models.scores import requested
 from models.separation.sepformer import SepFormerWsj02Mix

@@ -17,18 +17,18 @@ from typing import Protocol
 
 from models.ast_catalog import AstDetector
 from models.audio_edit.ffmpeg_edit import FfmpegEdit
-from models.audioldm2_catalog import AudioLdm2
-from models.audioldm2_inpaint import AudioLdm2Inpaint
 from models.base import Backend
 from models.binaural.sofa_hrtf import SofaHrtf
 from models.binaural.spherical_head import SphericalHead
-from models.blip_caption import BlipCaptioner
 from models.catalog.checkpoints import torch_device
 from models.clap_catalog import ClapTargetDetector
 from models.diffsinger import DiffSingerOnnx
 from models.errors import BackendUnavailable, Unsupported
-from models.lpc_inpaint import LpcInpaint
-from models.musicgen_catalog import MusicGenSmall
+from models.generation.audioldm2 import AudioLdm2
+from models.generation.blip_caption import BlipCaptioner
+from models.generation.musicgen import MusicGenSmall
+from models.inpainting.audioldm2 import AudioLdm2Inpaint
+from models.inpainting.lpc import LpcInpaint
 from models.qwen_audio_catalog import QwenAudioCaptioner
 from models.separation.sepformer import SepFormerWsj02Mix
 from models.separation.voicefilter import VoiceFilter

@@ -557,10 +557,10 @@ def tiny_whisper_hf() -> Path:
 def catalog_checkpoints() -> dict[str, Path]:
     """Tiny stand-ins for the checkpoints of the catalog, by hub repository."""
     from models.ast_catalog import AstDetector
-    from models.audioldm2_catalog import AudioLdm2
-    from models.blip_caption import BlipCaptioner
     from models.clap_catalog import ClapTargetDetector
-    from models.musicgen_catalog import MusicGenSmall
+    from models.generation.audioldm2 import AudioLdm2
+    from models.generation.blip_caption import BlipCaptioner
+    from models.generation.musicgen import MusicGenSmall
     from models.qwen_audio_catalog import QwenAudioCaptioner
     from models.separation.sepformer import SepFormerWsj02Mix
     from models.speech_enhancement.metricgan import MetricGanPlus

@@ -34,10 +34,12 @@ from media.decode import decode
 from media.encode import encode_stereo, encode_voice_note, ffmpeg_filter, write_wav
 from models.audio_edit.base import FileEditor
 from models.audio_edit.ffmpeg_edit import pitch_chain
-from models.base import Backend, Generator, ImageCaptioner, Inpainter, Singer, TalkingHead
+from models.base import Backend, Singer, TalkingHead
 from models.binaural.base import BinauralRenderer
 from models.errors import BackendUnavailable, Unsupported
 from models.event_plot import event_picture
+from models.generation.base import Generator, ImageCaptioner
+from models.inpainting.base import Inpainter
 from models.registry import BackendCache
 from models.scores import read_file, requested
 from models.separation.base import SpeakerSeparator

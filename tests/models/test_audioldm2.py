@@ -20,10 +20,10 @@ from core_agent.tasks import GenerateArgs
 from core_agent.types import Attachment, Kind, Message
 from media.audio import Audio
 from media.decode import decode
-from models.audioldm2_catalog import AudioLdm2
-from models.audioldm2_inpaint import METHOD, AudioLdm2Inpaint
-from models.blip_caption import BlipCaptioner
 from models.errors import Unsupported
+from models.generation.audioldm2 import AudioLdm2
+from models.generation.blip_caption import BlipCaptioner
+from models.inpainting.audioldm2 import METHOD, AudioLdm2Inpaint
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
 from tests.neural import tiny_audioldm2, tiny_blip

@@ -20,7 +20,7 @@ from media.audio import Audio
 from media.decode import decode
 from media.probe import probe
 from models.ast_catalog import AstDetector
-from models.musicgen_catalog import MusicGenSmall
+from models.generation.musicgen import MusicGenSmall
 from models.text_to_speech.mms import MmsFrench, MmsGerman
 from models.text_to_speech.piper_voices import VOICES
 from tests.core_agent.test_agent import rows

@@ -17,7 +17,7 @@ from core_agent.types import Artifact, Attachment, Kind, Message
 from media.audio import ASR_RATE, Audio
 from media.encode import write_wav
 from models.event_plot import LANES, LEFT, RIGHT, SIZE
-from models.lpc_inpaint import AR_MAX_GAP, LpcInpaint
+from models.inpainting.lpc import AR_MAX_GAP, LpcInpaint
 from models.registry import BackendCache
 from models.sound_mask import YamnetMask
 from models.text_to_speech.base import Synthesizer

@@ -14,8 +14,8 @@ import numpy as np
 from scipy import signal
 
 from media.audio import Audio
-from models.base import Inpainter
 from models.errors import Unsupported
+from models.inpainting.base import Inpainter
 
 AR_MAX_GAP = 0.25  # seconds; longer gaps are interpolated spectrally
 ORDER_SECONDS = 0.02  # AR order as time: longer than a voice's pitch period

@@ -24,10 +24,10 @@ import numpy as np
 
 from media.audio import Audio, resample
 from models import stop
-from models.audioldm2_catalog import ENTRY, GUIDANCE, NEGATIVE, STEPS, load_pipeline
-from models.base import Inpainter
 from models.catalog.checkpoints import NeuralBackend
-from models.lpc_inpaint import LpcInpaint
+from models.generation.audioldm2 import ENTRY, GUIDANCE, NEGATIVE, STEPS, load_pipeline
+from models.inpainting.base import Inpainter
+from models.inpainting.lpc import LpcInpaint
 
 NEURAL_MIN_GAP = 0.1  # seconds; shorter gaps are extrapolated (see the module's docstring)
 MAX_GAP = 8.0  # seconds; with the context, within the 10 s clips it was trained on

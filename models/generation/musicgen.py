@@ -13,8 +13,8 @@ import numpy as np
 
 from media.audio import Audio, limit_peak
 from models import stop
-from models.base import Generator
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
+from models.generation.base import Generator
 
 GUIDANCE = 3.0  # classifier-free guidance scale, MusicGen's default
 

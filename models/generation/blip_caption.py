@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from media.probe import MAX_PICTURE_PIXELS
-from models.base import ImageCaptioner
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import MediaError, Unsupported
+from models.generation.base import ImageCaptioner
 
 MAX_TOKENS = 30  # a caption is a sentence, not a paragraph
 BEAMS = 3  # beam search: steadier captions than greedy decoding

@@ -3,8 +3,8 @@
 CLAP and Flan-T5 read the description, GPT-2 turns their embeddings into eight conditioning
 vectors, and a latent diffusion UNet denoises a 64-band mel spectrogram's VAE latents, which
 the VAE decodes and a HiFi-GAN vocoder turns into sound. The loaded pipeline is shared by
-every backend of this checkpoint (text_to_audio here, audio_inpainting beside it), so the
-4.5 GB of weights sit in memory once.
+every backend of this checkpoint (text_to_audio here, audio_inpainting in
+models/inpainting/audioldm2.py), so the 4.5 GB of weights sit in memory once.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import numpy as np
 
 from media.audio import Audio, limit_peak
 from models import stop
-from models.base import Generator
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
+from models.generation.base import Generator
 
 STEPS = 100  # DDIM steps: the model card's quality setting (the pipeline's default is 200)
 GUIDANCE = 3.5  # classifier-free guidance scale, the pipeline's default
