@@ -15,13 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from models.ast_catalog import AstDetector
 from models.audio_edit.ffmpeg_edit import FfmpegEdit
 from models.base import Backend
 from models.binaural.sofa_hrtf import SofaHrtf
 from models.binaural.spherical_head import SphericalHead
 from models.catalog.checkpoints import torch_device
-from models.clap_catalog import ClapTargetDetector
 from models.diffsinger import DiffSingerOnnx
 from models.errors import BackendUnavailable, Unsupported
 from models.generation.audioldm2 import AudioLdm2
@@ -29,12 +27,14 @@ from models.generation.blip_caption import BlipCaptioner
 from models.generation.musicgen import MusicGenSmall
 from models.inpainting.audioldm2 import AudioLdm2Inpaint
 from models.inpainting.lpc import LpcInpaint
-from models.qwen_audio_catalog import QwenAudioCaptioner
 from models.separation.sepformer import SepFormerWsj02Mix
 from models.separation.voicefilter import VoiceFilter
 from models.singing import WorldSinger
-from models.sound_caption import EventCaptioner
-from models.sound_mask import ClapMask, YamnetMask
+from models.sound.ast_audioset import AstDetector
+from models.sound.clap import ClapMask, ClapTargetDetector
+from models.sound.event_caption import EventCaptioner
+from models.sound.qwen_audio import QwenAudioCaptioner
+from models.sound.yamnet import YamnetDetector, YamnetMask, YamnetTargetDetector
 from models.speech_enhancement.metricgan import MetricGanPlus
 from models.speech_enhancement.spectral_gate import SpectralGate
 from models.speech_recognition.openai_whisper import OpenAIWhisperTurbo
@@ -52,7 +52,6 @@ from models.text_to_speech.piper_voices import VOICES
 from models.translation.seamless import SeamlessTranslate
 from models.translation.whisper import WhisperTranslate
 from models.wav2lip_catalog import Wav2LipTalkingHead
-from models.yamnet import YamnetDetector, YamnetTargetDetector
 
 log = logging.getLogger(__name__)
 

@@ -70,7 +70,7 @@ def _tiny_ast(folder: Path) -> None:
     import torch
     from transformers import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification
 
-    from models.yamnet import package_dir
+    from models.sound.yamnet import package_dir
 
     with (package_dir() / "yamnet_class_map.csv").open(encoding="utf-8") as f:
         names = [row["display_name"] for row in csv.DictReader(f)]
@@ -556,13 +556,13 @@ def tiny_whisper_hf() -> Path:
 
 def catalog_checkpoints() -> dict[str, Path]:
     """Tiny stand-ins for the checkpoints of the catalog, by hub repository."""
-    from models.ast_catalog import AstDetector
-    from models.clap_catalog import ClapTargetDetector
     from models.generation.audioldm2 import AudioLdm2
     from models.generation.blip_caption import BlipCaptioner
     from models.generation.musicgen import MusicGenSmall
-    from models.qwen_audio_catalog import QwenAudioCaptioner
     from models.separation.sepformer import SepFormerWsj02Mix
+    from models.sound.ast_audioset import AstDetector
+    from models.sound.clap import ClapTargetDetector
+    from models.sound.qwen_audio import QwenAudioCaptioner
     from models.speech_enhancement.metricgan import MetricGanPlus
     from models.speech_recognition.openai_whisper import OpenAIWhisperTurbo
     from models.style_transfer.csm import CsmVoiceClone

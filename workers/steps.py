@@ -37,22 +37,20 @@ from models.audio_edit.ffmpeg_edit import pitch_chain
 from models.base import Backend, Singer, TalkingHead
 from models.binaural.base import BinauralRenderer
 from models.errors import BackendUnavailable, Unsupported
-from models.event_plot import event_picture
 from models.generation.base import Generator, ImageCaptioner
 from models.inpainting.base import Inpainter
 from models.registry import BackendCache
 from models.scores import read_file, requested
 from models.separation.base import SpeakerSeparator
-from models.sound_caption import Captioner
-from models.sound_events import SoundDetector, TargetDetector
-from models.sound_mask import MaskExtractor
+from models.sound.base import Captioner, MaskExtractor, SoundDetector, TargetDetector
+from models.sound.events import Event
+from models.sound.plots import event_picture
 from models.speech_enhancement.base import AudioProcessor
 from models.speech_recognition.base import Transcriber, Transcript
 from models.speech_recognition.batching import AsrBatcher
 from models.style_transfer.base import VoiceCloner
 from models.text_to_speech.base import Synthesizer
 from models.translation.base import Translator
-from models.yamnet import Event
 
 
 @dataclass

@@ -19,10 +19,9 @@ from core_agent.types import Attachment, Message
 from media.audio import Audio
 from media.decode import decode
 from media.encode import write_wav
-from models.clap_catalog import ClapTargetDetector, prompt_for
 from models.registry import backends_for
-from models.sound_events import FrameScores, similarity_events
-from models.sound_mask import ClapMask
+from models.sound.clap import ClapMask, ClapTargetDetector, prompt_for
+from models.sound.events import FrameScores, similarity_events
 from tests.models.conftest import pull_async
 from tests.models.test_neural_catalog import backend_of
 from tests.neural import tiny_clap

@@ -19,8 +19,8 @@ from core_agent.types import Attachment, Kind, Message
 from media.audio import Audio
 from media.decode import decode
 from media.probe import probe
-from models.ast_catalog import AstDetector
 from models.generation.musicgen import MusicGenSmall
+from models.sound.ast_audioset import AstDetector
 from models.text_to_speech.mms import MmsFrench, MmsGerman
 from models.text_to_speech.piper_voices import VOICES
 from tests.core_agent.test_agent import rows

@@ -21,8 +21,8 @@ from media.decode import decode
 from media.encode import write_wav
 from models.catalog.checkpoints import manifest
 from models.errors import Unsupported
-from models.qwen_audio_catalog import INSTRUCTION, MAX_NEW_TOKENS, QwenAudioCaptioner
-from models.sound_caption import EventCaptioner
+from models.sound.event_caption import EventCaptioner
+from models.sound.qwen_audio import INSTRUCTION, MAX_NEW_TOKENS, QwenAudioCaptioner
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
 from tests.neural import tiny_qwen2_audio

@@ -16,12 +16,11 @@ from core_agent.tasks import AudioIn, QueryArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
 from media.audio import ASR_RATE, Audio
 from media.encode import write_wav
-from models.event_plot import LANES, LEFT, RIGHT, SIZE
 from models.inpainting.lpc import AR_MAX_GAP, LpcInpaint
 from models.registry import BackendCache
-from models.sound_mask import YamnetMask
+from models.sound.plots import LANES, LEFT, RIGHT, SIZE
+from models.sound.yamnet import YamnetDetector, YamnetMask, YamnetTargetDetector
 from models.text_to_speech.base import Synthesizer
-from models.yamnet import YamnetDetector, YamnetTargetDetector
 from tests.conftest import report
 from tests.samples import wer
 from workers.runtime import Runtime

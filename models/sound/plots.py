@@ -6,7 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models.yamnet import ASR_RATE, Event, log_mel
+from media.audio import ASR_RATE
+from models.sound.events import Event
+from models.sound.yamnet import log_mel
 
 SIZE = (1000, 500)  # pixels
 DPI = 100

@@ -9,14 +9,12 @@ set by the clip's own background rather than fixed probabilities.
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from media.audio import ASR_RATE, Audio
-from models.base import Backend
+from media.audio import ASR_RATE
 
 ENVELOPE_HOP = 160  # samples at 16 kHz: the level envelope has a value every 10 ms
 RISE_DB = 15.0  # an edge inside a window: the level crosses this far below the window's peak
@@ -183,29 +181,3 @@ def similarity_events(scores: FrameScores, label: str, floor: float,
             end = scores.duration
         found.append(Event(start, end, label, float(np.nanmax(curve[first:last + 1]))))
     return found
-
-
-class SoundDetector(Backend):
-    """sound_detection: a tagger of AudioSet classes over time, and the events it hears."""
-
-    @property
-    @abstractmethod
-    def labels(self) -> list[str]:
-        """Class names, in the order of the probabilities' columns."""
-
-    @abstractmethod
-    def frame_scores(self, audio: Audio) -> FrameScores:
-        """Class probabilities for every window of the recording."""
-
-    def events(self, audio: Audio, max_overlapping: int = 2) -> tuple[FrameScores, list[Event]]:
-        """Frame scores and the events found in them."""
-        scores = self.frame_scores(audio)
-        return scores, find_events(scores, self.labels, max_overlapping=max_overlapping)
-
-
-class TargetDetector(Backend):
-    """target_sound_detection: when the sound described in words occurs."""
-
-    @abstractmethod
-    def find(self, audio: Audio, query: str) -> tuple[list[str], list[Event]]:
-        """What the query was matched as (empty: nothing it knows), and when it sounds."""

