@@ -22,23 +22,23 @@ import numpy as np
 from bench.turn_latency import cpu_model
 from media.audio import Audio
 from media.encode import write_wav
-from models.diffsinger import DiffSingerOnnx
 from models.generation.audioldm2 import AudioLdm2
 from models.generation.musicgen import MusicGenSmall
 from models.inpainting.audioldm2 import AudioLdm2Inpaint
-from models.scores import requested
 from models.separation.sepformer import SepFormerWsj02Mix
+from models.singing.diffsinger import DiffSingerOnnx
+from models.singing.scores import requested
 from models.sound.ast_audioset import AstDetector
 from models.sound.clap import ClapTargetDetector
 from models.sound.qwen_audio import QwenAudioCaptioner
 from models.speech_enhancement.metricgan import MetricGanPlus
 from models.style_transfer.csm import CsmVoiceClone
-from models.talking_head import FPS
+from models.talking_head.video import FPS
+from models.talking_head.wav2lip import Wav2LipTalkingHead
 from models.text_to_speech.kokoro import Kokoro
 from models.text_to_speech.mms import MmsGerman
 from models.text_to_speech.piper_voices import VOICES
 from models.translation.seamless import SeamlessTranslate
-from models.wav2lip_catalog import Wav2LipTalkingHead
 from tests.neural import (
     random_kokoro,
     random_metricgan,

@@ -1,17 +1,14 @@
-"""One small base per task family; each backend module implements one of them."""
+"""What every backend is: a model (or a signal-processing method) serving one task; each
+family's base (models/<family>/base.py) builds on it."""
 
 from __future__ import annotations
 
 import importlib.util
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
-from media.audio import Audio
 from models.errors import BackendUnavailable, Unsupported
-
-if TYPE_CHECKING:
-    from models.scores import Score
 
 
 class Backend(ABC):
@@ -54,20 +51,3 @@ class Backend(ABC):
     @abstractmethod
     def load(self) -> None:
         """Load weights; called once per process, before first use."""
-
-
-class Singer(Backend):
-    """singing_synthesis."""
-
-    @abstractmethod
-    def sing(self, score: Score) -> Audio:
-        """The score sung, one mono recording."""
-
-
-class TalkingHead(Backend):
-    """talking_head."""
-
-    @abstractmethod
-    def render(self, picture: Path | None, audio: Audio, sound: Path, target: Path) -> Path:
-        """An MP4 of the portrait (None: the default face) saying `audio`, whose file is
-        `sound`, written to `target`."""

@@ -20,7 +20,6 @@ from models.base import Backend
 from models.binaural.sofa_hrtf import SofaHrtf
 from models.binaural.spherical_head import SphericalHead
 from models.catalog.checkpoints import torch_device
-from models.diffsinger import DiffSingerOnnx
 from models.errors import BackendUnavailable, Unsupported
 from models.generation.audioldm2 import AudioLdm2
 from models.generation.blip_caption import BlipCaptioner
@@ -29,7 +28,8 @@ from models.inpainting.audioldm2 import AudioLdm2Inpaint
 from models.inpainting.lpc import LpcInpaint
 from models.separation.sepformer import SepFormerWsj02Mix
 from models.separation.voicefilter import VoiceFilter
-from models.singing import WorldSinger
+from models.singing.diffsinger import DiffSingerOnnx
+from models.singing.world import WorldSinger
 from models.sound.ast_audioset import AstDetector
 from models.sound.clap import ClapMask, ClapTargetDetector
 from models.sound.event_caption import EventCaptioner
@@ -42,7 +42,8 @@ from models.speech_recognition.whisper_tiny_en import FasterWhisperTinyEn
 from models.speech_recognition.whisper_turbo import WhisperTurbo
 from models.style_transfer.csm import CsmVoiceClone
 from models.style_transfer.world import WorldStyle
-from models.talking_head import CascadeTalkingHead
+from models.talking_head.cascade import CascadeTalkingHead
+from models.talking_head.wav2lip import Wav2LipTalkingHead
 from models.text_to_speech.base import Synthesizer
 from models.text_to_speech.espeak import EspeakNG
 from models.text_to_speech.kokoro import Kokoro
@@ -51,7 +52,6 @@ from models.text_to_speech.piper import PiperJoe
 from models.text_to_speech.piper_voices import VOICES
 from models.translation.seamless import SeamlessTranslate
 from models.translation.whisper import WhisperTranslate
-from models.wav2lip_catalog import Wav2LipTalkingHead
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from media.decode import decode
 from media.probe import probe
 from models.embeddings import MiniLMEmbedder
 from models.errors import MediaError, Unsupported
-from models.scores import read_file
+from models.singing.scores import read_file
 from tests.conftest import report
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))

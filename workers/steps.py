@@ -34,14 +34,15 @@ from media.decode import decode
 from media.encode import encode_stereo, encode_voice_note, ffmpeg_filter, write_wav
 from models.audio_edit.base import FileEditor
 from models.audio_edit.ffmpeg_edit import pitch_chain
-from models.base import Backend, Singer, TalkingHead
+from models.base import Backend
 from models.binaural.base import BinauralRenderer
 from models.errors import BackendUnavailable, Unsupported
 from models.generation.base import Generator, ImageCaptioner
 from models.inpainting.base import Inpainter
 from models.registry import BackendCache
-from models.scores import read_file, requested
 from models.separation.base import SpeakerSeparator
+from models.singing.base import Singer
+from models.singing.scores import read_file, requested
 from models.sound.base import Captioner, MaskExtractor, SoundDetector, TargetDetector
 from models.sound.events import Event
 from models.sound.plots import event_picture
@@ -49,6 +50,7 @@ from models.speech_enhancement.base import AudioProcessor
 from models.speech_recognition.base import Transcriber, Transcript
 from models.speech_recognition.batching import AsrBatcher
 from models.style_transfer.base import VoiceCloner
+from models.talking_head.base import TalkingHead
 from models.text_to_speech.base import Synthesizer
 from models.translation.base import Translator
 

@@ -19,9 +19,9 @@ import pytest
 from core_agent.tables import Job
 from core_agent.types import Kind, Message
 from media.decode import decode
-from models.diffsinger import DiffSingerOnnx, VoicebankError
-from models.diffsinger_phones import lay_out
-from models.scores import requested
+from models.singing.diffsinger import DiffSingerOnnx, VoicebankError
+from models.singing.phones import lay_out
+from models.singing.scores import requested
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
 from tests.neural import tiny_diffsinger

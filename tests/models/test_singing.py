@@ -13,8 +13,8 @@ from core_agent.types import Attachment, Kind, Message
 from media.audio import Audio
 from media.decode import decode
 from models.errors import Unsupported
-from models.scores import Score, from_text, read_file, requested, syllables, tune
-from models.singing import LEAD_IN, WorldSinger
+from models.singing.scores import Score, from_text, read_file, requested, syllables, tune
+from models.singing.world import LEAD_IN, WorldSinger
 from tests.conftest import report
 from tests.core_agent.test_agent import rows
 from workers.runtime import Runtime

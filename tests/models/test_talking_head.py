@@ -14,15 +14,9 @@ import pytest
 from core_agent.types import Attachment, Message
 from media.decode import decode
 from models.errors import Unsupported
-from models.talking_head import (
-    FPS,
-    JAW_DROP,
-    CascadeTalkingHead,
-    default_face,
-    fit_size,
-    locate,
-    read_picture,
-)
+from models.talking_head.cascade import JAW_DROP, CascadeTalkingHead
+from models.talking_head.faces import default_face, fit_size, locate, read_picture
+from models.talking_head.video import FPS
 from tests.conftest import report
 from tests.samples import espeak, voice_note
 from workers.runtime import Runtime

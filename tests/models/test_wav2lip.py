@@ -15,13 +15,9 @@ import torch
 
 from core_agent.types import Attachment, Message
 from models.nets.wav2lip import Wav2Lip, published_state
-from models.talking_head import FPS, fit_size, locate, read_picture
-from models.wav2lip_catalog import (
-    Wav2LipTalkingHead,
-    face_crop,
-    mel_windows,
-    melspectrogram,
-)
+from models.talking_head.faces import fit_size, locate, read_picture
+from models.talking_head.video import FPS
+from models.talking_head.wav2lip import Wav2LipTalkingHead, face_crop, mel_windows, melspectrogram
 from tests.conftest import report
 from tests.models.conftest import pull_async
 from tests.models.test_neural_catalog import backend_of

@@ -1,6 +1,6 @@
 """Talking head, neural catalog: Wav2Lip lip-syncs a portrait to speech (models/nets/wav2lip.py).
 
-The face is found with the embedded tier's Haar cascade (models/talking_head.py) and cut
+The face is found with the embedded tier's Haar cascade (models/talking_head/faces.py) and cut
 out as Wav2Lip's face detector would (a little below the chin), at 96×96. Speech becomes
 Wav2Lip's mel spectrogram; each 25 fps video frame reads the 0.2 s window that starts at
 its time. The generator draws the lower half of the face for every window, in batches (on
@@ -20,10 +20,11 @@ from scipy import signal
 
 from media.audio import Audio
 from models import stop
-from models.base import TalkingHead
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
 from models.errors import BackendUnavailable
-from models.talking_head import FPS, Box, _cv2, encode_mp4, portrait_of
+from models.talking_head.base import TalkingHead
+from models.talking_head.faces import Box, opencv, portrait_of
+from models.talking_head.video import FPS, encode_mp4
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def face_crop(face: Box, height: int, width: int) -> Box:
 
 def lower_half_mask(box: Box) -> np.ndarray:
     """Blend weights over the crop (h, w, 1): the generated lower half, feathered."""
-    cv2 = _cv2()
+    cv2 = opencv()
     mask = np.zeros((box.h, box.w), np.float32)
     edge = max(2, round(FEATHER * min(box.w, box.h)))
     mask[box.h // 2:box.h - edge // 2, edge // 2:box.w - edge // 2] = 1.0
@@ -151,7 +152,7 @@ class Wav2LipTalkingHead(NeuralBackend, TalkingHead):
 
         from models.nets.wav2lip import FACE_SIZE
 
-        cv2 = _cv2()
+        cv2 = opencv()
         crop = image[box.y:box.y + box.h, box.x:box.x + box.w]
         face = cv2.resize(crop, (FACE_SIZE, FACE_SIZE)).astype(np.float32) / 255.0
         masked = face.copy()

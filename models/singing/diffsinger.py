@@ -27,11 +27,11 @@ import numpy as np
 
 from media.audio import Audio, limit_peak
 from models import stop
-from models.base import Singer
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend
-from models.diffsinger_phones import lay_out, pitch_curve
 from models.errors import BackendUnavailable, Unsupported
-from models.scores import Score
+from models.singing.base import Singer
+from models.singing.phones import lay_out, pitch_curve
+from models.singing.scores import Score
 
 HEAD = 0.2  # seconds of silence (SP) before the first note
 TAIL = 0.2  # seconds after the last note

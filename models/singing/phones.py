@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from models.scores import Score
+from models.singing.scores import Score
 
 
 class Voicebank(Protocol):

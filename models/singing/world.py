@@ -19,8 +19,8 @@ from scipy import signal
 
 from media.audio import Audio
 from models import stop
-from models.base import Singer
-from models.scores import Score
+from models.singing.base import Singer
+from models.singing.scores import Score
 from models.style_transfer.world import FRAME_MS, PiperWorld, world_vocoder
 
 LEAD_IN = 0.3  # seconds of silence before the first note, room for its consonants
