@@ -15,7 +15,7 @@ from core_agent.types import PlanStep, Reply
 from evaluation import signals as sig
 from media.audio import Audio
 from media.decode import decode
-from models.registry import BackendCache
+from models.cache import BackendCache
 from models.speech_recognition.base import Transcriber
 from models.text_to_speech.base import Synthesizer
 

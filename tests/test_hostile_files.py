@@ -19,8 +19,8 @@ import pytest
 
 from core_agent.types import Artifact, Attachment, Message
 from media.decode import decode
+from models.cache import BackendCache
 from models.errors import MediaError
-from models.registry import BackendCache
 from tests import hostile
 from tests.conftest import make_settings, report
 from tests.samples import voice_note

@@ -13,8 +13,8 @@ from core_agent.memory import Memory
 from core_agent.planner import Embedder, Planner, make_planner
 from media.probe import probe
 from models.binaural.sofa_hrtf import SofaHrtf
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache
 from workers.runner import ArqRunner, InlineRunner
 
 log = logging.getLogger(__name__)

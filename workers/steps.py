@@ -36,10 +36,10 @@ from models.audio_edit.base import FileEditor
 from models.audio_edit.ffmpeg_edit import pitch_chain
 from models.base import Backend
 from models.binaural.base import BinauralRenderer
+from models.cache import BackendCache
 from models.errors import BackendUnavailable, Unsupported
 from models.generation.base import Generator, ImageCaptioner
 from models.inpainting.base import Inpainter
-from models.registry import BackendCache
 from models.separation.base import SpeakerSeparator
 from models.singing.base import Singer
 from models.singing.scores import read_file, requested

@@ -16,7 +16,7 @@ from core_agent.tasks import SpeechRecognitionArgs
 from core_agent.types import Artifact, Kind
 from media.audio import ASR_RATE, Audio
 from media.decode import decode
-from models.registry import BackendCache
+from models.cache import BackendCache
 from models.speech_recognition import faster_whisper as faster_whisper_asr
 from models.speech_recognition.base import Transcriber, Transcript
 from models.speech_recognition.batching import AsrBatcher

@@ -17,9 +17,9 @@ from sqlmodel import Session, select
 
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
+from models.cache import BackendCache
 from models.catalog.checkpoints import MANIFEST
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache
 from models.speech_recognition.whisper_turbo import WhisperTurbo
 from models.translation.seamless import SeamlessTranslate
 from models.translation.whisper import WhisperTranslate

@@ -14,7 +14,7 @@ from core_agent.tables import Job
 from core_agent.tasks import SpeechRecognitionArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
 from media.decode import decode
-from models.registry import BackendCache
+from models.cache import BackendCache
 from models.speech_recognition.base import Transcriber
 from tests.conftest import report
 from tests.core_agent.test_agent import rows

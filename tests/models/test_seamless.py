@@ -21,9 +21,9 @@ from core_agent.tables import Job
 from core_agent.tasks import SpeechTranslationArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
 from media.decode import decode
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
 from models.errors import Unsupported
-from models.registry import BackendCache
 from models.translation.seamless import SeamlessTranslate
 from models.translation.whisper import WhisperTranslate
 from tests.conftest import make_settings

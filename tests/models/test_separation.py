@@ -19,8 +19,8 @@ from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from media.audio import Audio
 from media.decode import decode
+from models.cache import BackendCache
 from models.errors import Unsupported
-from models.registry import BackendCache
 from models.separation.voicefilter import RATE, VoiceFilter
 from models.speech_recognition.base import Transcriber
 from tests.conftest import report

@@ -17,8 +17,8 @@ from media.decode import decode
 from media.encode import write_wav
 from models.binaural.sofa_hrtf import HRTF_FOLDER, SofaError, SofaHrtf, read_sofa
 from models.binaural.spherical_head import SphericalHead
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache
 from tests.conftest import make_settings, report
 from tests.models.test_binaural import level_difference_db, measured_itd
 from workers.runtime import build_runtime

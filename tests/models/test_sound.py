@@ -16,8 +16,8 @@ from core_agent.tasks import AudioIn, QueryArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
 from media.audio import ASR_RATE, Audio
 from media.encode import write_wav
+from models.cache import BackendCache
 from models.inpainting.lpc import AR_MAX_GAP, LpcInpaint
-from models.registry import BackendCache
 from models.sound.plots import LANES, LEFT, RIGHT, SIZE
 from models.sound.yamnet import YamnetDetector, YamnetMask, YamnetTargetDetector
 from models.text_to_speech.base import Synthesizer

@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 from core_agent.config import Settings
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message, StepStatus
+from models.cache import BackendCache
 from models.catalog.checkpoints import MANIFEST
-from models.registry import BackendCache
 from models.speech_recognition.whisper_turbo import WhisperTurbo
 from tests.conftest import make_settings
 from tests.net import free_port, get, sample

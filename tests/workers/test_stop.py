@@ -33,10 +33,10 @@ from core_agent.config import Settings
 from core_agent.memory import Memory
 from core_agent.tables import ArtifactRecord, Job
 from core_agent.types import Kind, StepStatus
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
 from models.generation.audioldm2 import AudioLdm2
 from models.generation.musicgen import MusicGenSmall
-from models.registry import BackendCache
 from models.stop import Stopped, StopToken, current, run_session
 from tests.conftest import REDIS_URL, make_settings, report
 from tests.neural import tiny_audioldm2, tiny_musicgen
