@@ -1,5 +1,5 @@
 """Load and inference time of each backend of the neural catalog, on the tiny random-weight
-checkpoints the tests use (tests/neural.py).
+checkpoints the tests use (tests/neural/).
 
     .venv/bin/python -m bench.neural_tiny
 
@@ -39,22 +39,15 @@ from models.text_to_speech.kokoro import Kokoro
 from models.text_to_speech.mms import MmsGerman
 from models.text_to_speech.piper_voices import VOICES
 from models.translation.seamless import SeamlessTranslate
-from tests.neural import (
-    random_kokoro,
-    random_metricgan,
-    random_piper_voices,
-    random_wav2lip,
-    tiny_ast,
-    tiny_audioldm2,
-    tiny_clap,
-    tiny_csm,
-    tiny_diffsinger,
-    tiny_musicgen,
-    tiny_qwen2_audio,
-    tiny_seamless,
-    tiny_sepformer,
-    tiny_vits,
-)
+from tests.neural.generation import tiny_audioldm2, tiny_musicgen
+from tests.neural.separation import tiny_sepformer
+from tests.neural.singing import tiny_diffsinger
+from tests.neural.sound import tiny_ast, tiny_clap, tiny_qwen2_audio
+from tests.neural.speech_enhancement import random_metricgan
+from tests.neural.style_transfer import tiny_csm
+from tests.neural.talking_head import random_wav2lip
+from tests.neural.text_to_speech import random_kokoro, random_piper_voices, tiny_vits
+from tests.neural.translation import tiny_seamless
 
 SPEECH = "Guten Morgen. Heute scheint die Sonne, und wir gehen in den Park."
 

@@ -1,5 +1,5 @@
 """The neural catalog: `audiogpt models pull` against a local hub, and the pulled
-checkpoint serving requests through the agent, with random weights from tests/neural.py."""
+checkpoint serving requests through the agent, with random weights from tests/neural/."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from models.translation.seamless import SeamlessTranslate
 from models.translation.whisper import WhisperTranslate
 from tests.conftest import make_settings
 from tests.models.conftest import pull_models
-from tests.neural import catalog_checkpoints, tiny_whisper_ct2
+from tests.neural.catalog import catalog_checkpoints
+from tests.neural.speech_recognition import tiny_whisper_ct2
 from tests.samples import voice_note
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import build_runtime

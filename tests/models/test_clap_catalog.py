@@ -24,7 +24,7 @@ from models.sound.clap import ClapMask, ClapTargetDetector, prompt_for
 from models.sound.events import FrameScores, similarity_events
 from tests.models.conftest import pull_async
 from tests.models.test_neural_catalog import backend_of
-from tests.neural import tiny_clap
+from tests.neural.sound import tiny_clap
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
 

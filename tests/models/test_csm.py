@@ -2,7 +2,7 @@
 it is, it says the asked words in the voice of a reference voice note, with the reference's
 transcript (heard by the speech_recognition model) and audio codes as its context turn.
 
-The checkpoint is a tiny random-weight CSM (tests/neural.py): what is checked is the prompt
+The checkpoint is a tiny random-weight CSM (tests/neural/): what is checked is the prompt
 the model is given, the length, rate and seeding of what it says, and the path through the
 agent, not how the voice sounds.
 """
@@ -32,7 +32,7 @@ from models.style_transfer.csm import (
 )
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import empty_models, pull_async
-from tests.neural import tiny_csm
+from tests.neural.style_transfer import tiny_csm
 from tests.samples import SENTENCES, espeak, tone, voice_note, wer
 from tests.stand_ins.hub_server import HubStandIn
 

@@ -3,7 +3,7 @@
 clear message when the voicebank is incomplete or its model wants an input we can't fill.
 
 The voicebank is a tiny random-weight acoustic model and NSF-HiFiGAN vocoder exported with
-DiffSinger's input and output names, dtypes and dynamic axes (tests/neural.py): it proves
+DiffSinger's input and output names, dtypes and dynamic axes (tests/neural/): it proves
 the loading, input building and inference code, not the singing.
 """
 
@@ -24,7 +24,7 @@ from models.singing.phones import lay_out
 from models.singing.scores import requested
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
-from tests.neural import tiny_diffsinger
+from tests.neural.singing import tiny_diffsinger
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
 

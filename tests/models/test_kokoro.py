@@ -18,7 +18,7 @@ from models.text_to_speech.kokoro import REPO, Kokoro
 from models.text_to_speech.piper import PiperJoe
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
-from tests.neural import random_kokoro
+from tests.neural.text_to_speech import random_kokoro
 from tests.stand_ins.hub_server import HubStandIn
 from workers.queues import Resource, resource_for
 from workers.runtime import Runtime

@@ -1,7 +1,7 @@
 """MetricGAN+ speech enhancement (neural catalog): pulled from the hub stand-in, loaded from
 speechbrain's own checkpoint layout, and checked through its signal path.
 
-The checkpoints have the real size with random weights (tests/neural.py); the signal-path
+The checkpoints have the real size with random weights (tests/neural/); the signal-path
 tests set the last layer so that the mask is a known constant, which makes the output exact:
 a mask of one must give the input back, a mask of c must compress every STFT magnitude |X|
 to (1 + |X|)^c - 1 under the noisy phase, both after speechbrain's peak normalisation.
@@ -30,7 +30,7 @@ from models.registry import backends_for
 from models.speech_enhancement.metricgan import CHECKPOINT, MetricGanPlus
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
-from tests.neural import metricgan_state, random_metricgan
+from tests.neural.speech_enhancement import metricgan_state, random_metricgan
 from tests.samples import add_noise, convert, espeak
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime

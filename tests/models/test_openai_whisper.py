@@ -3,7 +3,7 @@ renamed into openai-whisper's model at load, proved by equal logits; a checkpoin
 layout refused; one pull bringing both engines, a CPU choosing faster-whisper and a GPU
 openai-whisper; and transcripts in the shape the faster-whisper engines give.
 
-The checkpoint is a tiny random-weight Whisper in the large-v3 layout (tests/neural.py):
+The checkpoint is a tiny random-weight Whisper in the large-v3 layout (tests/neural/):
 its text is garbage, so what is checked is where things ran and the transcript's shape.
 """
 
@@ -31,7 +31,7 @@ from models.speech_recognition.whisper_tiny_en import FasterWhisperTinyEn
 from models.speech_recognition.whisper_turbo import WhisperTurbo
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
-from tests.neural import tiny_whisper_ct2, tiny_whisper_hf
+from tests.neural.speech_recognition import tiny_whisper_ct2, tiny_whisper_hf
 from tests.samples import voice_note
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime

@@ -1,7 +1,7 @@
 """Qwen2-Audio for audio_to_text: pulled with `audiogpt models pull`, preferred over the
 embedded event captioner, answering with exactly the text the model generated.
 
-The checkpoint is a tiny random-weight Qwen2-Audio (tests/neural.py): its replies are
+The checkpoint is a tiny random-weight Qwen2-Audio (tests/neural/): its replies are
 garbage, so the tests check that they are the model's own, for the right audio and prompt.
 """
 
@@ -25,7 +25,7 @@ from models.sound.event_caption import EventCaptioner
 from models.sound.qwen_audio import INSTRUCTION, MAX_NEW_TOKENS, QwenAudioCaptioner
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
-from tests.neural import tiny_qwen2_audio
+from tests.neural.sound import tiny_qwen2_audio
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
 

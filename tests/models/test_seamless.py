@@ -2,7 +2,7 @@
 Whisper large-v3's translate task, and the empty_runtime picking the one that writes the target.
 
 The Seamless checkpoint is a tiny random-weight model of the real architecture (the full
-model, as the repository publishes it; tests/neural.py): its text is garbage, so what is
+model, as the repository publishes it; tests/neural/): its text is garbage, so what is
 checked is the path — the target's token starting the decoder, the clips covering a long
 recording, which backend ran, and the replies when no model can write the target.
 """
@@ -29,7 +29,8 @@ from models.translation.whisper import WhisperTranslate
 from tests.conftest import make_settings
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
-from tests.neural import tiny_seamless, tiny_whisper_ct2
+from tests.neural.speech_recognition import tiny_whisper_ct2
+from tests.neural.translation import tiny_seamless
 from tests.samples import convert, espeak, long_recording
 from tests.stand_ins.hub_server import HubStandIn
 from tests.stand_ins.openai_server import OpenAIStandIn, ToolCalls

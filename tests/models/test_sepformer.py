@@ -28,7 +28,7 @@ from models.nets.sepformer import load_sepformer
 from models.separation.sepformer import PEAK, SepFormerWsj02Mix, correlations, separate_long
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import empty_models, pull_async
-from tests.neural import SEPFORMER_HYPERPARAMS, tiny_sepformer
+from tests.neural.separation import SEPFORMER_HYPERPARAMS, tiny_sepformer
 from tests.samples import convert, espeak
 from tests.stand_ins.hub_server import HubStandIn
 

@@ -1,7 +1,7 @@
 """Wav2Lip (neural catalog talking head): the published layout, its mel front end, and a
 random-weight checkpoint pulled from the hub stand-in that then lip-syncs a photo.
 
-The checkpoint is the full-size generator with random weights (tests/neural.py): it proves
+The checkpoint is the full-size generator with random weights (tests/neural/): it proves
 loading, pre- and post-processing and the path through the agent, not the lip sync.
 """
 
@@ -22,7 +22,7 @@ from tests.conftest import report
 from tests.models.conftest import pull_async
 from tests.models.test_neural_catalog import backend_of
 from tests.models.test_talking_head import PORTRAIT, frames, streams
-from tests.neural import random_wav2lip
+from tests.neural.talking_head import random_wav2lip
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
 

@@ -24,7 +24,7 @@ from models.catalog.checkpoints import MANIFEST
 from models.speech_recognition.whisper_turbo import WhisperTurbo
 from tests.conftest import make_settings
 from tests.net import free_port, get, sample
-from tests.neural import tiny_whisper_ct2
+from tests.neural.speech_recognition import tiny_whisper_ct2
 from tests.samples import add_noise, convert, espeak
 from tests.workers.test_faults import eventually
 from workers.arq_worker import WrongQueue, plan_worker

@@ -39,7 +39,7 @@ from models.generation.audioldm2 import AudioLdm2
 from models.generation.musicgen import MusicGenSmall
 from models.stop import Stopped, StopToken, current, run_session
 from tests.conftest import REDIS_URL, make_settings, report
-from tests.neural import tiny_audioldm2, tiny_musicgen
+from tests.neural.generation import tiny_audioldm2, tiny_musicgen
 from tests.samples import SENTENCES, long_recording
 from tests.workers.test_faults import Workers, eventually
 from workers.runtime import Runtime, build_runtime
