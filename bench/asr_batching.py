@@ -27,7 +27,7 @@ from tests.samples import long_recording as make_long_recording
 
 
 def long_recording(folder: Path, minutes: float = 10.0) -> tuple[Audio, str]:
-    """The same input as tests/models/test_long_recording.py, decoded."""
+    """The same input as tests/models/speech_recognition/test_long_recording.py, decoded."""
     path, said = make_long_recording(folder, minutes)
     return decode(path), said
 

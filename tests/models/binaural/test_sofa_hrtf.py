@@ -20,7 +20,7 @@ from models.binaural.spherical_head import SphericalHead
 from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
 from tests.conftest import make_settings, report
-from tests.models.test_binaural import level_difference_db, measured_itd
+from tests.models.binaural.test_binaural import level_difference_db, measured_itd
 from workers.runtime import build_runtime
 from workers.steps import mono_to_binaural
 

@@ -20,8 +20,8 @@ from models.talking_head.video import FPS
 from models.talking_head.wav2lip import Wav2LipTalkingHead, face_crop, mel_windows, melspectrogram
 from tests.conftest import report
 from tests.models.conftest import pull_async
+from tests.models.talking_head.test_talking_head import PORTRAIT, frames, streams
 from tests.models.test_neural_catalog import backend_of
-from tests.models.test_talking_head import PORTRAIT, frames, streams
 from tests.neural.talking_head import random_wav2lip
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime
