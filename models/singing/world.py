@@ -149,8 +149,8 @@ class WorldSinger(PiperWorld, Singer):
         f0 = self._contour(f0_target, starts, ends, score)
         f0[~voiced] = 0.0
         out = world_vocoder().synthesize(f0, np.ascontiguousarray(envelope),
-                                  np.ascontiguousarray(aperiodicity), self.rate,
-                                  frame_period=FRAME_MS)
+                                         np.ascontiguousarray(aperiodicity), self.rate,
+                                         frame_period=FRAME_MS)
         peak = float(np.max(np.abs(out))) or 1.0
         return Audio((out / peak * 0.9).astype(np.float32), self.rate)
 

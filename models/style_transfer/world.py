@@ -32,6 +32,7 @@ CENTROID_BAND_HZ = 5000.0
 
 
 def world_vocoder() -> Any:
+    """pyworld, imported on first use (the WORLD backends of style transfer and singing)."""
     with warnings.catch_warnings():  # pyworld imports the deprecated pkg_resources
         warnings.simplefilter("ignore")
         import pyworld
@@ -128,14 +129,14 @@ class WorldStyle(PiperWorld, VoiceCloner):
         envelope, aperiodicity = np.ascontiguousarray(envelope), np.ascontiguousarray(
             aperiodicity)
         out = world_vocoder().synthesize(f0, envelope, aperiodicity, source.rate,
-                                  frame_period=FRAME_MS)
+                                         frame_period=FRAME_MS)
         # WORLD's resynthesis reads back up to ~10% off the pitch it was given; measure it
         # with the analyser that measured the reference and correct once.
         heard, _ = world_vocoder().harvest(out, source.rate, frame_period=FRAME_MS)
         if np.any(heard > 0):
             f0 *= target.median_f0 / float(np.median(heard[heard > 0]))
             out = world_vocoder().synthesize(f0, envelope, aperiodicity, source.rate,
-                                      frame_period=FRAME_MS)
+                                             frame_period=FRAME_MS)
         peak = float(np.max(np.abs(out))) or 1.0
         return Audio((out / peak * 0.9).astype(np.float32), source.rate)
 

@@ -45,12 +45,14 @@ class Portrait:
 
 
 def opencv() -> Any:
+    """OpenCV, imported on first use."""
     import cv2
 
     return cv2
 
 
 def haar_cascade(name: str) -> Any:
+    """One of the Haar cascades OpenCV ships, by file name."""
     cv2 = opencv()
     return cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / name))
 
