@@ -1,5 +1,5 @@
 """Whisper tiny.en batching: a 10-minute recording unbatched vs batched, and voice notes
-transcribed one by one vs through the batching layer (models/asr_batch.py).
+transcribed one by one vs through the batching layer (models/speech_recognition/batching.py).
 
     .venv/bin/python -m bench.asr_batching [--part long|notes|both] [--batch 1 4 8] [--notes 6]
 """
@@ -19,15 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from media.audio import Audio
 from media.decode import decode
-from models import faster_whisper_asr
-from models.asr_batch import AsrBatcher
-from models.faster_whisper_asr import FasterWhisperTinyEn
+from models.speech_recognition import faster_whisper as faster_whisper_asr
+from models.speech_recognition.batching import AsrBatcher
+from models.speech_recognition.whisper_tiny_en import FasterWhisperTinyEn
 from tests.samples import SENTENCES, voice_note, wer
 from tests.samples import long_recording as make_long_recording
 
 
 def long_recording(folder: Path, minutes: float = 10.0) -> tuple[Audio, str]:
-    """The same input as tests/models/test_long_recording.py, decoded."""
+    """The same input as tests/models/speech_recognition/test_long_recording.py, decoded."""
     path, said = make_long_recording(folder, minutes)
     return decode(path), said
 

@@ -34,7 +34,7 @@ from bench.turn_latency import cpu_model
 from core_agent.config import Settings
 from core_agent.tables import MessageRecord
 from core_agent.types import Attachment, Message
-from models.registry import BackendCache
+from models.cache import BackendCache
 from tests.samples import convert, espeak
 from workers.runtime import build_runtime
 

@@ -1,5 +1,5 @@
 """Load and inference time of each backend of the neural catalog, on the tiny random-weight
-checkpoints the tests use (tests/neural.py).
+checkpoints the tests use (tests/neural/).
 
     .venv/bin/python -m bench.neural_tiny
 
@@ -22,39 +22,32 @@ import numpy as np
 from bench.turn_latency import cpu_model
 from media.audio import Audio
 from media.encode import write_wav
-from models.ast_catalog import AstDetector
-from models.audioldm2_catalog import AudioLdm2
-from models.audioldm2_inpaint import AudioLdm2Inpaint
-from models.clap_catalog import ClapTargetDetector
-from models.csm_catalog import CsmVoiceClone
-from models.diffsinger import DiffSingerOnnx
-from models.kokoro_catalog import Kokoro
-from models.metricgan_catalog import MetricGanPlus
-from models.mms_tts import MmsGerman
-from models.musicgen_catalog import MusicGenSmall
-from models.piper_catalog import VOICES
-from models.qwen_audio_catalog import QwenAudioCaptioner
-from models.scores import requested
-from models.seamless_catalog import SeamlessTranslate
-from models.sepformer_catalog import SepFormerWsj02Mix
-from models.talking_head import FPS
-from models.wav2lip_catalog import Wav2LipTalkingHead
-from tests.neural import (
-    random_kokoro,
-    random_metricgan,
-    random_piper_voices,
-    random_wav2lip,
-    tiny_ast,
-    tiny_audioldm2,
-    tiny_clap,
-    tiny_csm,
-    tiny_diffsinger,
-    tiny_musicgen,
-    tiny_qwen2_audio,
-    tiny_seamless,
-    tiny_sepformer,
-    tiny_vits,
-)
+from models.generation.audioldm2 import AudioLdm2
+from models.generation.musicgen import MusicGenSmall
+from models.inpainting.audioldm2 import AudioLdm2Inpaint
+from models.separation.sepformer import SepFormerWsj02Mix
+from models.singing.diffsinger import DiffSingerOnnx
+from models.singing.scores import requested
+from models.sound.ast_audioset import AstDetector
+from models.sound.clap import ClapTargetDetector
+from models.sound.qwen_audio import QwenAudioCaptioner
+from models.speech_enhancement.metricgan import MetricGanPlus
+from models.style_transfer.csm import CsmVoiceClone
+from models.talking_head.video import FPS
+from models.talking_head.wav2lip import Wav2LipTalkingHead
+from models.text_to_speech.kokoro import Kokoro
+from models.text_to_speech.mms import MmsGerman
+from models.text_to_speech.piper_voices import VOICES
+from models.translation.seamless import SeamlessTranslate
+from tests.neural.generation import tiny_audioldm2, tiny_musicgen
+from tests.neural.separation import tiny_sepformer
+from tests.neural.singing import tiny_diffsinger
+from tests.neural.sound import tiny_ast, tiny_clap, tiny_qwen2_audio
+from tests.neural.speech_enhancement import random_metricgan
+from tests.neural.style_transfer import tiny_csm
+from tests.neural.talking_head import random_wav2lip
+from tests.neural.text_to_speech import random_kokoro, random_piper_voices, tiny_vits
+from tests.neural.translation import tiny_seamless
 
 SPEECH = "Guten Morgen. Heute scheint die Sonne, und wir gehen in den Park."
 

@@ -34,8 +34,8 @@ from core_agent.planning import PlanningContext
 from core_agent.planning.offline.planner import OfflinePlanner
 from core_agent.types import Attachment, Message
 from media.probe import probe
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache
 from tests.core_agent.planning.test_offline import CASES, case_context
 from tests.samples import convert, espeak
 from workers.runtime import build_runtime

@@ -35,7 +35,7 @@ SENTENCE = "Your order has shipped and will arrive on Monday."
 READY = b"worker ready"
 COLD = """
 import sys, time
-from models.registry import BackendCache
+from models.cache import BackendCache
 cache = BackendCache()
 started = time.perf_counter()
 cache.get(sys.argv[1])

@@ -150,7 +150,7 @@ async def _serve(settings: Settings) -> None:
 def tasks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Each task, its backends, and whether each is installed."""
     from bots.catalog import task_rows
-    from models.sofa_hrtf import SofaHrtf
+    from models.binaural.sofa_hrtf import SofaHrtf
 
     settings = _setup()
     SofaHrtf.configure(settings.hrtf_sofa)
@@ -183,9 +183,9 @@ def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")
     )
 
     from core_agent.tasks import TASKS
-    from models import libraries
-    from models.catalog import NeuralBackend
-    from models.hub import Hub, PullError, pull
+    from models.catalog import libraries
+    from models.catalog.checkpoints import NeuralBackend
+    from models.catalog.hub import Hub, PullError, pull
     from models.registry import BACKENDS
 
     settings = _setup()

@@ -21,7 +21,8 @@ from evaluation import capability_cases as c
 from evaluation import capability_sound as s
 from evaluation.capability_cases import Case, Figure, Kit
 from media.probe import probe
-from models.registry import BackendCache, backends_for
+from models.cache import BackendCache
+from models.registry import backends_for
 from workers.runner import InlineRunner
 from workers.steps import EXECUTORS
 

@@ -15,8 +15,9 @@ from core_agent.types import PlanStep, Reply
 from evaluation import signals as sig
 from media.audio import Audio
 from media.decode import decode
-from models.base import Synthesizer, Transcriber
-from models.registry import BackendCache
+from models.cache import BackendCache
+from models.speech_recognition.base import Transcriber
+from models.text_to_speech.base import Synthesizer
 
 SENTENCE = "please call stella and ask her to bring these things with her from the store"
 TTS_TEXT = "The package arrives on Monday afternoon. Please bring the quarterly report."
@@ -142,7 +143,7 @@ def make_style(kit: Kit) -> Made:
 
 
 def measure_style(reply: Reply, made: Made, kit: Kit) -> Measured:
-    from models.world_style import VoiceProfile
+    from models.style_transfer.world import VoiceProfile
 
     rate = 22_050
     target = VoiceProfile(decode(made.files[0], rate)).median_f0
@@ -211,7 +212,7 @@ def make_binaural(kit: Kit) -> Made:
 
 
 def measure_binaural(reply: Reply, made: Made, kit: Kit) -> Measured:
-    from models.binaural import interaural_delay
+    from models.binaural.spherical_head import interaural_delay
 
     want = float(interaural_delay(np.array([-90.0]), np.array([0.0]))[0])
     got = sig.itd_seconds(output(reply, 48_000, mono=False), 48_000)

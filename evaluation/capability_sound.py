@@ -102,7 +102,9 @@ def make_talking_head(kit: Kit) -> Made:
 def measure_talking_head(reply: Reply, made: Made, kit: Kit) -> Measured:
     import cv2
 
-    from models.talking_head import FPS, JAW_DROP, fit_size, locate, read_picture
+    from models.talking_head.cascade import JAW_DROP
+    from models.talking_head.faces import fit_size, locate, read_picture
+    from models.talking_head.video import FPS
 
     video = reply.artifacts[0].path
     portrait = locate(fit_size(read_picture(PORTRAIT))[0])
@@ -135,8 +137,8 @@ def make_singing(kit: Kit) -> Made:
 def measure_singing(reply: Reply, made: Made, kit: Kit) -> Measured:
     import pyworld
 
-    from models.scores import from_text
-    from models.singing import LEAD_IN
+    from models.singing.scores import from_text
+    from models.singing.world import LEAD_IN
 
     rate = 22_050
     sung = output(reply, rate)

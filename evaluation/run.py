@@ -21,8 +21,8 @@ from evaluation.capability import run_capability
 from evaluation.consistency import run_consistency
 from evaluation.robustness import run_robustness
 from media.probe import probe
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache
 from workers.runner import InlineRunner
 
 PARTS = ("consistency", "capability", "robustness")

@@ -1,4 +1,5 @@
-"""The few errors `models/` raises; the worker maps them to the agent's coded errors."""
+"""The few errors `models/` raises; the worker maps the first three to the agent's coded
+errors."""
 
 from __future__ import annotations
 
@@ -18,3 +19,8 @@ class BackendUnavailable(RuntimeError):
 
 class Unsupported(ValueError):
     """A request the backend cannot serve (a language, a voice, a format)."""
+
+
+class CheckpointMismatch(RuntimeError):
+    """Checkpoint files that do not fit the hand-ported network meant to load them (or are
+    not a checkpoint at all); the message says what is wrong."""

@@ -1,77 +1,75 @@
-"""Backends by task id, in order of preference, and a per-process cache of loaded ones."""
+"""Backends by task id, in order of preference: which backend serves a task, and which of
+them are installed here."""
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
-import logging
-import os
 import sys
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 
-from models.ast_catalog import AstDetector
-from models.audioldm2_catalog import AudioLdm2
-from models.audioldm2_inpaint import AudioLdm2Inpaint
-from models.base import Backend, Synthesizer
-from models.binaural import SphericalHead
-from models.blip_caption import BlipCaptioner
-from models.catalog import torch_device
-from models.clap_catalog import ClapTargetDetector
-from models.csm_catalog import CsmVoiceClone
-from models.diffsinger import DiffSingerOnnx
-from models.errors import BackendUnavailable, Unsupported
-from models.espeak_tts import EspeakNG
-from models.faster_whisper_asr import FasterWhisperTinyEn
-from models.ffmpeg_edit import FfmpegEdit
-from models.kokoro_catalog import Kokoro
-from models.lpc_inpaint import LpcInpaint
-from models.metricgan_catalog import MetricGanPlus
-from models.mms_tts import MmsFrench, MmsGerman, MmsSpanish
-from models.musicgen_catalog import MusicGenSmall
-from models.openai_whisper_catalog import OpenAIWhisperTurbo
-from models.piper_catalog import VOICES
-from models.piper_tts import PiperJoe
-from models.qwen_audio_catalog import QwenAudioCaptioner
-from models.seamless_catalog import SeamlessTranslate
-from models.sepformer_catalog import SepFormerWsj02Mix
-from models.singing import WorldSinger
-from models.sofa_hrtf import SofaHrtf
-from models.sound_caption import EventCaptioner
-from models.sound_mask import ClapMask, YamnetMask
-from models.spectral_gate import SpectralGate
-from models.talking_head import CascadeTalkingHead
-from models.voicefilter import VoiceFilter
-from models.wav2lip_catalog import Wav2LipTalkingHead
-from models.whisper_catalog import WhisperTranslate, WhisperTurbo
-from models.world_style import WorldStyle
-from models.yamnet import YamnetDetector, YamnetTargetDetector
+from models.audio_edit.ffmpeg_edit import FfmpegEdit
+from models.base import Backend
+from models.binaural.sofa_hrtf import SofaHrtf
+from models.binaural.spherical_head import SphericalHead
+from models.catalog.checkpoints import torch_device
+from models.generation.audioldm2 import AudioLdm2
+from models.generation.blip_caption import BlipCaptioner
+from models.generation.musicgen import MusicGenSmall
+from models.inpainting.audioldm2 import AudioLdm2Inpaint
+from models.inpainting.lpc import LpcInpaint
+from models.separation.sepformer import SepFormerWsj02Mix
+from models.separation.voicefilter import VoiceFilter
+from models.singing.diffsinger import DiffSingerOnnx
+from models.singing.world import WorldSinger
+from models.sound.ast_audioset import AstDetector
+from models.sound.clap import ClapMask, ClapTargetDetector
+from models.sound.event_caption import EventCaptioner
+from models.sound.qwen_audio import QwenAudioCaptioner
+from models.sound.yamnet import YamnetDetector, YamnetMask, YamnetTargetDetector
+from models.speech_enhancement.metricgan import MetricGanPlus
+from models.speech_enhancement.spectral_gate import SpectralGate
+from models.speech_recognition.openai_whisper import OpenAIWhisperTurbo
+from models.speech_recognition.whisper_tiny_en import FasterWhisperTinyEn
+from models.speech_recognition.whisper_turbo import WhisperTurbo
+from models.style_transfer.csm import CsmVoiceClone
+from models.style_transfer.world import WorldStyle
+from models.talking_head.cascade import CascadeTalkingHead
+from models.talking_head.wav2lip import Wav2LipTalkingHead
+from models.text_to_speech.base import Synthesizer
+from models.text_to_speech.espeak import EspeakNG
+from models.text_to_speech.kokoro import Kokoro
+from models.text_to_speech.mms import MmsFrench, MmsGerman, MmsSpanish
+from models.text_to_speech.piper import PiperJoe
+from models.text_to_speech.piper_voices import VOICES
+from models.translation.seamless import SeamlessTranslate
+from models.translation.whisper import WhisperTranslate
 
-log = logging.getLogger(__name__)
-
-BACKENDS: dict[str, type[Backend]] = {
-    cls.name: cls for cls in (WhisperTurbo, WhisperTranslate, FasterWhisperTinyEn, PiperJoe,
-                              EspeakNG, SpectralGate, SofaHrtf, SphericalHead, WorldStyle,
-                              FfmpegEdit, VoiceFilter)
-} | {SeamlessTranslate.name: SeamlessTranslate} | {  # after Whisper's: English to Whisper
-    cls.name: cls for cls in (YamnetDetector, YamnetTargetDetector, YamnetMask, EventCaptioner,
-                              LpcInpaint)
-} | {cls.name: cls for cls in (WorldSinger, CascadeTalkingHead)} | {
-    cls.name: cls for cls in (AstDetector, MusicGenSmall)
-} | {  # Piper's voices ahead of MMS's for the same language: permissive licenses, faster
-    cls.name: cls for cls in VOICES
-} | {cls.name: cls for cls in (Kokoro, MmsGerman, MmsFrench, MmsSpanish)} | {
-    cls.name: cls for cls in (ClapTargetDetector, ClapMask, Wav2LipTalkingHead, DiffSingerOnnx)
-} | {MetricGanPlus.name: MetricGanPlus} | {QwenAudioCaptioner.name: QwenAudioCaptioner} | {
-    SepFormerWsj02Mix.name: SepFormerWsj02Mix} | {
-    CsmVoiceClone.name: CsmVoiceClone} | {
-    cls.name: cls for cls in (AudioLdm2, BlipCaptioner, AudioLdm2Inpaint)} | {
-    OpenAIWhisperTurbo.name: OpenAIWhisperTurbo}
+# Each task's backends in order of preference, neural before embedded. On a GPU a backend
+# that prefers one moves to the front of its tier; without one, to its back.
+BY_TASK: dict[str, tuple[type[Backend], ...]] = {
+    # openai-whisper's engine is for GPUs (torch's own CUDA); faster-whisper's for CPUs.
+    "speech_recognition": (WhisperTurbo, OpenAIWhisperTurbo, FasterWhisperTinyEn),
+    # English to Whisper; SeamlessM4T writes the other languages.
+    "speech_translation": (WhisperTranslate, SeamlessTranslate),
+    # Piper's voices ahead of MMS's for the same language: permissive licenses, faster.
+    "text_to_speech": (*VOICES, Kokoro, MmsGerman, MmsFrench, MmsSpanish, PiperJoe, EspeakNG),
+    "style_transfer": (CsmVoiceClone, WorldStyle),
+    "speech_enhancement": (MetricGanPlus, SpectralGate),
+    "speech_separation": (SepFormerWsj02Mix, VoiceFilter),
+    # Measured HRTFs, once a SOFA file is installed, in place of the spherical-head model.
+    "mono_to_binaural": (SofaHrtf, SphericalHead),
+    "audio_inpainting": (AudioLdm2Inpaint, LpcInpaint),
+    "sound_extraction": (ClapMask, YamnetMask),
+    "target_sound_detection": (ClapTargetDetector, YamnetTargetDetector),
+    "sound_detection": (AstDetector, YamnetDetector),
+    "talking_head": (Wav2LipTalkingHead, CascadeTalkingHead),
+    "text_to_audio": (AudioLdm2,),
+    "audio_to_text": (QwenAudioCaptioner, EventCaptioner),
+    "image_to_audio": (BlipCaptioner,),
+    "singing_synthesis": (DiffSingerOnnx, WorldSinger),
+    "text_to_music": (MusicGenSmall,),
+    "audio_edit": (FfmpegEdit,),
+}
+BACKENDS: dict[str, type[Backend]] = {cls.name: cls for row in BY_TASK.values() for cls in row}
 
 
 def cuda_present(import_torch: bool = False) -> bool:
@@ -84,12 +82,12 @@ def cuda_present(import_torch: bool = False) -> bool:
 
 
 def backends_for(task: str, has_cuda: bool | None = None) -> list[type[Backend]]:
-    """Every backend that serves a task, preferred first: neural before embedded, and within
-    a tier those that prefer a GPU first where there is one, last where there is none
+    """Every backend that serves a task, preferred first: in BY_TASK's order, and within a
+    tier those that prefer a GPU first where there is one, last where there is none
     (`has_cuda` None: cuda_present())."""
-    found = [cls for cls in BACKENDS.values() if cls.task == task]
     cuda = cuda_present() if has_cuda is None else has_cuda
-    return sorted(found, key=lambda cls: (cls.tier != "neural", cls.prefers_gpu != cuda))
+    return sorted(BY_TASK.get(task, ()),
+                  key=lambda cls: (cls.tier != "neural", cls.prefers_gpu != cuda))
 
 
 def usable_backends(task: str, models_dir: Path | None, language: str | None = None,
@@ -106,116 +104,3 @@ def usable_backends(task: str, models_dir: Path | None, language: str | None = N
     if voice:  # stable: preference order among those that have it, then the rest
         usable.sort(key=lambda cls: not (issubclass(cls, Synthesizer) and cls.offers(voice)))
     return usable
-
-
-class CacheListener(Protocol):
-    """Told when a backend is loaded (seconds taken, resident bytes) or evicted."""
-
-    def loaded(self, name: str, seconds: float, size: int) -> None: ...
-
-    def evicted(self, name: str) -> None: ...
-
-
-def resident_bytes() -> int:
-    """This process's resident memory, plus CUDA memory where torch is using a GPU."""
-    try:
-        with open("/proc/self/statm") as statm:
-            rss = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        rss = 0
-    torch = sys.modules.get("torch")  # only if something already imported it
-    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
-        rss += int(torch.cuda.memory_allocated())
-    return rss
-
-
-def release_memory() -> None:
-    """Collect garbage and hand freed heap back to the OS (glibc keeps it otherwise)."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: the allocator keeps it
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-class BackendCache:
-    """Loads each backend once per process and hands out the loaded instance.
-
-    With a memory budget, each backend's size is measured as it loads (the growth of
-    resident memory, plus CUDA memory) and, once the loaded ones together exceed the budget,
-    the least recently used are dropped; a dropped backend loads again on its next use.
-    """
-
-    def __init__(self, models_dir: Path | None = None, budget_mb: float | None = None,
-                 listener: CacheListener | None = None,
-                 measure: Callable[[], int] = resident_bytes) -> None:
-        self.models_dir = models_dir  # where `audiogpt models pull` puts checkpoints
-        self.budget = None if budget_mb is None else int(budget_mb * 1024 * 1024)  # bytes
-        self.listener, self.measure = listener, measure
-        self._loaded: OrderedDict[str, Backend] = OrderedDict()  # least recently used first
-        self.sizes: dict[str, int] = {}  # bytes each loaded backend added at load
-        self._lock = threading.Lock()
-
-    def for_task(self, task: str, language: str | None = None, voice: str | None = None
-                 ) -> Backend:
-        """The first installed backend of a task that handles the language, loaded; of a
-        voice's task, the first that has the voice named, if any has it. BackendUnavailable
-        if none is installed, Unsupported if no model of ours could be."""
-        usable = usable_backends(task, self.models_dir, language, voice, ask_torch=True)
-        if usable:
-            return self.get(usable[0].name)
-        candidates = backends_for(task)
-        able = [cls for cls in candidates if cls.speaks(language)]
-        if candidates and not able:
-            known = sorted({code for cls in candidates for code in cls.languages})
-            # A model that knows its languages only at run time (espeak-ng) lists none here.
-            listed = all(cls.languages for cls in candidates)
-            choices = f"; ask for one of these: {', '.join(known)}" if listed else ""
-            raise Unsupported(f"no model here handles the language {language!r}{choices}")
-        if not able:
-            raise BackendUnavailable(f"a model for {task}", "audiogpt models pull " + task)
-        which = f", which handles {language!r}," if language else ""
-        raise BackendUnavailable(able[0].model + which, able[0].install_hint)
-
-    def get(self, name: str) -> Backend:
-        """A backend by name, loading it on first use (or after it was evicted)."""
-        with self._lock:
-            if name in self._loaded:
-                self._loaded.move_to_end(name)
-                return self._loaded[name]
-            cls = BACKENDS[name]
-            backend = cls.create(self.models_dir)
-            log.info("loading %s", cls.model)
-            before, started = self.measure(), time.perf_counter()
-            backend.load()
-            seconds, size = time.perf_counter() - started, max(self.measure() - before, 0)
-            self._loaded[name], self.sizes[name] = backend, size
-            if self.listener is not None:
-                self.listener.loaded(name, seconds, size)
-            self._evict_over_budget()
-            return backend
-
-    @property
-    def resident(self) -> int:
-        """Bytes the loaded backends added, as measured at their loads."""
-        return sum(self.sizes.values())
-
-    def _evict_over_budget(self) -> None:
-        """Drop least recently used backends (never the newest) until within the budget."""
-        if self.budget is None:
-            return
-        while self.resident > self.budget and len(self._loaded) > 1:
-            oldest = next(iter(self._loaded))
-            del self._loaded[oldest]
-            freed = self.sizes.pop(oldest)
-            release_memory()  # a job still holding it keeps it until that job ends
-            log.info("evicted %s (%.0f MB) to stay within %.0f MB", oldest, freed / 2**20,
-                     self.budget / 2**20)
-            if self.listener is not None:
-                self.listener.evicted(oldest)
-
-    def preload(self, tasks: list[str]) -> None:
-        """Load the installed backends of these tasks now (worker start-up)."""
-        for task in tasks:
-            try:
-                self.for_task(task)
-            except BackendUnavailable:
-                log.info("no installed backend for %s", task)

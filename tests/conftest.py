@@ -19,8 +19,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_VERBOSITY"] = "error"
 
 from core_agent.config import Settings  # noqa: E402
+from models.cache import BackendCache  # noqa: E402
 from models.embeddings import MiniLMEmbedder  # noqa: E402
-from models.registry import BackendCache  # noqa: E402
 from workers.runtime import Runtime, build_runtime  # noqa: E402
 
 POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -34,7 +34,7 @@ from media.decode import decode
 from media.probe import probe
 from models.embeddings import MiniLMEmbedder
 from models.errors import MediaError, Unsupported
-from models.scores import read_file
+from models.singing.scores import read_file
 from tests.conftest import report
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
@@ -106,7 +106,7 @@ def test_mutated_media_is_read_or_refused(seeds: list[bytes], tmp_path: Path, in
 
 @pytest.fixture(scope="module")
 def midi_seed(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    from tests.models.test_singing import midi_file
+    from tests.models.singing.test_singing import midi_file
 
     path = tmp_path_factory.mktemp("score") / "seed.mid"
     return midi_file(path, [(60, 1.0, "do"), (64, 0.5, "mi"), (67, 1.5, "so")]).read_bytes()

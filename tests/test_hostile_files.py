@@ -19,8 +19,8 @@ import pytest
 
 from core_agent.types import Artifact, Attachment, Message
 from media.decode import decode
+from models.cache import BackendCache
 from models.errors import MediaError
-from models.registry import BackendCache
 from tests import hostile
 from tests.conftest import make_settings, report
 from tests.samples import voice_note
@@ -129,7 +129,7 @@ async def test_a_lyric_flood_is_refused_when_it_arrives(runtime: Runtime, tmp_pa
 
 def test_a_lyric_flood_is_refused_before_fitting(tmp_path: Path) -> None:
     from models.errors import Unsupported
-    from models.scores import read_file
+    from models.singing.scores import read_file
 
     flood = hostile.lyric_flood(tmp_path, Path("/nonexistent"))
     with pytest.raises(Unsupported, match="12000 notes or syllables; I sing up to 400"):
@@ -140,7 +140,7 @@ PROBE_SCRIPT = """
 import json, resource, sys, time
 from pathlib import Path
 from media.probe import probe
-from models.talking_head import read_picture
+from models.talking_head.faces import read_picture
 out = {}
 for case, path in json.loads(sys.argv[1]).items():
     started = time.perf_counter()

@@ -14,8 +14,8 @@ from redis.exceptions import RedisError
 from core_agent.config import Settings
 from core_agent.db import open_memory
 from core_agent.metrics import MODELS
-from models.registry import BackendCache
-from models.sofa_hrtf import SofaHrtf
+from models.binaural.sofa_hrtf import SofaHrtf
+from models.cache import BackendCache
 from workers.health import WorkerStatus, serve_health
 from workers.jobs import asr_batcher, run_step, worker_timeout
 from workers.queues import Resource, queue_name, resource_for, tasks_for

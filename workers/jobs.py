@@ -37,11 +37,11 @@ from core_agent.tables import Job
 from core_agent.tasks import Args, TaskSpec, get_task, media_refs
 from core_agent.types import STEP_REF, Artifact, Kind, StepStatus
 from media.probe import mime_for, probe
-from models.asr_batch import NOTES_BATCH_SIZE, AsrBatcher
 from models.base import Backend
 from models.errors import BackendUnavailable, MediaError, Unsupported
-from models.faster_whisper_asr import configure_batching
 from models.registry import backends_for
+from models.speech_recognition.batching import NOTES_BATCH_SIZE, AsrBatcher
+from models.speech_recognition.faster_whisper import configure_batching
 from models.stop import Stopped, StopToken
 from models.stop import current as current_stop
 from workers.steps import EXECUTORS, Executor, Output, executor_for

@@ -21,7 +21,7 @@ from core_agent.config import Settings
 from core_agent.errors import JobLost, QueueUnavailable
 from core_agent.memory import Memory
 from core_agent.metrics import MODELS
-from models.registry import BackendCache
+from models.cache import BackendCache
 from workers.jobs import asr_batcher, require_installed, run_step, worker_timeout
 from workers.queues import Resource, queue_name, resource_for
 

@@ -13,9 +13,9 @@ from core_agent.memory import Memory
 from core_agent.planning import Embedder, Planner
 from core_agent.planning.factory import make_planner
 from media.probe import probe
+from models.binaural.sofa_hrtf import SofaHrtf
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache
-from models.sofa_hrtf import SofaHrtf
 from workers.runner import ArqRunner, InlineRunner
 
 log = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from core_agent.db import make_engine
 from core_agent.memory import Memory
 from core_agent.types import Artifact
-from models.registry import BackendCache
+from models.cache import BackendCache
 from tests import hostile
 from tests.bots.test_cli import audiogpt
 from tests.bots.test_discord import APP, GENERAL, attach, final, replied_to

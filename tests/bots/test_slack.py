@@ -26,7 +26,7 @@ from core_agent.config import Settings
 from core_agent.tables import MessageRecord
 from core_agent.tasks import TASKS
 from media.decode import decode
-from models.registry import BackendCache
+from models.cache import BackendCache
 from tests.conftest import make_settings, report
 from tests.samples import tone, voice_note, wer
 from tests.stand_ins.slack_api import BOT_USER, SlackStandIn, mention

@@ -26,7 +26,7 @@ from core_agent.tables import Job
 from core_agent.types import Artifact, Kind, StepStatus
 from media.decode import decode
 from media.probe import mime_for, probe
-from models.registry import BackendCache
+from models.cache import BackendCache
 from tests.conftest import make_settings
 from tests.samples import convert, espeak, tone, voice_note, wer
 from tests.stand_ins.telegram_api import BOT_USERNAME, Call, Drop, TelegramStandIn, TooMany

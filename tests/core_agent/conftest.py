@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache
 from tests.conftest import make_settings
 from tests.stand_ins.openai_server import OpenAIStandIn
 from workers.runtime import Runtime, build_runtime

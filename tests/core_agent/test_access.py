@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 from core_agent.config import Settings
 from core_agent.tables import Job, MessageRecord
 from core_agent.types import Message
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache
 from tests.conftest import make_settings
 from workers.runtime import build_runtime
 

@@ -14,7 +14,7 @@ from core_agent.planning import PlanningContext
 from core_agent.tables import Job, MessageRecord
 from core_agent.types import Attachment, Message, Plan, PlanStep, Reply, StepStatus
 from media.probe import probe
-from models.registry import BackendCache
+from models.cache import BackendCache
 from tests.conftest import make_settings
 from tests.samples import add_noise, convert, espeak, tone, voice_note, wer
 from workers.runtime import Runtime, build_runtime

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from core_agent.types import Message
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache
 from tests.conftest import make_settings
 from tests.net import free_port
 from workers.runtime import build_runtime

@@ -18,8 +18,8 @@ from core_agent.config import Settings
 from core_agent.errors import StorageError
 from core_agent.storage import open_storage
 from core_agent.types import Kind, StepStatus
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache
 from tests.conftest import make_settings
 from tests.net import free_port
 from tests.samples import voice_note, wer

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.registry import BackendCache
 from tests.conftest import make_settings
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime, build_runtime

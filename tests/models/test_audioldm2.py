@@ -1,7 +1,7 @@
 """AudioLDM 2 for text_to_audio, image_to_audio (with BLIP captions) and audio_inpainting,
 each pulled from the hub stand-in with `audiogpt models pull` and then serving the agent.
 
-The checkpoints are tiny random-weight models of the real architectures (tests/neural.py):
+The checkpoints are tiny random-weight models of the real architectures (tests/neural/):
 they prove the loading, diffusion and splicing code and the path through the agent.
 """
 
@@ -20,13 +20,13 @@ from core_agent.tasks import GenerateArgs
 from core_agent.types import Attachment, Kind, Message
 from media.audio import Audio
 from media.decode import decode
-from models.audioldm2_catalog import AudioLdm2
-from models.audioldm2_inpaint import METHOD, AudioLdm2Inpaint
-from models.blip_caption import BlipCaptioner
 from models.errors import Unsupported
+from models.generation.audioldm2 import AudioLdm2
+from models.generation.blip_caption import BlipCaptioner
+from models.inpainting.audioldm2 import METHOD, AudioLdm2Inpaint
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
-from tests.neural import tiny_audioldm2, tiny_blip
+from tests.neural.generation import tiny_audioldm2, tiny_blip
 from tests.samples import tone
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime

@@ -8,8 +8,8 @@ import sys
 from itertools import count
 from pathlib import Path
 
-from models.base import Synthesizer
-from models.registry import BackendCache
+from models.cache import BackendCache
+from models.text_to_speech.base import Synthesizer
 
 MB = 1024 * 1024
 
@@ -62,7 +62,7 @@ def test_a_budget_smaller_than_one_model_keeps_the_newest() -> None:
 
 MEASURED = """
 import json
-from models.registry import BackendCache, resident_bytes
+from models.cache import BackendCache, resident_bytes
 cache = BackendCache(budget_mb=1)
 start = resident_bytes()
 piper = cache.get("piper-joe")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from models import libraries
 from models.base import Backend
+from models.catalog import libraries
 from models.registry import BACKENDS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,7 +1,7 @@
 """The neural catalog beyond Whisper: AST sound events, MusicGen music, Piper and MMS-TTS voices,
 each pulled from the hub stand-in with `audiogpt models pull` and then serving the agent.
 
-The checkpoints are tiny random-weight models of the real architectures (tests/neural.py):
+The checkpoints are tiny random-weight models of the real architectures (tests/neural/):
 they prove the loading and inference code and the path through the agent, not the quality.
 """
 
@@ -19,19 +19,16 @@ from core_agent.types import Attachment, Kind, Message
 from media.audio import Audio
 from media.decode import decode
 from media.probe import probe
-from models.ast_catalog import AstDetector
-from models.mms_tts import MmsFrench, MmsGerman
-from models.musicgen_catalog import MusicGenSmall
-from models.piper_catalog import VOICES
+from models.generation.musicgen import MusicGenSmall
+from models.sound.ast_audioset import AstDetector
+from models.text_to_speech.mms import MmsFrench, MmsGerman
+from models.text_to_speech.piper_voices import VOICES
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
-from tests.neural import (
-    catalog_checkpoints,
-    random_piper_voices,
-    tiny_ast,
-    tiny_musicgen,
-    tiny_vits,
-)
+from tests.neural.catalog import catalog_checkpoints
+from tests.neural.generation import tiny_musicgen
+from tests.neural.sound import tiny_ast
+from tests.neural.text_to_speech import random_piper_voices, tiny_vits
 from tests.samples import tone
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime

@@ -12,9 +12,12 @@ from media.audio import Audio
 from media.decode import decode
 from media.encode import write_wav
 from media.probe import probe
-from models.base import AudioProcessor, FileEditor, Synthesizer, Transcriber
+from models.audio_edit.base import FileEditor
+from models.cache import BackendCache
 from models.errors import Unsupported
-from models.registry import BackendCache
+from models.speech_enhancement.base import AudioProcessor
+from models.speech_recognition.base import Transcriber
+from models.text_to_speech.base import Synthesizer
 from tests.conftest import report
 from tests.samples import espeak, si_sdr, tone, voice_note, wer
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from core_agent.config import Settings
 from core_agent.tables import Job, JobEvent
 from core_agent.types import Attachment, Message, StepStatus
-from models.registry import BackendCache
+from models.cache import BackendCache
 from tests.conftest import make_settings
 from tests.net import free_port
 from tests.samples import add_noise, convert, espeak, wer

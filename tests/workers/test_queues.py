@@ -19,12 +19,12 @@ from sqlmodel import Session, select
 from core_agent.config import Settings
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message, StepStatus
-from models.catalog import MANIFEST
-from models.registry import BackendCache
-from models.whisper_catalog import WhisperTurbo
+from models.cache import BackendCache
+from models.catalog.checkpoints import MANIFEST
+from models.speech_recognition.whisper_turbo import WhisperTurbo
 from tests.conftest import make_settings
 from tests.net import free_port, get, sample
-from tests.neural import tiny_whisper_ct2
+from tests.neural.speech_recognition import tiny_whisper_ct2
 from tests.samples import add_noise, convert, espeak
 from tests.workers.test_faults import eventually
 from workers.arq_worker import WrongQueue, plan_worker

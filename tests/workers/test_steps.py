@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from core_agent.tasks import TASKS, AudioIn
-from models.base import Transcriber
 from models.registry import backends_for
+from models.speech_recognition.base import Transcriber
 from workers.steps import EXECUTORS, executor_for
 
 

@@ -33,13 +33,13 @@ from core_agent.config import Settings
 from core_agent.memory import Memory
 from core_agent.tables import ArtifactRecord, Job
 from core_agent.types import Kind, StepStatus
-from models.audioldm2_catalog import AudioLdm2
+from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.musicgen_catalog import MusicGenSmall
-from models.registry import BackendCache
+from models.generation.audioldm2 import AudioLdm2
+from models.generation.musicgen import MusicGenSmall
 from models.stop import Stopped, StopToken, current, run_session
 from tests.conftest import REDIS_URL, make_settings, report
-from tests.neural import tiny_audioldm2, tiny_musicgen
+from tests.neural.generation import tiny_audioldm2, tiny_musicgen
 from tests.samples import SENTENCES, long_recording
 from tests.workers.test_faults import Workers, eventually
 from workers.runtime import Runtime, build_runtime

@@ -25,27 +25,22 @@ from core_agent.tasks import (
     TextToSpeechArgs,
 )
 from core_agent.types import Artifact
-from models.asr_batch import AsrBatcher
-from models.base import (
-    AudioProcessor,
-    Backend,
-    BinauralRenderer,
-    FileEditor,
-    Generator,
-    ImageCaptioner,
-    Inpainter,
-    Singer,
-    SpeakerSeparator,
-    Synthesizer,
-    TalkingHead,
-    Transcriber,
-    Translator,
-    VoiceCloner,
-)
-from models.registry import BackendCache
-from models.sound_caption import Captioner
-from models.sound_events import SoundDetector, TargetDetector
-from models.sound_mask import MaskExtractor
+from models.audio_edit.base import FileEditor
+from models.base import Backend
+from models.binaural.base import BinauralRenderer
+from models.cache import BackendCache
+from models.generation.base import Generator, ImageCaptioner
+from models.inpainting.base import Inpainter
+from models.separation.base import SpeakerSeparator
+from models.singing.base import Singer
+from models.sound.base import Captioner, MaskExtractor, SoundDetector, TargetDetector
+from models.speech_enhancement.base import AudioProcessor
+from models.speech_recognition.base import Transcriber
+from models.speech_recognition.batching import AsrBatcher
+from models.style_transfer.base import VoiceCloner
+from models.talking_head.base import TalkingHead
+from models.text_to_speech.base import Synthesizer
+from models.translation.base import Translator
 from workers.steps import making, sound, speech
 from workers.steps.base import Inputs, Output, OutputFile, Step
 

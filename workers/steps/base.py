@@ -12,9 +12,9 @@ from core_agent.tasks import Args
 from core_agent.types import Artifact, Kind
 from media.audio import Audio
 from media.encode import encode_voice_note, write_wav
-from models.asr_batch import AsrBatcher
 from models.base import Backend
-from models.registry import BackendCache
+from models.cache import BackendCache
+from models.speech_recognition.batching import AsrBatcher
 
 
 @dataclass

@@ -16,16 +16,13 @@ from core_agent.tasks import (
 from core_agent.types import Kind
 from media.decode import decode
 from media.encode import encode_stereo, ffmpeg_filter, write_wav
-from models.base import (
-    BinauralRenderer,
-    FileEditor,
-    Generator,
-    ImageCaptioner,
-    Singer,
-    TalkingHead,
-)
+from models.audio_edit.base import FileEditor
+from models.binaural.base import BinauralRenderer
 from models.errors import BackendUnavailable, Unsupported
-from models.scores import read_file, requested
+from models.generation.base import Generator, ImageCaptioner
+from models.singing.base import Singer
+from models.singing.scores import read_file, requested
+from models.talking_head.base import TalkingHead
 from workers.steps.base import Inputs, Output, OutputFile, backend_of, label, voice_note
 
 MUSIC_BITRATE = "160k"  # MP3, transparent enough for generated music

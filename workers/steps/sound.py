@@ -5,13 +5,12 @@ from __future__ import annotations
 from core_agent.tasks import AudioIn, InpaintingArgs, QueryArgs
 from core_agent.types import Kind
 from media.decode import decode
-from models.base import Inpainter, Transcriber
 from models.errors import BackendUnavailable
-from models.event_plot import event_picture
-from models.sound_caption import Captioner
-from models.sound_events import SoundDetector, TargetDetector
-from models.sound_mask import MaskExtractor
-from models.yamnet import Event
+from models.inpainting.base import Inpainter
+from models.sound.base import Captioner, MaskExtractor, SoundDetector, TargetDetector
+from models.sound.events import Event
+from models.sound.plots import event_picture
+from models.speech_recognition.base import Transcriber
 from workers.steps.base import Inputs, Output, OutputFile, backend_of, label, voice_note
 
 

@@ -15,18 +15,15 @@ from core_agent.types import Kind
 from media.audio import ASR_RATE, Audio, to_16k
 from media.decode import decode
 from media.encode import encode_voice_note, ffmpeg_filter, write_wav
-from models.base import (
-    AudioProcessor,
-    SpeakerSeparator,
-    Synthesizer,
-    Transcriber,
-    Transcript,
-    Translator,
-    VoiceCloner,
-)
+from models.audio_edit.ffmpeg_edit import pitch_chain
+from models.cache import BackendCache
 from models.errors import BackendUnavailable, Unsupported
-from models.ffmpeg_edit import pitch_chain
-from models.registry import BackendCache
+from models.separation.base import SpeakerSeparator
+from models.speech_enhancement.base import AudioProcessor
+from models.speech_recognition.base import Transcriber, Transcript
+from models.style_transfer.base import VoiceCloner
+from models.text_to_speech.base import Synthesizer
+from models.translation.base import Translator
 from workers.steps.base import Inputs, Output, OutputFile, backend_of, label, voice_note
 
 

@@ -1,0 +1,1 @@
+"""audio_edit: everyday edits, file to file, with ffmpeg filters."""

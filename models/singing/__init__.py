@@ -1,0 +1,1 @@
+"""singing_synthesis: scores, and a voice that sings them (Piper + WORLD, DiffSinger)."""

@@ -1,0 +1,1 @@
+"""speech_enhancement: noise taken out of speech (spectral gating, MetricGAN+)."""

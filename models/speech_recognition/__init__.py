@@ -1,0 +1,1 @@
+"""speech_recognition: speech to text, with Whisper in three engines and a batching layer."""

