@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.status import Status
 
+from bots import commands
 from bots.base import Adapter
 from core_agent.agent import Agent
 from core_agent.tasks import capabilities_text
@@ -55,7 +56,6 @@ class TerminalChat(Adapter):
     async def command(self, line: str) -> bool:
         """Run a slash command; False means quit."""
         name, *args = shlex.split(line)
-        memory = self.agent.memory
         if name in ("/quit", "/exit"):
             return False
         if name == "/attach":
@@ -66,11 +66,10 @@ class TerminalChat(Adapter):
                 self._pending += [Attachment(path=p, filename=p.name) for p in found]
                 self.console.print(f"Attached {len(found)} file(s) to your next message.")
         elif name == "/voice" and args[:1] in (["on"], ["off"]):
-            await memory.channel(self.channel_id, self.platform)
-            await memory.set_voice_replies(self.channel_id, args[0] == "on")
+            await commands.set_voice(self.agent, self.platform, self.channel_id, args[0] == "on")
             self.console.print(f"Voice replies {args[0]}.")
         elif name == "/reset":
-            await memory.forget(self.channel_id)
+            await commands.reset(self.agent, self.turns, self.channel_id)
             self.console.print("Forgotten: this channel starts afresh.")
         elif name == "/tasks":
             self.console.print(capabilities_text())

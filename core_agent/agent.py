@@ -29,13 +29,13 @@ from core_agent.memory import Memory
 from core_agent.metrics import TURN_SECONDS, TURNS
 from core_agent.planning import Planner, PlanningContext
 from core_agent.respond import compose, describe_plan
-from core_agent.tables import Channel
 from core_agent.tasks import get_task, media_refs, plan_too_long
 from core_agent.types import (
     HANDLE,
     STEP_REF,
     Artifact,
     Attachment,
+    Channel,
     Event,
     Kind,
     Message,
@@ -91,6 +91,14 @@ class JobRunner(Protocol):
     def check(self, task: str) -> None: ...
 
     async def run(self, job_id: str) -> None: ...
+
+    async def health(self) -> dict[str, bool]:
+        """What the runner depends on, by name, and whether each answers now."""
+        ...
+
+    async def depths(self) -> dict[str, int]:
+        """Jobs waiting on each queue now."""
+        ...
 
 
 async def _quiet(event: Event) -> None:

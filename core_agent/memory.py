@@ -1,7 +1,8 @@
 """Per-channel memory behind one async interface: turns, artifacts, jobs, events.
 
-Adapters and workers never touch SQL; every method runs its short transaction in a
-thread so the event loop keeps serving other channels.
+Adapters and workers never touch SQL nor see a table row: every method runs its short
+transaction in a thread, so the event loop keeps serving other channels, and hands back
+the plain types of `core_agent/types.py`.
 """
 
 from __future__ import annotations
@@ -13,14 +14,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Engine, delete, update
-from sqlmodel import Session, col, select
+from sqlalchemy import text as sql
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, SQLModel, col, select
 
 from core_agent.storage import LocalStorage, Storage
-from core_agent.tables import ArtifactRecord, Channel, Job, JobEvent, MessageRecord, utcnow
-from core_agent.types import Artifact, Kind, PlanStep, StepStatus, Turn
+from core_agent.tables import ArtifactRecord, MessageRecord, utcnow
+from core_agent.tables import Channel as ChannelRecord
+from core_agent.tables import Job as JobRecord
+from core_agent.tables import JobEvent as EventRecord
+from core_agent.types import (
+    Artifact,
+    Channel,
+    Job,
+    JobEvent,
+    Kind,
+    PlanStep,
+    StepStatus,
+    StoredMessage,
+    Turn,
+)
 
 T = TypeVar("T")
+P = TypeVar("P", bound=BaseModel)
 FINAL = (StepStatus.DONE, StepStatus.FAILED, StepStatus.CANCELLED)
 FOLDER_NAME_CHARS = 100  # of a channel id's readable part in its media folder's name
 FOLDER_HASH_CHARS = 12  # hex digits of the id's SHA-256 after it
@@ -44,30 +62,39 @@ class Memory:
 
         return await asyncio.to_thread(work)
 
+    async def ping(self) -> bool:
+        """Whether the database answers a trivial query (for health checks)."""
+        try:
+            await self._run(lambda s: s.execute(sql("SELECT 1")))
+        except SQLAlchemyError:
+            return False
+        return True
+
     # channels
 
     async def channel(self, channel_id: str, platform: str, voice: bool = False) -> Channel:
         """The channel, created on first contact."""
 
-        def fn(s: Session) -> Channel:
-            row = s.get(Channel, channel_id)
+        def fn(s: Session) -> ChannelRecord:
+            row = s.get(ChannelRecord, channel_id)
             if row is None:
-                row = Channel(id=channel_id, platform=platform, voice_replies=voice)
+                row = ChannelRecord(id=channel_id, platform=platform, voice_replies=voice)
                 s.add(row)
             return row
 
-        return await self._run(fn)
+        return _plain(Channel, await self._run(fn))
 
     async def channel_ids(self, platform: str) -> list[str]:
         """Every channel of a platform, oldest first."""
         return list(await self._run(lambda s: s.exec(
-            select(Channel.id).where(Channel.platform == platform)
-            .order_by(col(Channel.created_at))).all()))
+            select(ChannelRecord.id).where(ChannelRecord.platform == platform)
+            .order_by(col(ChannelRecord.created_at))).all()))
 
     async def set_voice_replies(self, channel_id: str, on: bool) -> None:
         """Whether replies in this channel are also spoken."""
         await self._run(lambda s: s.execute(
-            update(Channel).where(col(Channel.id) == channel_id).values(voice_replies=on)))
+            update(ChannelRecord).where(col(ChannelRecord.id) == channel_id)
+            .values(voice_replies=on)))
 
     async def forget(self, channel_id: str) -> None:
         """Drop the channel's turns, jobs and media; the channel itself stays."""
@@ -75,10 +102,10 @@ class Memory:
         def fn(s: Session) -> list[str]:
             keys = s.exec(select(ArtifactRecord.path).where(
                 ArtifactRecord.channel_id == channel_id)).all()
-            jobs = select(Job.id).where(Job.channel_id == channel_id)
-            s.execute(delete(JobEvent).where(col(JobEvent.job_id).in_(jobs)))
+            jobs = select(JobRecord.id).where(JobRecord.channel_id == channel_id)
+            s.execute(delete(EventRecord).where(col(EventRecord.job_id).in_(jobs)))
             s.execute(delete(ArtifactRecord).where(col(ArtifactRecord.channel_id) == channel_id))
-            s.execute(delete(Job).where(col(Job.channel_id) == channel_id))
+            s.execute(delete(JobRecord).where(col(JobRecord.channel_id) == channel_id))
             s.execute(delete(MessageRecord).where(col(MessageRecord.channel_id) == channel_id))
             # Files stored before folder names were unique may share a folder with another
             # channel's: such a folder goes only once no other channel's file is in it.
@@ -102,16 +129,18 @@ class Memory:
         await self._run(lambda s: s.execute(
             update(MessageRecord).where(col(MessageRecord.id) == message_id).values(**fields)))
 
-    async def get_message(self, message_id: str) -> MessageRecord | None:
+    async def get_message(self, message_id: str) -> StoredMessage | None:
         """One stored turn."""
-        return await self._run(lambda s: s.get(MessageRecord, message_id))
+        row = await self._run(lambda s: s.get(MessageRecord, message_id))
+        return _plain(StoredMessage, row) if row else None
 
     async def find_message(self, channel_id: str, platform_message_id: str
-                           ) -> MessageRecord | None:
+                           ) -> StoredMessage | None:
         """A stored turn by the platform's own id for it, to drop a repeated delivery."""
-        return await self._run(lambda s: s.exec(select(MessageRecord).where(
+        row = await self._run(lambda s: s.exec(select(MessageRecord).where(
             MessageRecord.channel_id == channel_id,
             MessageRecord.platform_message_id == platform_message_id)).first())
+        return _plain(StoredMessage, row) if row else None
 
     async def recent_turns(self, channel_id: str, limit: int) -> list[Turn]:
         """The last turns, oldest first, with their artifacts and executed steps."""
@@ -121,8 +150,9 @@ class Memory:
                           .order_by(col(MessageRecord.created_at).desc()).limit(limit)).all()
             turns = []
             for row in reversed(rows):
-                jobs = s.exec(select(Job).where(Job.message_id == row.id, Job.purpose == "plan")
-                              .order_by(col(Job.step))).all() if row.role == "user" else []
+                jobs = s.exec(select(JobRecord).where(
+                    JobRecord.message_id == row.id, JobRecord.purpose == "plan")
+                    .order_by(col(JobRecord.step))).all() if row.role == "user" else []
                 turns.append(Turn(
                     role=row.role, text=row.text,
                     artifacts=[a.handle for a in _media_of(s, row)],
@@ -134,7 +164,7 @@ class Memory:
 
     async def messages(self, channel_id: str, limit: int = 200,
                        ids: Collection[str] | None = None
-                       ) -> list[tuple[MessageRecord, list[Artifact]]]:
+                       ) -> list[tuple[StoredMessage, list[Artifact]]]:
         """The last messages (or only these ids), oldest first, each with its media, as a
         chat page shows them."""
 
@@ -145,7 +175,8 @@ class Memory:
             rows = s.exec(query.order_by(col(MessageRecord.created_at).desc()).limit(limit)).all()
             return [(row, _media_of(s, row)) for row in reversed(rows)]
 
-        return [(row, [self._artifact(a) for a in media]) for row, media in await self._run(fn)]
+        return [(_plain(StoredMessage, row), [self._artifact(a) for a in media])
+                for row, media in await self._run(fn)]
 
     # artifacts
 
@@ -166,9 +197,9 @@ class Memory:
         # increment let two processes saving into one chat take the same handle. The file
         # is stored between the two transactions, so an upload never holds a database lock.
         seq = await self._run(lambda s: s.execute(
-            update(Channel).where(col(Channel.id) == channel_id)
-            .values(artifact_seq=col(Channel.artifact_seq) + 1)
-            .returning(col(Channel.artifact_seq))).scalar_one())
+            update(ChannelRecord).where(col(ChannelRecord.id) == channel_id)
+            .values(artifact_seq=col(ChannelRecord.artifact_seq) + 1)
+            .returning(col(ChannelRecord.artifact_seq))).scalar_one())
         handle = f"a{seq}"
         key = f"{self.channel_dir(channel_id).name}/{handle}{source.suffix.lower()}"
         await asyncio.to_thread(self.storage.put, key, source)
@@ -233,32 +264,35 @@ class Memory:
     async def add_job(self, channel_id: str, message_id: str, step: int, task: str,
                       args: dict[str, Any], purpose: str = "plan") -> str:
         """Record a step as a queued job and return its id."""
-        row = Job(channel_id=channel_id, message_id=message_id, step=step, task=task, args=args,
-                  purpose=purpose)
+        row = JobRecord(channel_id=channel_id, message_id=message_id, step=step, task=task,
+                        args=args, purpose=purpose)
         await self._run(lambda s: s.add(row))
         return row.id
 
     async def get_job(self, job_id: str) -> Job | None:
         """A job's record."""
-        return await self._run(lambda s: s.get(Job, job_id))
+        row = await self._run(lambda s: s.get(JobRecord, job_id))
+        return _plain(Job, row) if row else None
 
     async def jobs_for(self, message_id: str) -> list[Job]:
         """The jobs of one turn, in plan order."""
-        return list(await self._run(lambda s: s.exec(
-            select(Job).where(Job.message_id == message_id).order_by(col(Job.step))).all()))
+        rows = await self._run(lambda s: s.exec(select(JobRecord).where(
+            JobRecord.message_id == message_id).order_by(col(JobRecord.step))).all())
+        return [_plain(Job, row) for row in rows]
 
     async def user_jobs(self, user_id: str, limit: int = 10) -> list[Job]:
         """A user's newest planned jobs across channels, newest first."""
-        return list(await self._run(lambda s: s.exec(
-            select(Job).join(MessageRecord, col(MessageRecord.id) == col(Job.message_id))
-            .where(MessageRecord.user_id == user_id, Job.purpose == "plan")
-            .order_by(col(Job.created_at).desc()).limit(limit)).all()))
+        rows = await self._run(lambda s: s.exec(select(JobRecord).join(
+            MessageRecord, col(MessageRecord.id) == col(JobRecord.message_id))
+            .where(MessageRecord.user_id == user_id, JobRecord.purpose == "plan")
+            .order_by(col(JobRecord.created_at).desc()).limit(limit)).all())
+        return [_plain(Job, row) for row in rows]
 
     async def claim_job(self, job_id: str, backend: str | None) -> Job | None:
         """Mark a job running; None if it is already final (a retry after success)."""
 
-        def fn(s: Session) -> Job | None:
-            job = s.exec(select(Job).where(Job.id == job_id).with_for_update()).first()
+        def fn(s: Session) -> JobRecord | None:
+            job = s.exec(select(JobRecord).where(JobRecord.id == job_id).with_for_update()).first()
             if job is None or job.status in FINAL:
                 return None
             job.status, job.backend = StepStatus.RUNNING.value, backend
@@ -266,15 +300,16 @@ class Memory:
             job.started_at = utcnow()
             return job
 
-        return await self._run(fn)
+        row = await self._run(fn)
+        return _plain(Job, row) if row else None
 
     async def finish_job(self, job_id: str, status: StepStatus, **fields: Any) -> bool:
         """Record a job's end: outputs, or error code and message; False if it was already
         cancelled, which it stays. A cancelled job keeps no files: any it stored are dropped."""
 
         def fn(s: Session) -> bool:
-            done = s.execute(update(Job).where(
-                col(Job.id) == job_id, col(Job.status) != StepStatus.CANCELLED.value
+            done = s.execute(update(JobRecord).where(
+                col(JobRecord.id) == job_id, col(JobRecord.status) != StepStatus.CANCELLED.value
             ).values(status=status.value, finished_at=utcnow(), **fields))
             recorded = bool(done.rowcount)  # type: ignore[attr-defined]
             if status == StepStatus.CANCELLED or not recorded:
@@ -288,12 +323,13 @@ class Memory:
         """Jobs created since a moment, and the seconds they ran, for a user or a channel."""
 
         def fn(s: Session) -> tuple[int, float]:
-            query = select(Job.started_at, Job.finished_at).where(col(Job.created_at) >= since)
+            query = select(JobRecord.started_at, JobRecord.finished_at).where(
+                col(JobRecord.created_at) >= since)
             if user_id is not None:
-                query = query.join(MessageRecord, col(MessageRecord.id) == col(Job.message_id)
+                query = query.join(MessageRecord, col(MessageRecord.id) == col(JobRecord.message_id)
                                    ).where(MessageRecord.user_id == user_id)
             if channel_id is not None:
-                query = query.where(Job.channel_id == channel_id)
+                query = query.where(JobRecord.channel_id == channel_id)
             rows = s.exec(query).all()
             seconds = sum((_aware(end) - _aware(start)).total_seconds()
                           for start, end in rows if start and end)
@@ -304,8 +340,8 @@ class Memory:
     async def cancel_jobs(self, channel_id: str, reason: str) -> int:
         """Mark the channel's unfinished jobs cancelled (someone stopped them); how many."""
         done = await self._run(lambda s: s.execute(
-            update(Job).where(col(Job.channel_id) == channel_id,
-                              col(Job.status).in_([StepStatus.QUEUED, StepStatus.RUNNING]))
+            update(JobRecord).where(col(JobRecord.channel_id) == channel_id,
+                              col(JobRecord.status).in_([StepStatus.QUEUED, StepStatus.RUNNING]))
             .values(status=StepStatus.CANCELLED.value, error=reason, finished_at=utcnow())))
         return int(done.rowcount)  # type: ignore[attr-defined]
 
@@ -320,7 +356,7 @@ class Memory:
                 turn.status, turn.error_code = "failed", "interrupted"
                 s.add(MessageRecord(channel_id=turn.channel_id, role="assistant", text=reply,
                                     reply_to=turn.id, status="answered"))
-            s.execute(update(Job).where(col(Job.status).in_(
+            s.execute(update(JobRecord).where(col(JobRecord.status).in_(
                 [StepStatus.QUEUED, StepStatus.RUNNING])).values(
                 status=StepStatus.FAILED.value, error_code="interrupted",
                 error="interrupted by a restart", finished_at=utcnow()))
@@ -330,12 +366,13 @@ class Memory:
 
     async def add_event(self, job_id: str, stage: str, message: str) -> None:
         """Append a progress event to a job."""
-        await self._run(lambda s: s.add(JobEvent(job_id=job_id, stage=stage, message=message)))
+        await self._run(lambda s: s.add(EventRecord(job_id=job_id, stage=stage, message=message)))
 
     async def events(self, job_id: str) -> list[JobEvent]:
         """A job's events, in order."""
-        return list(await self._run(lambda s: s.exec(
-            select(JobEvent).where(JobEvent.job_id == job_id).order_by(col(JobEvent.id))).all()))
+        rows = await self._run(lambda s: s.exec(select(EventRecord).where(
+            EventRecord.job_id == job_id).order_by(col(EventRecord.id))).all())
+        return [_plain(JobEvent, row) for row in rows]
 
 
 def _media_of(s: Session, row: MessageRecord) -> list[ArtifactRecord]:
@@ -353,3 +390,10 @@ def _media_of(s: Session, row: MessageRecord) -> list[ArtifactRecord]:
 def _aware(moment: datetime) -> datetime:
     """SQLite hands timestamps back without their zone; they were stored in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _plain(kind: type[P], row: SQLModel) -> P:
+    """A table row as the plain type memory hands out, its timestamps in UTC."""
+    fields = row.model_dump()
+    return kind.model_validate({name: _aware(value) if isinstance(value, datetime) else value
+                                for name, value in fields.items()})

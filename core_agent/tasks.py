@@ -2,19 +2,22 @@
 
 Argument models double as JSON Schema for LLM tool calling. Media arguments are
 references (an artifact handle like "a3", or "step1" for an earlier step's output).
-Which backends serve a task is `models.registry`'s business.
+Each entry also holds the facts adapters show a task by (whether its sound is a voice,
+how a command menu words it), so no adapter compares task ids. Which backends serve a
+task is `models.registry`'s business.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from core_agent.errors import InputRejected, TaskUnsupported
-from core_agent.types import Kind
+from core_agent.types import Artifact, Kind
 
 REF_HELP = "Artifact handle such as 'a3', or 'step1' for the output of step 1 of this plan."
 MAX_QUANTITY = 1e6  # seconds, degrees, factors, decibels...: no argument comes near it
@@ -144,6 +147,24 @@ class AudioEditArgs(AudioIn):
     reverb_seconds: float | None = Field(None, gt=0, le=10, description="RT60 (reverb).")
 
 
+class Voice(StrEnum):
+    """The human voice a task's sound is."""
+
+    SPEECH = "speech"  # sent as a voice note, as a person's words would be
+    SINGING = "singing"
+
+
+@dataclass(frozen=True)
+class Command:
+    """How a command menu (Discord's slash commands) offers a task: the command's name,
+    the request it stands for, worded the way people ask for the task ("{text}" is where
+    the command's text goes), and what that text is."""
+
+    name: str
+    request: str
+    text_help: str = ""
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     """One capability the bot offers."""
@@ -154,6 +175,13 @@ class TaskSpec:
     args: type[Args]
     inputs: tuple[Kind, ...]
     outputs: tuple[Kind, ...]
+    command: Command
+    voice: Voice | None = None  # its sound is a voice: shown as recording one while it runs
+
+    @property
+    def speaks(self) -> bool:
+        """Its sound is speech: it goes out as a voice note."""
+        return self.voice == Voice.SPEECH
 
     def validate(self, args: dict[str, Any]) -> Args:
         """Typed arguments, or TaskUnsupported naming what is wrong."""
@@ -182,59 +210,82 @@ TASKS: dict[str, TaskSpec] = {
     for spec in [
         TaskSpec("speech_recognition", "Transcribe speech",
                  "Transcribe the speech in an audio or video recording to text.",
-                 SpeechRecognitionArgs, (A,), (T,)),
+                 SpeechRecognitionArgs, (A,), (T,), Command("transcribe", "transcribe this")),
         TaskSpec("speech_translation", "Translate speech",
                  "Translate speech in one language into text in another language.",
-                 SpeechTranslationArgs, (A,), (T,)),
+                 SpeechTranslationArgs, (A,), (T,),
+                 Command("translate", "translate this speech into {text}",
+                         "the language to translate into, e.g. English")),
         TaskSpec("text_to_speech", "Speak text",
                  "Read text aloud as speech, with voice, speed, pitch and language controls.",
-                 TextToSpeechArgs, (), (A,)),
+                 TextToSpeechArgs, (), (A,),
+                 Command("speak", "read this aloud: {text}", "what to say"), Voice.SPEECH),
         TaskSpec("style_transfer", "Speak in a given voice",
                  "Speak text in the voice and style of a reference recording.",
-                 StyleTransferArgs, (A,), (A,)),
+                 StyleTransferArgs, (A,), (A,),
+                 Command("mimic", "say this in the voice from the recording: {text}",
+                         "what the voice should say"), Voice.SPEECH),
         TaskSpec("speech_enhancement", "Clean up speech",
                  "Remove noise and hum from a speech recording.",
-                 AudioIn, (A,), (A,)),
+                 AudioIn, (A,), (A,),
+                 Command("enhance", "remove the background noise from this")),
         TaskSpec("speech_separation", "Separate speakers",
                  "Split a recording of several people talking into one track per speaker.",
-                 SeparationArgs, (A,), (A,)),
+                 SeparationArgs, (A,), (A,),
+                 Command("separate", "separate the voices in this recording")),
         TaskSpec("mono_to_binaural", "Make binaural",
                  "Turn mono audio into binaural (spatial, two-channel) audio for headphones.",
-                 BinauralArgs, (A,), (A,)),
+                 BinauralArgs, (A,), (A,),
+                 Command("binaural", "convert this to binaural audio")),
         TaskSpec("audio_inpainting", "Fill a gap",
                  "Fill in a missing or damaged region of audio between two times.",
-                 InpaintingArgs, (A,), (A,)),
+                 InpaintingArgs, (A,), (A,),
+                 Command("inpaint", "fill in the gap {text}",
+                         "where the gap is, e.g. between 2 and 3 seconds")),
         TaskSpec("sound_extraction", "Extract a sound",
                  "Isolate the sound described in words from a mixture.",
-                 QueryArgs, (A,), (A,)),
+                 QueryArgs, (A,), (A,),
+                 Command("extract", "extract the {text} from this recording",
+                         "the sound to keep, e.g. birdsong")),
         TaskSpec("target_sound_detection", "Find a sound",
                  "Find when a described sound occurs in a recording (timestamps).",
-                 QueryArgs, (A,), (T,)),
+                 QueryArgs, (A,), (T,),
+                 Command("find", "when does the {text} occur in this",
+                         "the sound to find, e.g. a doorbell")),
         TaskSpec("sound_detection", "Detect sounds",
                  "List which sound events occur in a recording and when.",
-                 AudioIn, (A,), (T,)),
+                 AudioIn, (A,), (T,),
+                 Command("detect", "what sounds can you detect in this")),
         TaskSpec("talking_head", "Talking head video",
                  "Make a video of a face speaking the given audio.",
-                 TalkingHeadArgs, (A, IMG), (V,)),
+                 TalkingHeadArgs, (A, IMG), (V,),
+                 Command("animate", "make a talking head video of this")),
         TaskSpec("text_to_audio", "Generate a sound",
                  "Generate a sound effect or ambience from a text description.",
-                 GenerateArgs, (), (A,)),
+                 GenerateArgs, (), (A,),
+                 Command("sound", "generate the sound of {text}",
+                         "the sound, e.g. rain on a tin roof")),
         TaskSpec("audio_to_text", "Describe audio",
                  "Write a caption describing what can be heard in a recording.",
-                 AudioIn, (A,), (T,)),
+                 AudioIn, (A,), (T,),
+                 Command("describe", "describe what can be heard in this recording")),
         TaskSpec("image_to_audio", "Sound for an image",
                  "Generate a sound that matches a picture.",
-                 ImageToAudioArgs, (IMG,), (A,)),
+                 ImageToAudioArgs, (IMG,), (A,),
+                 Command("picture-sound", "make a sound that matches this picture")),
         TaskSpec("singing_synthesis", "Sing",
                  "Sing lyrics, optionally to given notes and durations or a known melody.",
-                 SingingArgs, (Kind.FILE,), (A,)),
+                 SingingArgs, (Kind.FILE,), (A,),
+                 Command("sing", "sing {text}", "the lyrics"), Voice.SINGING),
         TaskSpec("text_to_music", "Generate music",
                  "Compose a piece of music from a text description.",
-                 GenerateArgs, (), (A,)),
+                 GenerateArgs, (), (A,),
+                 Command("music", "compose music: {text}", "the music, e.g. calm piano at dawn")),
         TaskSpec("audio_edit", "Edit audio",
                  "Trim, change speed or pitch, change volume, normalise loudness, fade, "
                  "reverse, add echo or reverb, join or mix two recordings, or convert audio.",
-                 AudioEditArgs, (A,), (A,)),
+                 AudioEditArgs, (A,), (A,),
+                 Command("edit", "{text}", "the edit, e.g. trim to the first 5 seconds")),
     ]
 }
 
@@ -247,6 +298,12 @@ def get_task(task_id: str) -> TaskSpec:
         raise TaskUnsupported(
             f"I don't know a task called {task_id!r}. Known tasks: {', '.join(TASKS)}."
         ) from None
+
+
+def made_by(artifact: Artifact) -> TaskSpec | None:
+    """The task whose job made an artifact; None for uploads."""
+    return TASKS.get(artifact.producer.removeprefix("job:")) \
+        if artifact.producer.startswith("job:") else None
 
 
 def plan_too_long(steps: int, cap: int) -> InputRejected:

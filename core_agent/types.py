@@ -1,4 +1,5 @@
-"""Plain data that crosses every boundary: made by adapters, read by everyone else."""
+"""Plain data that crosses every boundary: made by adapters, read by everyone else, and
+handed out by memory in place of its table rows."""
 
 from __future__ import annotations
 
@@ -158,3 +159,59 @@ class Reply(BaseModel):
     voice: Artifact | None = None  # the reply spoken, when the channel wants voice replies
     error_code: str | None = None
     message_id: str | None = None
+
+
+class Channel(BaseModel):
+    """A conversation as memory keeps it: a chat, a thread, a terminal session."""
+
+    id: str  # platform-qualified
+    platform: str
+    voice_replies: bool = False
+    created_at: datetime
+
+
+class StoredMessage(BaseModel):
+    """One stored turn, user's or assistant's."""
+
+    id: str
+    channel_id: str
+    role: str  # user | assistant
+    author: str = ""
+    user_id: str | None = None
+    text: str = ""
+    reply_to: str | None = None  # the user turn an assistant's answers
+    platform_message_id: str | None = None
+    status: str  # received | answered | failed | stored
+    error_code: str | None = None
+    plan: dict[str, Any] | None = None
+    created_at: datetime
+
+
+class Job(BaseModel):
+    """One job as recorded: a plan step, the input's transcript or the spoken reply."""
+
+    id: str
+    channel_id: str
+    message_id: str
+    step: int  # 1-based position in the plan; 0 outside it
+    purpose: str  # plan | input (ASR) | voice (reply)
+    task: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    backend: str | None = None
+    status: StepStatus
+    attempts: int = 0
+    outputs: dict[str, Any] | None = None
+    error_code: str | None = None
+    error: str | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class JobEvent(BaseModel):
+    """Progress a job recorded."""
+
+    job_id: str
+    stage: str
+    message: str = ""
+    created_at: datetime

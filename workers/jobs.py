@@ -33,9 +33,8 @@ from core_agent.errors import (
 )
 from core_agent.memory import Memory
 from core_agent.metrics import INFERENCE_SECONDS, JOBS
-from core_agent.tables import Job
 from core_agent.tasks import Args, TaskSpec, get_task, media_refs
-from core_agent.types import STEP_REF, Artifact, Kind, StepStatus
+from core_agent.types import STEP_REF, Artifact, Job, Kind, StepStatus
 from media.probe import mime_for, probe
 from models.base import Backend
 from models.errors import BackendUnavailable, MediaError, Unsupported

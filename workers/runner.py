@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 POLL = 0.05  # seconds between result checks
 IN_PROGRESS_GRACE = 15.0  # s: arq's in-progress mark outlives its job timeout by 10 s
 ENQUEUE_GRACE = 10.0  # s Redis may stay unreachable before a job that is not queued fails
+HEALTH_TIMEOUT = 2.0  # seconds a health check waits for Redis
 QUEUE_DOWN = ("The job queue is unavailable right now, so I couldn't start this. Your "
               "message is saved; please try again shortly.")
 
@@ -53,6 +54,10 @@ class InlineRunner:
 
     async def depths(self) -> dict[str, int]:
         """No queues: jobs run as they come."""
+        return {}
+
+    async def health(self) -> dict[str, bool]:
+        """Nothing outside this process to depend on."""
         return {}
 
     async def aclose(self) -> None:
@@ -98,6 +103,14 @@ class ArqRunner:
             resource_for, job.task, self.settings, language if isinstance(language, str) else None,
             voice if isinstance(voice, str) else None)
         return self.queues[resource]
+
+    async def health(self) -> dict[str, bool]:
+        """Whether Redis answers a ping."""
+        try:
+            pong = await asyncio.wait_for((await self.pool()).ping(), HEALTH_TIMEOUT)
+        except (RedisError, OSError, TimeoutError):
+            pong = False
+        return {"redis": bool(pong)}
 
     async def depths(self) -> dict[str, int]:
         """Jobs waiting on each queue now; {} if Redis does not answer."""

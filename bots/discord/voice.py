@@ -21,6 +21,7 @@ import discord
 import numpy as np
 from scipy import signal
 
+from bots import commands
 from core_agent.agent import Agent
 from core_agent.types import Attachment, Kind, Message, Reply
 from media.audio import Audio
@@ -193,8 +194,7 @@ class VoicePipeline:
 
     async def run(self) -> None:
         """Listen and answer until cancelled; replies are spoken in the voice channel."""
-        await self.agent.memory.channel(self.channel_id, "discord")
-        await self.agent.memory.set_voice_replies(self.channel_id, True)
+        await commands.set_voice(self.agent, "discord", self.channel_id, True)
         answering = asyncio.create_task(self._answer())
         try:
             while True:

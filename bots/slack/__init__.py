@@ -1,5 +1,5 @@
 """Slack: slash commands, mentions and audio files, answered in the thread (slack-bolt)."""
 
-from bots.slack.app import SlackApp
+from bots.slack.adapter import SlackApp
 
 __all__ = ["SlackApp"]

@@ -1,28 +1,70 @@
-"""Bolt listeners: thin, each reads Slack's payload and hands a turn to the SlackApp.
+"""Slack events in: Bolt listeners read the payload and start a turn in its thread.
 
 Events are acknowledged by Bolt before the listener runs; the slash command acks itself,
-at once, and the turn runs after (Slack's 3-second rule).
+at once, and the turn runs after (Slack's 3-second rule). A message is taken in once: its
+Slack id is looked up in memory first, so a retried delivery, or the message event that
+comes with a mention's, is dropped.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+import logging
+from functools import partial
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack.places import Incoming, Place, plain
+from bots.base import Adapter
+from bots.catalog import task_rows
+from bots.slack import send
+from bots.slack.convert import (
+    PLATFORM,
+    FetchFailed,
+    Incoming,
+    Place,
+    fetch,
+    incoming,
+    mrkdwn,
+    plain,
+)
+from bots.slack.home import home_view
+from bots.slack.send import DONE, FAILED, WORKING, Status
+from core_agent.config import Settings
+from core_agent.types import Message
 
-if TYPE_CHECKING:
-    from bots.slack.app import SlackApp
-
+log = logging.getLogger(__name__)
 # Message subtypes that are people writing; edits, joins and bots' posts are not.
 PEOPLE_WRITING = (None, "file_share", "thread_broadcast")
+HOME_JOBS = 10
 
 
-def register(bolt: AsyncApp, bot: SlackApp) -> None:
-    """Attach every listener to the Bolt app."""
+class Handlers:
+    """The app's listeners, each registered on the Bolt app in `register`."""
 
-    async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond,
+    def __init__(self, adapter: Adapter, client: AsyncWebClient, settings: Settings) -> None:
+        self.adapter, self.agent = adapter, adapter.agent
+        self.client, self.settings = client, settings
+        self._status: dict[tuple[str, str], Status] = {}  # while a turn runs
+
+    def register(self, bolt: AsyncApp) -> None:
+        """Attach every listener."""
+        bolt.command(self.settings.slack_command)(self.on_command)
+        bolt.event("app_mention")(self.on_mention)
+        bolt.event("message")(self.on_message)
+        bolt.event("app_home_opened")(self.on_home)
+
+    def status(self, message: Message) -> Status | None:
+        """The running turn's placeholder, if the message's turn is running."""
+        return self._status.get((message.channel_id, message.platform_message_id or ""))
+
+    # listeners
+
+    async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond,
                          context: AsyncBoltContext) -> None:
         """`/audiogpt <request>`: acked at once, answered in a new thread in the channel."""
         text = plain(command.get("text") or "", context.bot_user_id)
@@ -31,46 +73,100 @@ def register(bolt: AsyncApp, bot: SlackApp) -> None:
             await ack(f"Tell me what to do, e.g. `{command['command']} read this aloud: "
                       "good morning`. Attach files by mentioning me in a message instead.")
             return
-        if not bot.agent.access.admits(where.message(command["user_id"], text,
-                                                     platform_message_id="")):
+        if not self.agent.access.admits(where.message(command["user_id"], text,
+                                                      platform_message_id="")):
             await ack("Sorry, this app isn't open to you here. Ask its admin to add you.")
             return
         await ack()
-        bot.start(bot.command_turn(where, command["user_id"], command.get("user_name") or "",
-                                   text, command["trigger_id"], respond))
+        self.adapter.turns.spawn(self._command_turn(
+            where, command["user_id"], command.get("user_name") or "", text,
+            command["trigger_id"], respond))
 
-    async def on_mention(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """A mention in a channel: answered in the message's thread."""
         if (item := incoming(event, context)) is not None:
-            bot.start(bot.turn(item))
+            self._start(item)
 
-    async def on_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """A direct message, or a reply in a thread the app is part of (no mention needed)."""
         if event.get("subtype") not in PEOPLE_WRITING or event.get("bot_id"):
             return
         item = incoming(event, context)
-        if item is not None and (event.get("channel_type") == "im" or await bot.knows(item.place)):
-            bot.start(bot.turn(item))
+        if item is not None and (event.get("channel_type") == "im" or await self._knows(item)):
+            self._start(item)
 
-    async def on_home(event: dict[str, Any]) -> None:
+    async def on_home(self, event: dict[str, Any]) -> None:
         """The App Home tab opened: what the app does and the user's recent jobs."""
-        if event.get("tab") == "home":
-            await bot.publish_home(event["user"])
+        if event.get("tab") != "home":
+            return
+        user = event["user"]
+        jobs = await self.agent.memory.user_jobs(f"{PLATFORM}:user:{user}", HOME_JOBS)
+        rows = await asyncio.to_thread(task_rows, self.settings.models_dir)
+        await self.client.views_publish(
+            user_id=user, view=home_view(rows, jobs, self.settings.slack_command))
 
-    bolt.command(bot.settings.slack_command)(on_command)
-    bolt.event("app_mention")(on_mention)
-    bolt.event("message")(on_message)
-    bolt.event("app_home_opened")(on_home)
+    # turns
 
+    async def _knows(self, item: Incoming) -> bool:
+        """Whether the app is part of this thread (it has answered in it before)."""
+        return bool(await self.agent.memory.messages(item.place.channel_id, limit=1))
 
-def incoming(event: dict[str, Any], context: AsyncBoltContext) -> Incoming | None:
-    """A person's message as a turn; its ts is Slack's id for it (the same in app_mention
-    and message events and in retries), so it is the key repeats are recognised by."""
-    if not event.get("user"):
-        return None
-    team = context.team_id or event.get("team") or ""
-    ts = event["ts"]
-    return Incoming(place=Place(team, event["channel"], event.get("thread_ts") or ts),
-                    user=event["user"], text=plain(event.get("text") or "", context.bot_user_id),
-                    key=ts, react_ts=ts,
-                    file_ids=tuple(f["id"] for f in event.get("files") or [] if f.get("id")))
+    def _start(self, item: Incoming) -> None:
+        self.adapter.turns.start(item.place.channel_id, self._turn(item))
+
+    async def _command_turn(self, where: Place, user: str, author: str, text: str,
+                            trigger_id: str, respond: AsyncRespond) -> None:
+        """A slash command: the request posted in the channel opens the thread it is
+        answered in; where the app can't post, the user gets an ephemeral note."""
+        try:
+            root = await self.client.chat_postMessage(
+                channel=where.channel, text=f"<@{user}> asked: {mrkdwn(text)}")
+        except SlackApiError as err:
+            log.info("Slack: can't post in %s: %s", where.channel, err.response.get("error"))
+            await respond("I can't post in this conversation. Invite me to the channel "
+                          "(`/invite @AudioGPT`) or message me directly.",
+                          response_type="ephemeral")
+            return
+        ts = str(root["ts"])
+        self._start(Incoming(place=Place(where.team, where.channel, ts), user=user, text=text,
+                             key=trigger_id, react_ts=ts, author=author))
+
+    async def _turn(self, item: Incoming) -> None:
+        """One message through the agent, once, with reactions showing its state."""
+        place, key = item.place, (item.place.channel_id, item.key)
+        if await self.agent.memory.find_message(place.channel_id, item.key) is not None:
+            log.info("Slack: %s in %s was handled already", item.key, place.channel_id)
+            return
+        await send.react(self.client, place.channel, item.react_ts, WORKING)
+        done = False
+        try:
+            sorry = partial(self._say_sorry, place, key)
+            async with self.adapter.turns.apologising(f"{item.key} in {place.channel_id}",
+                                                      sorry):
+                done = await self._answer(item)
+        finally:
+            self._status.pop(key, None)
+            await send.react(self.client, place.channel, item.react_ts, WORKING, remove=True)
+            await send.react(self.client, place.channel, item.react_ts,
+                             DONE if done else FAILED)
+
+    async def _answer(self, item: Incoming) -> bool:
+        place = item.place
+        status = self._status[(place.channel_id, item.key)] = await send.placeholder(
+            self.client, place)
+        with TemporaryDirectory(prefix="audiogpt-slack-") as folder:
+            try:
+                files = [await fetch(self.client, f, Path(folder),
+                                     files_url=self.settings.slack_files_url,
+                                     limit=self.settings.max_upload_bytes)
+                         for f in item.file_ids]
+            except FetchFailed as err:
+                await send.say(self.client, place, status, mrkdwn(str(err)))
+                return False
+            reply = await self.adapter.respond(place.message(
+                item.user, item.text, platform_message_id=item.key, author=item.author,
+                attachments=files))
+        return reply.error_code is None
+
+    async def _say_sorry(self, place: Place, key: tuple[str, str], text: str) -> None:
+        await send.say(self.client, place, self._status.get(key), text)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from bots.common import split_text
-from bots.slack.places import Place, mrkdwn
-from core_agent.tables import Job
+from bots.slack.convert import Place, mrkdwn
 from core_agent.tasks import TASKS
+from core_agent.types import Job
 
 SECTION_CHARS = 3000  # Slack's cap on a section block's text
 STATUS_EMOJI = {"done": "✅", "failed": "❌", "cancelled": "⏭", "running": "⏳", "queued": "⏳"}
@@ -32,7 +31,7 @@ def task_line(row: dict[str, Any]) -> str:
 def job_line(job: Job) -> str:
     """One of the user's jobs: state, task, when."""
     title = TASKS[job.task].title if job.task in TASKS else job.task
-    at = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=UTC)
+    at = job.created_at
     return (f"{STATUS_EMOJI.get(job.status, '•')} {mrkdwn(title)} in "
             f"<#{Place.of(job.channel_id).channel}> · <!date^{int(at.timestamp())}"
             f"^{{date_short_pretty}} {{time}}|{at:%Y-%m-%d %H:%M} UTC>")

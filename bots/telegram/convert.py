@@ -1,10 +1,11 @@
 """Telegram messages read for the agent: where they were said, whether the bot was asked,
-the request text and the files they carry."""
+the request text and the files they carry, downloaded."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from telegram import Bot, MessageEntity
 from telegram import Message as TgMessage
@@ -83,6 +84,17 @@ def media_of(msg: TgMessage) -> list[Media]:
         found.append(Media(doc.file_id, doc.file_name or "document", doc.mime_type,
                            doc.file_size))
     return found
+
+
+async def download(bot: Bot, media: list[Media], folder: Path) -> list[Attachment]:
+    """The files, saved in the folder."""
+    files = []
+    for index, item in enumerate(media):
+        target = folder / f"{index}-{Path(item.filename).name}"
+        telegram_file = await bot.get_file(item.file_id)
+        await telegram_file.download_to_drive(target)
+        files.append(Attachment(path=target, filename=item.filename))
+    return files
 
 
 def is_media_file(media: Media) -> bool:

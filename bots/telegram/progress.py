@@ -30,7 +30,7 @@ def action_for_event(event: Event) -> str:
     spec = BY_TITLE.get(event.message) if event.stage == Stage.ASSIGNMENT else None
     if spec is None:
         return ChatAction.TYPING
-    if spec.id in ("text_to_speech", "style_transfer", "singing_synthesis"):
+    if spec.voice is not None:
         return ChatAction.RECORD_VOICE
     if Kind.VIDEO in spec.outputs:
         return ChatAction.UPLOAD_VIDEO

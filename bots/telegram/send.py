@@ -14,12 +14,12 @@ from typing import Any
 from telegram import Bot, ReplyParameters
 from telegram import Message as TgMessage
 from telegram.constants import ChatAction, MessageLimit
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bots.common import split_text
 from bots.telegram.convert import Where
 from core_agent.errors import DeliveryFailed
-from core_agent.tasks import TASKS
+from core_agent.tasks import made_by
 from core_agent.types import Artifact, Kind
 from media.encode import encode_stereo, encode_video_note, encode_voice_note
 from models.errors import MediaError
@@ -27,7 +27,6 @@ from models.errors import MediaError
 log = logging.getLogger(__name__)
 SEND_TRIES = 3  # a dropped connection is tried again; 429s are the rate limiter's
 RETRY_PAUSE = 1.0  # seconds, doubled per try
-SPOKEN = ("job:text_to_speech", "job:style_transfer")  # sent as voice notes
 VIDEO_NOTE_SIDE = 384  # pixels, what Telegram's apps record
 VIDEO_NOTE_SECONDS = 60  # the longest round video note
 
@@ -45,7 +44,8 @@ def action_for(artifact: Artifact, spoken: bool, round_video: bool) -> str:
 
 def is_spoken(artifact: Artifact) -> bool:
     """Speech the bot made: it goes out as a voice note."""
-    return artifact.kind == Kind.AUDIO and artifact.producer in SPOKEN
+    spec = made_by(artifact)
+    return artifact.kind == Kind.AUDIO and spec is not None and spec.speaks
 
 
 async def posted(send: Callable[[], Awaitable[TgMessage]]) -> TgMessage:
@@ -82,6 +82,13 @@ class Poster:
                 sent = await posted(self._send(self.bot.send_message, text=piece))
                 ids.append(sent.message_id)
         return ids
+
+    async def try_text(self, text: str) -> None:
+        """Post text where failing to is no further error (the user is told one happened)."""
+        try:
+            await self.text(text)
+        except TelegramError as err:
+            log.warning("telegram: could not tell the user (%s)", type(err).__name__)
 
     async def action(self, action: str) -> None:
         """Show a chat action (it lasts about five seconds)."""
@@ -140,8 +147,8 @@ class Poster:
 
 
 def _title(artifact: Artifact) -> str:
-    task = artifact.producer.removeprefix("job:")
-    return TASKS[task].title if task in TASKS else artifact.handle
+    spec = made_by(artifact)
+    return spec.title if spec is not None else artifact.handle
 
 
 async def _video_note(source: Path, target: Path) -> Path:

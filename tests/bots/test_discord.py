@@ -22,7 +22,7 @@ import discord
 import pytest
 
 from bots.discord import DiscordBot
-from bots.discord.commands import TASK_COMMANDS
+from bots.discord.handlers import TASK_COMMANDS
 from core_agent.tasks import TASKS
 from media.decode import decode
 from media.probe import probe

@@ -12,8 +12,7 @@ import discord
 import numpy as np
 from scipy import signal
 
-from bots.discord.listen import open_e2ee
-from bots.discord.outbox import VoiceNote, waveform
+from bots.discord.send import VoiceNote, waveform
 from bots.discord.voice import (
     FRAME_BYTES,
     FRAME_SAMPLES,
@@ -22,6 +21,7 @@ from bots.discord.voice import (
     Speaker,
     VoicePipeline,
 )
+from bots.discord.voice_receive import open_e2ee
 from media.audio import ASR_RATE, Audio
 from tests.conftest import report
 from tests.samples import voice_note, wer

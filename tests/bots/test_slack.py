@@ -21,7 +21,8 @@ import yaml
 from sqlmodel import Session, select
 
 from bots.slack import SlackApp
-from bots.slack.app import DONE, FAILED, WORKING, SlackNotConfigured
+from bots.slack.adapter import SlackNotConfigured
+from bots.slack.send import DONE, FAILED, WORKING
 from core_agent.config import Settings
 from core_agent.tables import MessageRecord
 from core_agent.tasks import TASKS

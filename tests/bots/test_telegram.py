@@ -22,8 +22,7 @@ from bots.telegram import TelegramBot
 from bots.telegram.convert import Where
 from bots.telegram.send import Poster
 from core_agent.config import Settings
-from core_agent.tables import Job
-from core_agent.types import Artifact, Kind, StepStatus
+from core_agent.types import Artifact, Job, Kind, StepStatus
 from media.decode import decode
 from media.probe import mime_for, probe
 from models.cache import BackendCache

@@ -11,9 +11,9 @@ from discord.ext import voice_recv
 
 from bots.common import split_text
 from bots.discord.convert import channel_key
-from bots.discord.listen import PipelineSink
-from bots.discord.outbox import TEXT_LIMIT
+from bots.discord.send import TEXT_LIMIT
 from bots.discord.voice import Speaker, VoicePipeline
+from bots.discord.voice_receive import PipelineSink
 from core_agent.agent import Agent
 from core_agent.types import Reply
 

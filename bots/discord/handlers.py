@@ -1,0 +1,230 @@
+"""Discord events in: mentions, replies to the bot and DMs, slash commands, voice channels.
+
+Every task of the registry has a slash command besides `/audiogpt request: [file:]`; it
+words its request the way its registry entry says people ask for the task, so the planner
+(the same one every message meets) plans it, with the command's file as the turn's upload.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bots import commands
+from bots.base import Adapter
+from bots.discord import convert
+from bots.discord.send import AfterMessage, InInteraction, Target
+from bots.discord.voice_call import Call
+from core_agent.config import Settings
+from core_agent.tasks import TASKS, TaskSpec
+from core_agent.types import Message
+
+log = logging.getLogger(__name__)
+Run = Callable[[discord.Interaction, str, discord.Attachment | None], Awaitable[None]]
+DESCRIPTION_LIMIT = 100  # characters, Discord's cap for command and option descriptions
+
+
+@dataclass(frozen=True)
+class TaskCommand:
+    """A task as a slash command, worded as its registry entry says."""
+
+    spec: TaskSpec
+
+    @property
+    def name(self) -> str:
+        return self.spec.command.name
+
+    @property
+    def task(self) -> str:
+        return self.spec.id
+
+    @property
+    def takes_file(self) -> bool:
+        """Tasks that work on media take a file."""
+        return bool(self.spec.inputs)
+
+    @property
+    def takes_text(self) -> bool:
+        return "{text}" in self.spec.command.request
+
+    @property
+    def description(self) -> str:
+        return self.spec.description[:DESCRIPTION_LIMIT]
+
+    def request(self, text: str | None) -> str:
+        """The request the command stands for, with its text."""
+        return self.spec.command.request.format(text=text or "")
+
+
+TASK_COMMANDS = [TaskCommand(spec) for spec in TASKS.values()]
+
+
+def main_command(name: str, run: Run) -> app_commands.Command[Any, ..., None]:
+    """`/audiogpt request: [file:]`: anything, in words."""
+
+    @app_commands.describe(request="What you want, in words",
+                           file="Audio, video or a picture to work on")
+    async def audiogpt(interaction: discord.Interaction, request: str,
+                       file: discord.Attachment | None = None) -> None:
+        await run(interaction, request, file)
+
+    return app_commands.Command(name=name, callback=audiogpt,
+                                description="Ask for speech, sound or music work in words")
+
+
+def task_command(command: TaskCommand, run: Run) -> app_commands.Command[Any, ..., None]:
+    """One task's command, with the options it needs."""
+    text_help = command.spec.command.text_help
+
+    @app_commands.describe(file="The recording (or picture) to work on", text=text_help)
+    async def with_both(interaction: discord.Interaction, file: discord.Attachment,
+                        text: str) -> None:
+        await run(interaction, command.request(text), file)
+
+    @app_commands.describe(file="The recording (or picture) to work on")
+    async def with_file(interaction: discord.Interaction, file: discord.Attachment) -> None:
+        await run(interaction, command.request(None), file)
+
+    @app_commands.describe(text=text_help)
+    async def with_text(interaction: discord.Interaction, text: str) -> None:
+        await run(interaction, command.request(text), None)
+
+    callback = {(True, True): with_both, (True, False): with_file,
+                (False, True): with_text}[(command.takes_file, command.takes_text)]
+    return app_commands.Command(name=command.name, description=command.description,
+                                callback=callback)  # type: ignore[arg-type]
+
+
+class Handlers:
+    """The bot's handlers: messages from the gateway, and the slash commands, each added
+    to the command tree in `register`."""
+
+    def __init__(self, adapter: Adapter, client: discord.Client, settings: Settings) -> None:
+        self.adapter, self.agent = adapter, adapter.agent
+        self.client, self.settings = client, settings
+        self._targets: dict[str, Target] = {}  # by platform_message_id, while a turn runs
+        self._calls: dict[int, Call] = {}  # by guild id
+
+    def register(self, tree: app_commands.CommandTree[Any]) -> None:
+        """Add every slash command."""
+        tree.add_command(main_command(self.settings.discord_command, self.on_command))
+        for command in TASK_COMMANDS:
+            tree.add_command(task_command(command, self.on_command))
+
+        @tree.command(name="join", description="Join your voice channel and answer speech there")
+        async def join(interaction: discord.Interaction) -> None:
+            await self.on_join(interaction)
+
+        @tree.command(name="leave", description="Leave the voice channel")
+        async def leave(interaction: discord.Interaction) -> None:
+            await self.on_leave(interaction)
+
+        @tree.command(name="voice", description="Turn spoken replies in this channel on or off")
+        @app_commands.describe(on="Speak replies (voice messages) in this channel")
+        async def voice(interaction: discord.Interaction, on: bool) -> None:
+            await self.on_voice(interaction, on)
+
+    def target(self, message: Message) -> Target | None:
+        """Where the running turn of a message shows progress and posts its reply."""
+        return self._targets.get(message.platform_message_id or "")
+
+    # turns
+
+    async def on_message(self, origin: discord.Message) -> None:
+        """A mention, a reply to the bot or a DM starts a turn in its channel."""
+        me = self.client.user
+        if me is not None and convert.addressed(origin, me):
+            self.adapter.turns.start(convert.channel_key(origin.channel.id),
+                                     self._message_turn(origin, me.id))
+
+    async def _message_turn(self, origin: discord.Message, bot_id: int) -> None:
+        target = AfterMessage(origin, self.client.http)
+        with tempfile.TemporaryDirectory(prefix="audiogpt-discord-") as folder:
+            try:
+                files = await convert.download(origin.attachments, Path(folder),
+                                               self.settings.max_upload_bytes)
+            except convert.Unfetched as err:
+                await origin.reply(str(err), mention_author=False)
+                return
+            message = convert.from_message(origin, bot_id, files)
+            async with origin.channel.typing():
+                await self._turn(message, target)
+
+    async def on_command(self, interaction: discord.Interaction, text: str,
+                         file: discord.Attachment | None) -> None:
+        """A slash command: deferred at once (Discord allows 3 s), answered when done."""
+        await interaction.response.defer(thinking=True)
+        channel_id = convert.channel_key(interaction.channel_id or interaction.user.id)
+        self.adapter.turns.start(channel_id, self._command_turn(interaction, text, file))
+
+    async def _command_turn(self, interaction: discord.Interaction, text: str,
+                            file: discord.Attachment | None) -> None:
+        target = InInteraction(interaction)
+        with tempfile.TemporaryDirectory(prefix="audiogpt-discord-") as folder:
+            try:
+                files = await convert.download([file] if file else [], Path(folder),
+                                               self.settings.max_upload_bytes)
+            except convert.Unfetched as err:
+                await target.send(str(err), [])
+                return
+            await self._turn(convert.from_interaction(interaction, text, files), target)
+
+    async def _turn(self, message: Message, target: Target) -> None:
+        assert message.platform_message_id is not None
+        self._targets[message.platform_message_id] = target
+        try:
+            async with self.adapter.turns.apologising(message.platform_message_id,
+                                                      lambda text: target.send(text, [])):
+                await self.adapter.respond(message)
+        finally:
+            self._targets.pop(message.platform_message_id, None)
+
+    # voice channels and settings
+
+    async def on_join(self, interaction: discord.Interaction) -> None:
+        """Come into the caller's voice channel and listen."""
+        voice = getattr(interaction.user, "voice", None)
+        if interaction.guild is None or voice is None or voice.channel is None:
+            await interaction.response.send_message(
+                "Join a voice channel first, then use /join.", ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)
+        await self._hang_up(interaction.guild.id)
+        lock = self.adapter.turns.lock(convert.channel_key(voice.channel.id))
+        call = Call(self.agent, voice.channel, lock)
+        await call.start()
+        self._calls[interaction.guild.id] = call
+        await interaction.edit_original_response(
+            content=f"🎙 Listening in {voice.channel.mention}. Talk to me; /leave when done.")
+
+    async def on_leave(self, interaction: discord.Interaction) -> None:
+        """Leave the guild's voice channel."""
+        left = interaction.guild is not None and await self._hang_up(interaction.guild.id)
+        await interaction.response.send_message(
+            "👋 Left the voice channel." if left else "I'm not in a voice channel here.",
+            ephemeral=not left)
+
+    async def hang_up_all(self) -> None:
+        """Leave every voice channel (the bot is stopping)."""
+        for guild_id in list(self._calls):
+            await self._hang_up(guild_id)
+
+    async def _hang_up(self, guild_id: int) -> bool:
+        call = self._calls.pop(guild_id, None)
+        if call is not None:
+            await call.stop()
+        return call is not None
+
+    async def on_voice(self, interaction: discord.Interaction, on: bool) -> None:
+        """Speak (or stop speaking) replies in this channel."""
+        channel_id = convert.channel_key(interaction.channel_id or interaction.user.id)
+        await commands.set_voice(self.agent, self.adapter.platform, channel_id, on)
+        await interaction.response.send_message(
+            "🔊 I'll speak my replies here." if on else "🔇 Text replies only here.")

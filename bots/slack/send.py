@@ -1,0 +1,101 @@
+"""Replies into a Slack thread: a placeholder line edited as stages pass, then the answer in
+its place (in pieces under the cap), result files uploaded with the external-upload flow
+(files_upload_v2), and reactions on the asking message showing the turn's state."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.common import split_text, status_line
+from bots.slack.convert import Place, mrkdwn
+from core_agent.tasks import made_by
+from core_agent.types import Artifact, Event, Reply, Stage
+
+log = logging.getLogger(__name__)
+TEXT_CHARS = 3000  # per message, before escaping; Slack advises under 4,000
+WORKING, DONE, FAILED = "hourglass_flowing_sand", "white_check_mark", "x"
+FIRST_LINE = status_line(Event(stage=Stage.MODALITY, message=""))
+
+
+@dataclass
+class Status:
+    """A running turn's placeholder message, updated as stages finish."""
+
+    ts: str
+    line: str
+
+
+async def placeholder(client: AsyncWebClient, place: Place) -> Status:
+    """Post the first "working on it" line in the thread."""
+    posted = await client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts,
+                                           text=FIRST_LINE)
+    return Status(str(posted["ts"]), FIRST_LINE)
+
+
+async def show(client: AsyncWebClient, place: Place, status: Status, line: str) -> None:
+    """Edit the placeholder to a new line, if it says something else."""
+    if line == status.line:
+        return
+    status.line = line
+    try:
+        await client.chat_update(channel=place.channel, ts=status.ts, text=line)
+    except SlackApiError as err:  # progress is a courtesy; the reply still comes
+        log.warning("Slack: progress not shown: %s", err.response.get("error"))
+
+
+async def answer(client: AsyncWebClient, place: Place, status: Status, reply: Reply) -> None:
+    """The reply in the placeholder's place, the rest of a long one after it, then files."""
+    first, *rest = split_text(reply.text, TEXT_CHARS)
+    await client.chat_update(channel=place.channel, ts=status.ts, text=mrkdwn(first))
+    for piece in rest:
+        await client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts,
+                                      text=mrkdwn(piece))
+    files = [(a, title(a)) for a in reply.artifacts]
+    if reply.voice is not None:
+        files.append((reply.voice, "Spoken reply"))
+    if files:
+        await upload(client, place.channel, place.thread_ts, files)
+
+
+async def say(client: AsyncWebClient, place: Place, status: Status | None, text: str) -> None:
+    """A short answer in the thread, in place of the placeholder if there is one."""
+    try:
+        if status is not None:
+            await client.chat_update(channel=place.channel, ts=status.ts, text=text)
+        else:
+            await client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts,
+                                          text=text)
+    except SlackApiError as err:
+        log.warning("Slack: couldn't post in %s: %s", place.channel, err.response.get("error"))
+
+
+async def react(client: AsyncWebClient, channel: str, ts: str, name: str,
+                remove: bool = False) -> None:
+    """Add (or remove) a reaction; one that is already there (or gone) is no failure."""
+    try:
+        if remove:
+            await client.reactions_remove(channel=channel, timestamp=ts, name=name)
+        else:
+            await client.reactions_add(channel=channel, timestamp=ts, name=name)
+    except SlackApiError as err:  # already_reacted, no_reaction: the state shows anyway
+        log.debug("Slack: reaction %s not changed: %s", name, err.response.get("error"))
+
+
+def title(artifact: Artifact) -> str:
+    """What a result file is called in Slack: the task that made it and its label."""
+    spec = made_by(artifact)
+    what = spec.title if spec is not None else "Result"
+    return f"{what}: {artifact.label}" if artifact.label else what
+
+
+async def upload(client: AsyncWebClient, channel: str, thread_ts: str,
+                 files: list[tuple[Artifact, str]]) -> None:
+    """Upload result files, each with its title, into the thread in one share."""
+    await client.files_upload_v2(
+        file_uploads=[{"file": str(a.path), "filename": f"{a.handle}{a.path.suffix}",
+                       "title": name} for a, name in files],
+        channel=channel, thread_ts=thread_ts)
