@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,8 @@ def modules(*folders: str) -> dict[str, Path]:
     return found
 
 
-def imported(tree: ast.Module, name: str, is_package: bool) -> Iterator[str]:
+def imported(tree: ast.Module, name: str, is_package: bool, ours: Collection[str]
+             ) -> Iterator[str]:
     """Every module name an import in the file names, wherever it is (a function-local
     import or one for type checkers only is still a dependency)."""
     for node in ast.walk(tree):
@@ -34,8 +35,11 @@ def imported(tree: ast.Module, name: str, is_package: bool) -> Iterator[str]:
             if node.level:  # relative: from the file's own package upwards
                 package = name.split(".")[:len(name.split(".")) - node.level + is_package]
                 base = ".".join([*package, *([base] if base else [])])
-            yield base
+            # `from package import module` names the module; the package's own
+            # `__init__` runs for any of its modules and is no edge of its own.
             yield from (f"{base}.{alias.name}" for alias in node.names)
+            if not all(f"{base}.{alias.name}" in ours for alias in node.names):
+                yield base
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -45,7 +49,7 @@ def import_graph() -> dict[str, set[str]]:
     for name, path in ours.items():
         tree = ast.parse(path.read_text(), str(path))
         is_package = path.name == "__init__.py"
-        graph[name] = {target for target in imported(tree, name, is_package)
+        graph[name] = {target for target in imported(tree, name, is_package, ours)
                        if target in ours and target != name}
     return graph
 
