@@ -18,6 +18,7 @@ def test_a_step_fits_its_task_and_every_backend_of_it(task: str) -> None:
     step = EXECUTORS[task]
     assert step.args is TASKS[task].args
     assert backends_for(task), task
+    assert all(cls.task == task for cls in backends_for(task)), task  # listed where it serves
     assert all(issubclass(cls, step.family) for cls in backends_for(task)), task
 
 
