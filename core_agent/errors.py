@@ -63,12 +63,6 @@ class JobLost(AudioGPTError):
     code = "job-lost"
 
 
-class DeliveryFailed(AudioGPTError):
-    """The platform refused the reply."""
-
-    code = "delivery-failed"
-
-
 class StorageError(AudioGPTError):
     """The media storage (the local folder or an S3-compatible bucket) failed."""
 

@@ -18,7 +18,6 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bots.common import split_text
 from bots.telegram.convert import Where
-from core_agent.errors import DeliveryFailed
 from core_agent.tasks import made_by
 from core_agent.types import Artifact, Kind
 from media.encode import encode_stereo, encode_video_note, encode_voice_note
@@ -115,8 +114,8 @@ class Poster:
                 send = self._send(self.bot.send_audio, audio=path, duration=seconds,
                                   title=artifact.label or _title(artifact), performer="AudioGPT",
                                   filename=name)
-            elif artifact.kind == Kind.VIDEO and round_video:
-                square = await _video_note(path, Path(work) / "round.mp4")
+            elif artifact.kind == Kind.VIDEO and round_video and (
+                    square := await self._round(artifact, path, Path(work))) is not None:
                 send = self._send(self.bot.send_video_note, video_note=square,
                                   duration=seconds and min(seconds, VIDEO_NOTE_SECONDS),
                                   length=VIDEO_NOTE_SIDE, filename=f"{artifact.handle}.mp4")
@@ -128,6 +127,17 @@ class Poster:
             else:
                 send = self._send(self.bot.send_document, document=path, filename=name)
             return (await posted(send)).message_id
+
+    async def _round(self, artifact: Artifact, source: Path, work: Path) -> Path | None:
+        """A square, at most one-minute H.264 clip, as Telegram's round video notes must be;
+        None, and the user told, when the video can't be made into one."""
+        try:
+            return await asyncio.to_thread(encode_video_note, source, work / "round.mp4",
+                                           VIDEO_NOTE_SIDE, VIDEO_NOTE_SECONDS)
+        except MediaError as err:
+            await self.text(f"I couldn't make a round video note of {artifact.handle} ({err}), "
+                            "so here it is as a plain video.")
+            return None
 
     def _send(self, method: Callable[..., Awaitable[TgMessage]], **fields: Any
               ) -> Callable[[], Awaitable[TgMessage]]:
@@ -149,12 +159,3 @@ class Poster:
 def _title(artifact: Artifact) -> str:
     spec = made_by(artifact)
     return spec.title if spec is not None else artifact.handle
-
-
-async def _video_note(source: Path, target: Path) -> Path:
-    """A square, at most one-minute H.264 clip, as Telegram's round video notes must be."""
-    try:
-        return await asyncio.to_thread(encode_video_note, source, target, VIDEO_NOTE_SIDE,
-                                       VIDEO_NOTE_SECONDS)
-    except MediaError as err:
-        raise DeliveryFailed(f"I couldn't make a round video note ({err}).") from err

@@ -341,3 +341,22 @@ async def test_files_go_out_by_kind_and_size(tmp_path: Path) -> None:
                                 False) is None
         refusal = api.sent("sendMessage")[-1].params["text"]
         assert refusal.startswith("a5 is 0 MB, more than the 0 MB")
+
+
+async def test_a_video_that_cannot_be_made_round_goes_out_plain_and_says_why(tmp_path: Path
+                                                                            ) -> None:
+    clip = convert(espeak("hello there", tmp_path / "speech.wav"), tmp_path / "clip.mp4")
+    broken = tmp_path / "broken.mp4"  # its header, then nothing ffmpeg can decode
+    broken.write_bytes(clip.read_bytes()[:4096])
+    video = Artifact(id="a6", handle="a6", kind=Kind.VIDEO, mime="video/mp4", path=broken,
+                     producer="job:talking_head", duration=1.0)
+    async with TelegramStandIn(TOKEN) as api, Bot(TOKEN, base_url=api.base_url,
+                                                  base_file_url=api.base_file_url) as bot:
+        poster = Poster(bot, Where(GROUP_ID, TOPIC, 31), upload_limit=2**20)
+        assert await poster.file(video, False, True) is not None
+        (told,) = api.sent("sendMessage")
+        assert told.params["text"].startswith("I couldn't make a round video note of a6 (")
+        assert told.params["text"].endswith("), so here it is as a plain video.")
+        assert str(tmp_path) not in told.params["text"]
+        assert api.sent("sendVideoNote") == []
+        assert api.sent("sendVideo")[0].files["video"].data == broken.read_bytes()
