@@ -38,7 +38,11 @@ class Gateway(discord.Client):
         self.tree = app_commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
-        guild = self.bot.settings.discord_sync_guild
+        """Register the commands: in one guild when the settings name one (at once, for
+        testing: the commands are copied there, since a guild's own set is empty), else
+        globally."""
+        if guild := self.bot.settings.discord_sync_guild:
+            self.tree.copy_global_to(guild=discord.Object(guild))
         await self.tree.sync(guild=discord.Object(guild) if guild else None)
 
     async def on_message(self, message: discord.Message) -> None:

@@ -142,6 +142,17 @@ async def test_login_identify_and_commands_from_the_registry(discord_: Served) -
     assert [(o["name"], o["type"]) for o in commands["transcribe"]["options"]] == [("file", 11)]
 
 
+async def test_commands_synced_to_one_guild_are_all_there(tmp_path: Path, embedder: Any,
+                                                          backends: Any) -> None:
+    async with served(tmp_path, embedder, backends, discord_sync_guild=GUILD) as running:
+        (synced,) = await running.api.wait_for(
+            "PUT", f"/applications/{APP}/guilds/{GUILD}/commands")
+        names = {c["name"] for c in synced.body}
+        assert {"audiogpt", "join", "leave", "voice", *(c.name for c in TASK_COMMANDS)} == names
+        assert not [r for r in running.api.requests
+                    if r.method == "PUT" and r.path == f"/applications/{APP}/commands"]
+
+
 async def test_a_mention_with_a_voice_note_is_answered_in_a_reply(
         discord_: Served, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
