@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from telegram.error import TelegramError
@@ -28,6 +29,7 @@ RATE_RETRIES = 3  # 429s waited out (retry_after) before a send gives up
 READ_TIMEOUT = 30.0  # seconds: Telegram may take a while to answer an upload
 MEDIA_WRITE_TIMEOUT = 120.0  # seconds to send a file of up to 50 MB
 UPDATES = ["message"]
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # setWebhook's secret_token rule
 URL_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot")
 
 
@@ -42,6 +44,10 @@ class TelegramBot(Adapter):
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         if settings.telegram_webhook_url and settings.telegram_webhook_secret is None:
             raise ValueError("AUDIOGPT_TELEGRAM_WEBHOOK_SECRET must be set with a webhook URL")
+        secret = settings.telegram_webhook_secret
+        if secret is not None and not WEBHOOK_SECRET.fullmatch(secret.get_secret_value()):
+            raise ValueError("AUDIOGPT_TELEGRAM_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ "
+                             "and -, 1 to 256 of them (Telegram refuses any other)")
         self.settings = settings
         token = settings.telegram_bot_token.get_secret_value()
         # Bot API URLs carry the token; httpx (each request) and the SDK (its base URL) log them.

@@ -360,3 +360,18 @@ async def test_a_video_that_cannot_be_made_round_goes_out_plain_and_says_why(tmp
         assert str(tmp_path) not in told.params["text"]
         assert api.sent("sendVideoNote") == []
         assert api.sent("sendVideo")[0].files["video"].data == broken.read_bytes()
+
+
+@pytest.mark.parametrize("secret", ["has spaces in it", "ümlaut", "x" * 257])
+async def test_a_webhook_secret_telegram_would_refuse_stops_the_start(
+        tmp_path: Path, embedder: Any, secret: str) -> None:
+    settings = make_settings(tmp_path / "data", telegram_bot_token=TOKEN,
+                             telegram_webhook_url="https://bot.example.org/hook",
+                             telegram_webhook_secret=secret)
+    runtime = build_runtime(settings, embedder=embedder)
+    try:
+        with pytest.raises(ValueError, match="may hold only A-Z, a-z, 0-9, _ and -") as refused:
+            TelegramBot(runtime.agent, settings)
+        assert secret not in str(refused.value)
+    finally:
+        await runtime.aclose()
