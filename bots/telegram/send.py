@@ -11,10 +11,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 from telegram import Bot, ReplyParameters
 from telegram import Message as TgMessage
 from telegram.constants import ChatAction, MessageLimit
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 
 from bots.common import split_text
 from bots.telegram.convert import Where
@@ -26,6 +27,8 @@ from models.errors import MediaError
 log = logging.getLogger(__name__)
 SEND_TRIES = 3  # a dropped connection is tried again; 429s are the rate limiter's
 RETRY_PAUSE = 1.0  # seconds, doubled per try
+# Timeouts before a request left: connecting, or waiting for a free pooled connection.
+NOT_SENT = (httpx.ConnectTimeout, httpx.PoolTimeout)
 VIDEO_NOTE_SIDE = 384  # pixels, what Telegram's apps record
 VIDEO_NOTE_SECONDS = 60  # the longest round video note
 
@@ -47,14 +50,21 @@ def is_spoken(artifact: Artifact) -> bool:
     return artifact.kind == Kind.AUDIO and spec is not None and spec.speaks
 
 
-async def posted(send: Callable[[], Awaitable[TgMessage]]) -> TgMessage:
-    """Send, trying again when the connection fails (not when Telegram refuses)."""
+async def posted(send: Callable[[], Awaitable[TgMessage]]) -> TgMessage | None:
+    """Send, trying again when the request never reached Telegram (a dropped or refused
+    connection, no free connection). A timeout once it was on its way is not tried again,
+    since Telegram may have it (a 50 MB upload that landed but was answered late would be
+    posted twice): None, logged."""
     for attempt in range(1, SEND_TRIES + 1):
         try:
             return await send()
         except BadRequest:
             raise
         except NetworkError as err:
+            if isinstance(err, TimedOut) and not isinstance(err.__cause__, NOT_SENT):
+                log.warning("telegram: no answer in time to a send; not sent again, since it "
+                            "may have arrived")
+                return None
             if attempt == SEND_TRIES:
                 raise
             log.warning("telegram send failed (%s), trying again", type(err).__name__)
@@ -79,7 +89,7 @@ class Poster:
         for piece in split_text(text, MessageLimit.MAX_TEXT_LENGTH - 1):
             if piece:
                 sent = await posted(self._send(self.bot.send_message, text=piece))
-                ids.append(sent.message_id)
+                ids += [sent.message_id] if sent is not None else []
         return ids
 
     async def try_text(self, text: str) -> None:
@@ -95,7 +105,7 @@ class Poster:
 
     async def file(self, artifact: Artifact, spoken: bool, round_video: bool) -> int | None:
         """Post one file the way its kind is best played; the post's id, or None when it
-        was too big and the user was told so."""
+        was too big and the user was told so, or Telegram's answer came too late to know."""
         with tempfile.TemporaryDirectory(prefix="audiogpt-telegram-out-") as work:
             path = await self._fitting(artifact, Path(work))
             if path is None:
@@ -126,7 +136,8 @@ class Poster:
                 send = self._send(self.bot.send_photo, photo=path, filename=name)
             else:
                 send = self._send(self.bot.send_document, document=path, filename=name)
-            return (await posted(send)).message_id
+            sent = await posted(send)
+            return sent.message_id if sent is not None else None
 
     async def _round(self, artifact: Artifact, source: Path, work: Path) -> Path | None:
         """A square, at most one-minute H.264 clip, as Telegram's round video notes must be;

@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 from telegram import Bot
+from telegram.request import HTTPXRequest
 
 from bots.telegram import TelegramBot
 from bots.telegram.convert import Where
@@ -28,7 +29,14 @@ from media.probe import mime_for, probe
 from models.cache import BackendCache
 from tests.conftest import make_settings
 from tests.samples import convert, espeak, tone, voice_note, wer
-from tests.stand_ins.telegram_api import BOT_USERNAME, Call, Drop, TelegramStandIn, TooMany
+from tests.stand_ins.telegram_api import (
+    BOT_USERNAME,
+    Call,
+    Drop,
+    Late,
+    TelegramStandIn,
+    TooMany,
+)
 from workers.runtime import Runtime, build_runtime
 
 # python-telegram-bot 22 warns from inside its own RetryAfter (every 429) that
@@ -375,3 +383,22 @@ async def test_a_webhook_secret_telegram_would_refuse_stops_the_start(
         assert secret not in str(refused.value)
     finally:
         await runtime.aclose()
+
+
+async def test_a_send_answered_too_late_is_not_sent_again(tmp_path: Path) -> None:
+    """A timeout once the request was on its way may mean it arrived (a 50 MB upload that
+    landed but was answered late): it is not posted twice."""
+    note = voice_note("good night", tmp_path)
+    spoken = Artifact(id="a1", handle="a1", kind=Kind.AUDIO, mime="audio/ogg", path=note,
+                      producer="job:text_to_speech", duration=1.0)
+    async with TelegramStandIn(TOKEN) as api, Bot(
+            TOKEN, base_url=api.base_url, base_file_url=api.base_file_url,
+            request=HTTPXRequest(read_timeout=0.5)) as bot:
+        api.fail("sendVoice", Late(seconds=3.0))
+        poster = Poster(bot, Where(GROUP_ID, TOPIC, 31), upload_limit=2**20)
+        assert await poster.file(spoken, True, False) is None
+        assert len(api.sent("sendVoice")) == 1
+        api.fail("sendVoice", Drop())  # never answered at all: tried again, posted once
+        assert await poster.file(spoken, True, False) is not None
+        results = [c.result for c in api.sent("sendVoice")]
+        assert len(results) == 3 and isinstance(results[1], Drop)

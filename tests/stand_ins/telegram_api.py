@@ -51,6 +51,14 @@ class Drop:
     """The connection closes before any answer."""
 
 
+@dataclass(frozen=True)
+class Late:
+    """The call is carried out, but answered only after this many seconds (a slow upload
+    that landed)."""
+
+    seconds: float
+
+
 @dataclass
 class Upload:
     """A file part of a multipart request."""
@@ -84,7 +92,7 @@ class TelegramStandIn:
         self.downloads: list[str] = []
         self.posted: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id) -> message
         self._files: dict[str, Path] = {}
-        self._faults: dict[str, deque[TooMany | Drop]] = defaultdict(deque)
+        self._faults: dict[str, deque[TooMany | Drop | Late]] = defaultdict(deque)
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(
@@ -135,7 +143,7 @@ class TelegramStandIn:
         self._notify()
         return update_id
 
-    def fail(self, method: str, *faults: TooMany | Drop) -> None:
+    def fail(self, method: str, *faults: TooMany | Drop | Late) -> None:
         """The next calls of a method meet these faults, in order."""
         self._faults[method].extend(faults)
 
@@ -188,8 +196,8 @@ class TelegramStandIn:
                 files[name] = Upload(value.filename, value.content_type, value.file.read())
             else:
                 params[name] = value
-        if self._faults[method]:
-            fault = self._faults[method].popleft()
+        fault = self._faults[method].popleft() if self._faults[method] else None
+        if isinstance(fault, TooMany | Drop):
             self.calls.append(Call(method, params, files, result=fault))
             self._notify()
             if isinstance(fault, Drop):
@@ -208,6 +216,8 @@ class TelegramStandIn:
         call.result = answer
         self.calls.append(call)
         self._notify()
+        if isinstance(fault, Late):
+            await asyncio.sleep(fault.seconds)
         return web.json_response({"ok": True, "result": answer})
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
