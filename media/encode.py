@@ -12,6 +12,7 @@ from media.audio import Audio
 
 VOICE_NOTE_BITRATE = "48k"  # Opus at this rate is transparent for speech
 STEREO_BITRATE = "160k"  # high enough that Opus codes both channels fully
+MP3_BITRATE = "160k"  # transparent enough for music and generated sound
 
 
 def write_wav(audio: Audio, path: Path) -> Path:
@@ -34,6 +35,14 @@ def encode_stereo(source: Path, target: Path) -> Path:
     ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *ffmpeg.input_args(source), "-vn",
                 "-ac", "2", "-ar", "48000", "-c:a", "libopus", "-b:a", STEREO_BITRATE,
                 "-application", "audio", str(target)])
+    return target
+
+
+def encode_mp3(source: Path, target: Path, bitrate: str = MP3_BITRATE) -> Path:
+    """Encode to MP3 (channels and rate kept, left and right coded apart so spatial cues
+    survive): what every chat plays as music, and what Telegram's audio player takes."""
+    ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *ffmpeg.input_args(source), "-vn",
+                "-c:a", "libmp3lame", "-b:a", bitrate, "-joint_stereo", "0", str(target)])
     return target
 
 

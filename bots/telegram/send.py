@@ -21,12 +21,15 @@ from bots.common import split_text
 from bots.telegram.convert import Where
 from core_agent.tasks import made_by
 from core_agent.types import Artifact, Kind
-from media.encode import encode_stereo, encode_video_note, encode_voice_note
+from media.encode import encode_mp3, encode_video_note, encode_voice_note
 from models.errors import MediaError
 
 log = logging.getLogger(__name__)
 SEND_TRIES = 3  # a dropped connection is tried again; 429s are the rate limiter's
 RETRY_PAUSE = 1.0  # seconds, doubled per try
+# sendAudio's player takes MP3 and M4A (Bot API); other audio is sent as MP3.
+AUDIO_PLAYER_SUFFIXES = (".mp3", ".m4a")
+SMALLER_BITRATE = "96k"  # MP3 for audio over the upload limit: some 70 minutes in 50 MB
 # Timeouts before a request left: connecting, or waiting for a free pooled connection.
 NOT_SENT = (httpx.ConnectTimeout, httpx.PoolTimeout)
 VIDEO_NOTE_SIDE = 384  # pixels, what Telegram's apps record
@@ -107,7 +110,7 @@ class Poster:
         """Post one file the way its kind is best played; the post's id, or None when it
         was too big and the user was told so, or Telegram's answer came too late to know."""
         with tempfile.TemporaryDirectory(prefix="audiogpt-telegram-out-") as work:
-            path = await self._fitting(artifact, Path(work))
+            path = await self._fitting(artifact, spoken, Path(work))
             if path is None:
                 size = artifact.path.stat().st_size / 2**20
                 await self.text(f"{artifact.handle} is {size:.0f} MB, more than the "
@@ -116,14 +119,16 @@ class Poster:
             name = f"{artifact.handle}{path.suffix}"
             seconds = round(artifact.duration) if artifact.duration else None
             if artifact.kind == Kind.AUDIO and spoken:
-                if artifact.mime != "audio/ogg":
+                if path.suffix != ".ogg":
                     path = await asyncio.to_thread(encode_voice_note, path, Path(work) / "v.ogg")
                 send = self._send(self.bot.send_voice, voice=path, duration=seconds,
                                   filename=f"{artifact.handle}.ogg")
             elif artifact.kind == Kind.AUDIO:
+                if path.suffix not in AUDIO_PLAYER_SUFFIXES:
+                    path = await asyncio.to_thread(encode_mp3, path, Path(work) / "a.mp3")
                 send = self._send(self.bot.send_audio, audio=path, duration=seconds,
                                   title=artifact.label or _title(artifact), performer="AudioGPT",
-                                  filename=name)
+                                  filename=f"{artifact.handle}{path.suffix}")
             elif artifact.kind == Kind.VIDEO and round_video and (
                     square := await self._round(artifact, path, Path(work))) is not None:
                 send = self._send(self.bot.send_video_note, video_note=square,
@@ -157,13 +162,19 @@ class Poster:
     def _place(self) -> dict[str, Any]:
         return {k: v for k, v in self.common.items() if k != "reply_parameters"}
 
-    async def _fitting(self, artifact: Artifact, work: Path) -> Path | None:
-        """The file, or audio compressed to fit the upload limit; None when nothing fits."""
+    async def _fitting(self, artifact: Artifact, spoken: bool, work: Path) -> Path | None:
+        """The file, or audio compressed to fit the upload limit (a voice note, or MP3 at
+        a lower rate); None when nothing fits."""
         if artifact.path.stat().st_size <= self.upload_limit:
             return artifact.path
         if artifact.kind != Kind.AUDIO:
             return None
-        smaller = await asyncio.to_thread(encode_stereo, artifact.path, work / "smaller.ogg")
+        if spoken:
+            smaller = await asyncio.to_thread(encode_voice_note, artifact.path,
+                                              work / "smaller.ogg")
+        else:
+            smaller = await asyncio.to_thread(encode_mp3, artifact.path, work / "smaller.mp3",
+                                              SMALLER_BITRATE)
         return smaller if smaller.stat().st_size <= self.upload_limit else None
 
 

@@ -25,6 +25,7 @@ from bots.telegram.send import Poster
 from core_agent.config import Settings
 from core_agent.types import Artifact, Job, Kind, StepStatus
 from media.decode import decode
+from media.encode import encode_stereo
 from media.probe import mime_for, probe
 from models.cache import BackendCache
 from tests.conftest import make_settings
@@ -329,6 +330,8 @@ async def test_files_go_out_by_kind_and_size(tmp_path: Path) -> None:
         await poster.file(made("a2", clip, Kind.VIDEO, "job:talking_head"), False, False)
         await poster.file(made("a3", still, Kind.IMAGE, "upload"), False, False)
         await poster.file(made("a4", music, Kind.AUDIO, "job:text_to_music"), False, False)
+        binaural = encode_stereo(music, tmp_path / "binaural.ogg")  # under the limit, as OGG
+        await poster.file(made("a5", binaural, Kind.AUDIO, "job:mono_to_binaural"), False, False)
         (note,) = api.sent("sendVideoNote")
         square = tmp_path / "square.mp4"
         square.write_bytes(note.files["video_note"].data)
@@ -336,9 +339,17 @@ async def test_files_go_out_by_kind_and_size(tmp_path: Path) -> None:
         assert note.params["length"] == "384"
         assert api.sent("sendVideo")[0].files["video"].data == clip.read_bytes()
         assert api.sent("sendPhoto")[0].files["photo"].data == still.read_bytes()
-        (audio,) = api.sent("sendAudio")  # over the limit as WAV: sent as OGG/Opus instead
+        # sendAudio's player takes MP3 or M4A: a WAV over the limit and an OGG under it go
+        # out as MP3, named so, the first small enough to fit
+        audio, spatial = api.sent("sendAudio")
         assert audio.params["title"] == "Generate music" and audio.params["duration"] == "12"
-        assert audio.files["audio"].data[28:36] == b"OpusHead"
+        for call, handle in ((audio, "a4"), (spatial, "a5")):
+            sent = tmp_path / f"sent-{handle}.mp3"
+            sent.write_bytes(call.files["audio"].data)
+            assert probe(sent).mime == "audio/mpeg" and call.files["audio"].filename == \
+                f"{handle}.mp3"
+        assert len(audio.files["audio"].data) < music.stat().st_size
+        assert probe(tmp_path / "sent-a5.mp3").channels == 2
         for call in api.calls[1:]:  # after getMe
             assert int(call.params["chat_id"]) == GROUP["id"]
             assert int(call.params["message_thread_id"]) == TOPIC

@@ -15,7 +15,7 @@ from core_agent.tasks import (
 )
 from core_agent.types import Kind
 from media.decode import decode
-from media.encode import encode_stereo, ffmpeg_filter, write_wav
+from media.encode import encode_mp3, encode_stereo, write_wav
 from models.audio_edit.base import FileEditor
 from models.binaural.base import BinauralRenderer
 from models.errors import BackendUnavailable, Unsupported
@@ -24,8 +24,6 @@ from models.singing.base import Singer
 from models.singing.scores import read_file, requested
 from models.talking_head.base import TalkingHead
 from workers.steps.base import Inputs, Output, OutputFile, backend_of, label, voice_note
-
-MUSIC_BITRATE = "160k"  # MP3, transparent enough for generated music
 
 
 def mono_to_binaural(renderer: BinauralRenderer, a: BinauralArgs, given: Inputs) -> Output:
@@ -106,8 +104,7 @@ def _sound(generator: Generator, prompt: str, duration: float, seed: int | None,
     audio = generator.generate(prompt, duration, seed)
     stem = "music" if generator.task == "text_to_music" else "sound"
     wav = write_wav(audio, work / f"{stem}.wav")
-    sound = ffmpeg_filter(wav, work / f"{stem}.mp3", [],
-                          ["-c:a", "libmp3lame", "-b:a", MUSIC_BITRATE])
+    sound = encode_mp3(wav, work / f"{stem}.mp3")
     text = None
     if duration > generator.max_seconds:
         text = (f"{generator.model} makes up to {generator.max_seconds:g} s at a time, so this "
