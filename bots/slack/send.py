@@ -57,8 +57,15 @@ async def answer(client: AsyncWebClient, place: Place, status: Status, reply: Re
     files = [(a, title(a)) for a in reply.artifacts]
     if reply.voice is not None:
         files.append((reply.voice, "Spoken reply"))
-    if files:
-        await upload(client, place.channel, place.thread_ts, files)
+    if files:  # the answer stands whatever the upload meets
+        try:
+            await upload(client, place.channel, place.thread_ts, files)
+        except SlackApiError as err:
+            refusal = err.response.get("error")
+            log.warning("Slack: files not uploaded in %s: %s", place.channel, refusal)
+            handles = ", ".join(a.handle for a, _ in files)
+            await say(client, place, None,
+                      f"I couldn't attach {handles} here: Slack refused the upload ({refusal}).")
 
 
 async def say(client: AsyncWebClient, place: Place, status: Status | None, text: str) -> None:

@@ -158,6 +158,24 @@ async def test_a_slash_command_is_acked_at_once_and_answered_in_its_thread(
     report(f"slack: slash command's spoken reply heard as {said!r}")
 
 
+async def test_a_refused_upload_leaves_the_answer_and_says_so(app: Running,
+                                                              slack: SlackStandIn) -> None:
+    slack.uploads_disabled = True
+    form = slack.command_form(COMMAND, "read this aloud: see you at noon", channel=CHANNEL)
+    assert (await slack.send_command(app.url, form))[0] == 200
+
+    def roots() -> list[dict[str, Any]]:
+        return [m for m in slack.messages.values() if m.get("bot_id") and "thread_ts" not in m]
+
+    await slack.wait_for(lambda: roots() and {DONE, FAILED} & set(
+        slack.reactions(CHANNEL, roots()[0]["ts"])))
+    answer, refusal = slack.thread(CHANNEL, roots()[0]["ts"])
+    assert "a1 (audio" in answer["text"]  # the placeholder became the answer, and stays it
+    assert refusal["text"] == ("I couldn't attach a1 here: Slack refused the upload "
+                               "(file_uploads_disabled).")
+    assert slack.uploads == {}
+
+
 async def test_a_mention_with_an_audio_clip_gets_a_transcript_and_a_voice_reply(
         app: Running, slack: SlackStandIn, backends: BackendCache, tmp_path: Path) -> None:
     said = "please say good morning everyone"

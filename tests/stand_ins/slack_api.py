@@ -86,6 +86,7 @@ class SlackStandIn:
         self.responses: list[dict[str, Any]] = []  # posts to response_url
         self.downloads: list[tuple[str, bool]] = []  # file id, whether the bot token came
         self.not_member: set[str] = set()  # channels the bot can't post in
+        self.uploads_disabled = False  # the workspace turned file uploads off
         self.acks: dict[str, dict[str, Any]] = {}  # Socket Mode envelope id -> the app's ack
         self._reactions: dict[tuple[str, str], list[str]] = {}
         self._socket: web.WebSocketResponse | None = None
@@ -315,6 +316,8 @@ class SlackStandIn:
         return {"file": hosted.info} if hosted else {"error": "file_not_found"}
 
     def _files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        if self.uploads_disabled:
+            return {"error": "file_uploads_disabled"}  # "Team has disabled all file uploads."
         if not p.get("filename") or not str(p.get("length", "")).isdigit():
             return {"error": "invalid_arguments"}
         file_id = f"F{uuid.uuid4().hex[:10].upper()}"
