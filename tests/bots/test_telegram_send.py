@@ -1,0 +1,106 @@
+"""Telegram's sender against the Bot API stand-in: each kind of file through the method
+that plays it, within the upload limit, and sends that fail or answer late."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bots.telegram.convert import Where
+from bots.telegram.send import Poster
+from core_agent.types import Artifact, Kind
+from media.encode import encode_stereo
+from media.probe import mime_for, probe
+from tests.bots.test_telegram import GROUP, GROUP_ID, TOKEN, TOPIC, picture
+from tests.samples import convert, espeak, tone, voice_note
+from tests.stand_ins.telegram_api import Drop, Late, TelegramStandIn
+
+
+async def test_files_go_out_by_kind_and_size(tmp_path: Path) -> None:
+    speech = espeak("a talking head says hello", tmp_path / "speech.wav")
+    clip = convert(speech, tmp_path / "clip.mp4")  # 160x120 video with sound
+    still = picture(tmp_path, 320, 240)
+    music = tone(tmp_path / "tune.wav", 12.0)
+
+    def made(handle: str, path: Path, kind: Kind, producer: str) -> Artifact:
+        return Artifact(id=handle, handle=handle, kind=kind, mime=mime_for(path), path=path,
+                        producer=producer, duration=probe(path).duration)
+
+    async with TelegramStandIn(TOKEN) as api, Bot(TOKEN, base_url=api.base_url,
+                                                  base_file_url=api.base_file_url) as bot:
+        where = Where(GROUP_ID, TOPIC, 31)
+        poster = Poster(bot, where, upload_limit=music.stat().st_size - 1)
+        await poster.file(made("a1", clip, Kind.VIDEO, "job:talking_head"), False, True)
+        await poster.file(made("a2", clip, Kind.VIDEO, "job:talking_head"), False, False)
+        await poster.file(made("a3", still, Kind.IMAGE, "upload"), False, False)
+        await poster.file(made("a4", music, Kind.AUDIO, "job:text_to_music"), False, False)
+        binaural = encode_stereo(music, tmp_path / "binaural.ogg")  # under the limit, as OGG
+        await poster.file(made("a5", binaural, Kind.AUDIO, "job:mono_to_binaural"), False, False)
+        (note,) = api.sent("sendVideoNote")
+        square = tmp_path / "square.mp4"
+        square.write_bytes(note.files["video_note"].data)
+        assert (probe(square).width, probe(square).height) == (384, 384)
+        assert note.params["length"] == "384"
+        assert api.sent("sendVideo")[0].files["video"].data == clip.read_bytes()
+        assert api.sent("sendPhoto")[0].files["photo"].data == still.read_bytes()
+        # sendAudio's player takes MP3 or M4A: a WAV over the limit and an OGG under it go
+        # out as MP3, named so, the first small enough to fit
+        audio, spatial = api.sent("sendAudio")
+        assert audio.params["title"] == "Generate music" and audio.params["duration"] == "12"
+        for call, handle in ((audio, "a4"), (spatial, "a5")):
+            sent = tmp_path / f"sent-{handle}.mp3"
+            sent.write_bytes(call.files["audio"].data)
+            assert probe(sent).mime == "audio/mpeg" and call.files["audio"].filename == \
+                f"{handle}.mp3"
+        assert len(audio.files["audio"].data) < music.stat().st_size
+        assert probe(tmp_path / "sent-a5.mp3").channels == 2
+        for call in api.calls[1:]:  # after getMe
+            assert int(call.params["chat_id"]) == GROUP["id"]
+            assert int(call.params["message_thread_id"]) == TOPIC
+            assert call.json("reply_parameters")["message_id"] == 31
+
+        small = Poster(bot, where, upload_limit=1000)
+        assert await small.file(made("a5", clip, Kind.VIDEO, "job:talking_head"), False,
+                                False) is None
+        refusal = api.sent("sendMessage")[-1].params["text"]
+        assert refusal.startswith("a5 is 0 MB, more than the 0 MB")
+
+
+async def test_a_video_that_cannot_be_made_round_goes_out_plain_and_says_why(tmp_path: Path
+                                                                            ) -> None:
+    clip = convert(espeak("hello there", tmp_path / "speech.wav"), tmp_path / "clip.mp4")
+    broken = tmp_path / "broken.mp4"  # its header, then nothing ffmpeg can decode
+    broken.write_bytes(clip.read_bytes()[:4096])
+    video = Artifact(id="a6", handle="a6", kind=Kind.VIDEO, mime="video/mp4", path=broken,
+                     producer="job:talking_head", duration=1.0)
+    async with TelegramStandIn(TOKEN) as api, Bot(TOKEN, base_url=api.base_url,
+                                                  base_file_url=api.base_file_url) as bot:
+        poster = Poster(bot, Where(GROUP_ID, TOPIC, 31), upload_limit=2**20)
+        assert await poster.file(video, False, True) is not None
+        (told,) = api.sent("sendMessage")
+        assert told.params["text"].startswith("I couldn't make a round video note of a6 (")
+        assert told.params["text"].endswith("), so here it is as a plain video.")
+        assert str(tmp_path) not in told.params["text"]
+        assert api.sent("sendVideoNote") == []
+        assert api.sent("sendVideo")[0].files["video"].data == broken.read_bytes()
+
+
+async def test_a_send_answered_too_late_is_not_sent_again(tmp_path: Path) -> None:
+    """A timeout once the request was on its way may mean it arrived (a 50 MB upload that
+    landed but was answered late): it is not posted twice."""
+    note = voice_note("good night", tmp_path)
+    spoken = Artifact(id="a1", handle="a1", kind=Kind.AUDIO, mime="audio/ogg", path=note,
+                      producer="job:text_to_speech", duration=1.0)
+    async with TelegramStandIn(TOKEN) as api, Bot(
+            TOKEN, base_url=api.base_url, base_file_url=api.base_file_url,
+            request=HTTPXRequest(read_timeout=0.5)) as bot:
+        api.fail("sendVoice", Late(seconds=3.0))
+        poster = Poster(bot, Where(GROUP_ID, TOPIC, 31), upload_limit=2**20)
+        assert await poster.file(spoken, True, False) is None
+        assert len(api.sent("sendVoice")) == 1
+        api.fail("sendVoice", Drop())  # never answered at all: tried again, posted once
+        assert await poster.file(spoken, True, False) is not None
+        results = [c.result for c in api.sent("sendVoice")]
+        assert len(results) == 3 and isinstance(results[1], Drop)
