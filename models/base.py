@@ -29,7 +29,12 @@ class Backend(ABC):
         """Whether its packages and weights are present (cheap; loads nothing).
 
         `models_dir` is where neural-catalog checkpoints are pulled to."""
-        return all(importlib.util.find_spec(m) is not None for m in cls.requires)
+        return not cls.missing_modules()
+
+    @classmethod
+    def missing_modules(cls) -> list[str]:
+        """The modules it imports (`requires`) that are not installed here."""
+        return [m for m in cls.requires if importlib.util.find_spec(m) is None]
 
     @classmethod
     def create(cls, models_dir: Path | None = None) -> Backend:

@@ -8,7 +8,6 @@ pyproject.toml alone.
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -23,8 +22,7 @@ EXTRA = "neural"
 
 def missing(backends: Iterable[type[Backend]]) -> list[str]:
     """The modules these backends import that are not installed."""
-    return sorted({module for cls in backends for module in cls.requires
-                   if importlib.util.find_spec(module) is None})
+    return sorted({module for cls in backends for module in cls.missing_modules()})
 
 
 def neural_requirements() -> list[str]:
