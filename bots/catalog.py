@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core_agent.tasks import TASKS
 from models.registry import backends_for
+from tasks import TASKS
 
 
 def task_rows(models_dir: Path | None) -> list[dict[str, Any]]:

@@ -182,11 +182,11 @@ def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")
         TransferSpeedColumn,
     )
 
-    from core_agent.tasks import TASKS
     from models.catalog import libraries
     from models.catalog.checkpoints import NeuralBackend
     from models.catalog.hub import Hub, PullError, pull
     from models.registry import BACKENDS
+    from tasks import TASKS
 
     settings = _setup()
     if task != "all" and task not in TASKS:

@@ -11,8 +11,8 @@ from rich.status import Status
 from bots import commands
 from bots.base import Adapter
 from core_agent.agent import Agent
-from core_agent.tasks import capabilities_text
 from core_agent.types import Attachment, Event, Message, Reply
+from tasks import capabilities_text
 
 HELP = """Type a request, or a command:
   /attach PATH [PATH ...]  attach files to your next message

@@ -29,7 +29,6 @@ from core_agent.memory import Memory
 from core_agent.metrics import TURN_SECONDS, TURNS
 from core_agent.planning import Planner, PlanningContext
 from core_agent.respond import compose, describe_plan
-from core_agent.tasks import get_task, media_refs, plan_too_long
 from core_agent.types import (
     HANDLE,
     STEP_REF,
@@ -46,6 +45,7 @@ from core_agent.types import (
     StepResult,
     StepStatus,
 )
+from tasks import get_task, media_refs, plan_too_long
 
 log = logging.getLogger(__name__)
 Progress = Callable[[Event], Awaitable[None]]

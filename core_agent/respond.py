@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Plan, StepResult, StepStatus
+from tasks import TASKS
 
 
 def describe_file(artifact: Artifact) -> str:

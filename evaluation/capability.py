@@ -15,7 +15,6 @@ from core_agent.agent import Agent
 from core_agent.config import Settings
 from core_agent.db import open_memory
 from core_agent.planning import PlanningContext
-from core_agent.tasks import TASKS
 from core_agent.types import Attachment, Message, Plan, PlanStep
 from evaluation import capability_cases as c
 from evaluation import capability_sound as s
@@ -23,6 +22,7 @@ from evaluation.capability_cases import Case, Figure, Kit
 from media.probe import probe
 from models.cache import BackendCache
 from models.registry import backends_for
+from tasks import TASKS
 from workers.runner import InlineRunner
 from workers.steps import EXECUTORS
 

@@ -16,13 +16,13 @@ from core_agent.config import Settings
 from core_agent.db import open_memory
 from core_agent.planning import Planner
 from core_agent.planning.factory import make_planner
-from core_agent.tasks import TASKS
 from evaluation.capability import run_capability
 from evaluation.consistency import run_consistency
 from evaluation.robustness import run_robustness
 from media.probe import probe
 from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
+from tasks import TASKS
 from workers.runner import InlineRunner
 
 PARTS = ("consistency", "capability", "robustness")

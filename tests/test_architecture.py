@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ["bots", "core_agent", "workers", "media", "models", "evaluation"]
+SOURCE = ["bots", "core_agent", "tasks", "workers", "media", "models", "evaluation"]
 MAX_LINES = 400
 
 
@@ -111,3 +111,17 @@ def test_every_image_carries_every_package() -> None:
     for image in (ROOT / "docker").glob("Dockerfile*"):
         copied = set(re.findall(r"^COPY ([a-z_]+) \1$", image.read_text(), re.M))
         assert copied == packages, (image.name, packages ^ copied)
+
+
+def test_every_task_folder_is_listed_and_whole() -> None:
+    """A task is its folder and its line in ORDER: a folder left out of ORDER would never
+    be offered, and one without its spec, backends or step would fail only when used."""
+    from tasks import ORDER, TASKS
+    from tasks.base import TaskSpec
+
+    folders = {p.parent.name for p in (ROOT / "tasks").glob("*/__init__.py")}
+    assert folders == set(ORDER) == set(TASKS)
+    for task in ORDER:
+        assert {"__init__.py", "backends.py", "step.py"} <= {
+            p.name for p in (ROOT / "tasks" / task).iterdir()}, task
+        assert isinstance(TASKS[task], TaskSpec) and TASKS[task].id == task

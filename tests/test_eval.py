@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core_agent.tasks import TASKS
 from evaluation.consistency import load_cases
+from tasks import TASKS
 from tests.stand_ins.openai_server import OpenAIStandIn, Text, ToolCalls
 
 PARTS_TIMEOUT = 240  # seconds for one eval process

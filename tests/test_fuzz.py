@@ -26,15 +26,15 @@ from openai.types.chat.chat_completion_message_function_tool_call import Functio
 from core_agent.errors import AudioGPTError
 from core_agent.planning import PlanningContext
 from core_agent.planning.llm import _Malformed, _step
-from core_agent.planning.offline.extraction.arguments import EXTRACTORS, task_args
 from core_agent.planning.offline.planner import OfflinePlanner
-from core_agent.tasks import TASKS
+from core_agent.planning.offline.steps import task_args
 from core_agent.types import Artifact, Kind
 from media.decode import decode
 from media.probe import probe
 from models.embeddings import MiniLMEmbedder
 from models.errors import MediaError, Unsupported
 from models.singing.scores import read_file
+from tasks import TASKS
 from tests.conftest import report
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
@@ -140,7 +140,7 @@ def test_arbitrary_bytes_are_refused_before_ffprobe_sees_them(tmp_path: Path, da
 
 
 @FUZZ
-@given(task=st.sampled_from(sorted(EXTRACTORS)), text=st.text(max_size=300))
+@given(task=st.sampled_from(sorted(TASKS)), text=st.text(max_size=300))
 def test_argument_extraction_never_crashes(task: str, text: str) -> None:
     counted("request texts (extractors)")
     found = task_args(task, text)

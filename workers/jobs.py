@@ -33,7 +33,6 @@ from core_agent.errors import (
 )
 from core_agent.memory import Memory
 from core_agent.metrics import INFERENCE_SECONDS, JOBS
-from core_agent.tasks import Args, TaskSpec, get_task, media_refs
 from core_agent.types import STEP_REF, Artifact, Job, Kind, StepStatus
 from media.probe import mime_for, probe
 from models.base import Backend
@@ -43,6 +42,8 @@ from models.speech_recognition.batching import NOTES_BATCH_SIZE, AsrBatcher
 from models.speech_recognition.faster_whisper import configure_batching
 from models.stop import Stopped, StopToken
 from models.stop import current as current_stop
+from tasks import get_task, media_refs
+from tasks.base import Args, TaskSpec
 from workers.steps import EXECUTORS, Executor, Output, executor_for
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from core_agent.config import Settings
-from core_agent.tasks import TASKS
 from models.registry import usable_backends
+from tasks import TASKS
 
 log = logging.getLogger(__name__)
 REDIS_TIMEOUT = 1.0  # seconds a scrape waits for Redis

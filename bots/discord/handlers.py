@@ -23,8 +23,9 @@ from bots.discord import convert
 from bots.discord.send import AfterMessage, InInteraction, Target
 from bots.discord.voice_call import Call
 from core_agent.config import Settings
-from core_agent.tasks import TASKS, TaskSpec
 from core_agent.types import Message
+from tasks import TASKS
+from tasks.base import TaskSpec
 
 log = logging.getLogger(__name__)
 Run = Callable[[discord.Interaction, str, discord.Attachment | None], Awaitable[None]]

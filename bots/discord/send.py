@@ -25,10 +25,10 @@ import numpy as np
 from discord.http import handle_message_parameters
 
 from bots.common import split_text
-from core_agent.tasks import made_by
 from core_agent.types import Artifact, Reply
 from media.decode import decode
 from media.probe import probe
+from tasks import made_by
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 2000  # characters per Discord message

@@ -6,8 +6,8 @@ from typing import Any
 
 from bots.common import split_text
 from bots.slack.convert import Place, mrkdwn
-from core_agent.tasks import TASKS
 from core_agent.types import Job
+from tasks import TASKS
 
 SECTION_CHARS = 3000  # Slack's cap on a section block's text
 STATUS_EMOJI = {"done": "✅", "failed": "❌", "cancelled": "⏭", "running": "⏳", "queued": "⏳"}

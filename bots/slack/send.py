@@ -12,8 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.common import split_text, status_line
 from bots.slack.convert import Place, mrkdwn
-from core_agent.tasks import made_by
 from core_agent.types import Artifact, Event, Reply, Stage
+from tasks import made_by
 
 log = logging.getLogger(__name__)
 TEXT_CHARS = 3000  # per message, before escaping; Slack advises under 4,000

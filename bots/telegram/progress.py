@@ -15,8 +15,8 @@ from telegram.error import TelegramError
 
 from bots.common import status_line
 from bots.telegram.send import Poster
-from core_agent.tasks import TASKS
 from core_agent.types import Event, Kind, Stage
+from tasks import TASKS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

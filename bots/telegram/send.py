@@ -19,10 +19,10 @@ from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 
 from bots.common import split_text
 from bots.telegram.convert import Where
-from core_agent.tasks import made_by
 from core_agent.types import Artifact, Kind
 from media.encode import encode_mp3, encode_video_note, encode_voice_note
 from models.errors import MediaError
+from tasks import made_by
 
 log = logging.getLogger(__name__)
 SEND_TRIES = 3  # a dropped connection is tried again; 429s are the rate limiter's

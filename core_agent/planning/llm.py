@@ -24,8 +24,9 @@ from openai.types.chat import (
 from core_agent.config import Settings
 from core_agent.errors import PlannerError, TaskUnsupported
 from core_agent.planning.base import PlanningContext
-from core_agent.tasks import TASKS, TaskSpec
 from core_agent.types import STEP_REF, Plan, PlanStep, Turn
+from tasks import TASKS
+from tasks.base import TaskSpec
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ import pytest
 
 from bots.discord import DiscordBot
 from bots.discord.handlers import TASK_COMMANDS
-from core_agent.tasks import TASKS
 from media.decode import decode
 from media.probe import probe
+from tasks import TASKS
 from tests.conftest import make_settings
 from tests.samples import voice_note, wer
 from tests.stand_ins.discord_api import DiscordStandIn, Recorded

@@ -25,9 +25,9 @@ from bots.slack.adapter import SlackNotConfigured
 from bots.slack.send import DONE, FAILED, WORKING
 from core_agent.config import Settings
 from core_agent.tables import MessageRecord
-from core_agent.tasks import TASKS
 from media.decode import decode
 from models.cache import BackendCache
+from tasks import TASKS
 from tests.conftest import make_settings, report
 from tests.samples import tone, voice_note, wer
 from tests.stand_ins.slack_api import BOT_USER, SlackStandIn, mention

@@ -16,9 +16,9 @@ from core_agent.errors import InputRejected
 from core_agent.planning import PlanningContext
 from core_agent.planning.offline.planner import OfflinePlanner
 from core_agent.tables import Job, MessageRecord
-from core_agent.tasks import TASKS
 from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
+from tasks import TASKS
 from tests.conftest import make_settings
 from tests.core_agent.test_agent import ask, rows
 from tests.samples import tone

@@ -16,7 +16,6 @@ import pytest
 
 from bots.catalog import task_rows
 from core_agent.tables import Job
-from core_agent.tasks import GenerateArgs
 from core_agent.types import Attachment, Kind, Message
 from media.audio import Audio
 from media.decode import decode
@@ -24,6 +23,7 @@ from models.errors import Unsupported
 from models.generation.audioldm2 import AudioLdm2
 from models.generation.blip_caption import BlipCaptioner
 from models.inpainting.audioldm2 import METHOD, AudioLdm2Inpaint
+from tasks.base import GenerateArgs
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
 from tests.neural.generation import tiny_audioldm2, tiny_blip

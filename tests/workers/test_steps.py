@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from core_agent.tasks import TASKS, AudioIn
 from models.registry import backends_for
 from models.speech_recognition.base import Transcriber
+from tasks import TASKS
+from tasks.base import AudioIn
 from workers.steps import EXECUTORS, executor_for
 
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from core_agent.tasks import Args
 from core_agent.types import Artifact, Kind
 from media.audio import Audio
 from media.encode import encode_voice_note, write_wav
 from models.base import Backend
 from models.cache import BackendCache
 from models.speech_recognition.batching import AsrBatcher
+from tasks.base import Args
 
 
 @dataclass

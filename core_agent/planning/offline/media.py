@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 
 from core_agent.planning.base import PlanningContext
-from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind, PlanStep
+from tasks import TASKS
 
 ORDINAL = re.compile(r"(?<!\d )(?<!\d)"  # not "1 second"
                      r"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b"

@@ -20,8 +20,8 @@ from core_agent.planning.offline.clauses import STRONG_SPLIT, clauses, readings
 from core_agent.planning.offline.replays import NOTHING_TO_REPEAT, REPEAT, replay
 from core_agent.planning.offline.routing import CLAUSE_MIN, Router, normalise
 from core_agent.planning.offline.steps import build, implied_chain
-from core_agent.tasks import capabilities_text, plan_too_long
 from core_agent.types import Plan
+from tasks import capabilities_text, plan_too_long
 
 GREETING = "Hi! "
 EMPTY = "What would you like me to do? Say \"help\" to see what I can do."

@@ -19,8 +19,8 @@ from core_agent.planning.offline.extraction.quantities import duration, gain_db,
 from core_agent.planning.offline.extraction.words import language
 from core_agent.planning.offline.media import NEEDS, ORDINAL, SOURCES, media_fields, pick
 from core_agent.planning.offline.routing import Route
-from core_agent.tasks import TASKS
 from core_agent.types import Kind, Plan, PlanStep
+from tasks import TASKS
 
 REPEAT = re.compile(r"\b(again|same (but|thing|again|for|with|as|in)|redo|repeat (that|it|this)|"
                     r"one more time|do the same|same$)\b")

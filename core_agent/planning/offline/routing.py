@@ -1,8 +1,9 @@
 """Routing: which task, or which kind of chat, a piece of request text asks for.
 
 The text (the whole request, and each clause of it) is embedded and compared with example
-phrasings of every task and of chat; keyword cues add to a task's score, and a task whose
-input is nowhere in the chat, or that would ignore a file sent with this turn, scores lower.
+phrasings of every task (in its spec) and of chat; keyword cues add to a task's score, and a
+task whose input is nowhere in the chat, or that would ignore a file sent with this turn,
+scores lower.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import numpy as np
 from core_agent.planning.base import Embedder, PlanningContext
 from core_agent.planning.offline.extraction.words import quoted, spoken_text
 from core_agent.planning.offline.media import SOURCES, media_fields, required
-from core_agent.planning.offline.phrases import CHAT, CUES, EXEMPLARS
-from core_agent.tasks import TASKS
+from core_agent.planning.offline.phrases import CHAT
 from core_agent.types import Kind
+from tasks import TASKS
 
-CUE_RE = {task: re.compile(pattern) for task, pattern in CUES.items()}
+CUE_RE = {task: re.compile(spec.asking.cue) for task, spec in TASKS.items()}
 # Cues that mean something else in company: speed words describe speech that is asked for,
 # and "what did he say" asks for a transcript, not for speech.
 EDIT_VERB = re.compile(r"\b(trim|cut|crop|shorten|volume|revers|backwards|fade|convert|"
@@ -99,7 +100,8 @@ class Router:
     def vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
         """Embeddings of the texts, after the example bank on first use."""
         if self._bank is None:
-            examples = {**EXEMPLARS, **{f"chat:{k}": v for k, v in CHAT.items()}}
+            examples = {**{task: spec.asking.phrasings for task, spec in TASKS.items()},
+                        **{f"chat:{k}": v for k, v in CHAT.items()}}
             self._labels = [label for label, phrases in examples.items() for _ in phrases]
             self._bank = self._embedder.embed([p for phrases in examples.values()
                                                for p in phrases])

@@ -7,7 +7,6 @@ from typing import Any
 
 from core_agent.errors import TaskUnsupported
 from core_agent.planning.base import PlanningContext
-from core_agent.planning.offline.extraction.arguments import task_args
 from core_agent.planning.offline.extraction.words import spoken_text
 from core_agent.planning.offline.media import (
     NEEDS,
@@ -21,8 +20,8 @@ from core_agent.planning.offline.media import (
     separation_media,
 )
 from core_agent.planning.offline.routing import cue_hits, normalise
-from core_agent.tasks import TASKS
 from core_agent.types import Kind, Plan, PlanStep
+from tasks import TASKS
 
 
 def implied_chain(context: PlanningContext, task: str) -> list[tuple[str, str]]:
@@ -65,6 +64,11 @@ def build(context: PlanningContext, calls: list[tuple[str, str]]) -> Plan:
     return Plan(steps=steps)
 
 
+def task_args(task: str, text: str) -> dict[str, Any]:
+    """The non-media arguments of a task read from the request; absent values left out."""
+    return {k: v for k, v in TASKS[task].asking.read(text).items() if v is not None}
+
+
 def chained_text(steps: list[PlanStep], task: str, args: dict[str, Any]) -> None:
     """Give a speech step with no words of its own the text of the nearest earlier text step."""
     if task not in ("text_to_speech", "style_transfer") or "text" in args:
@@ -81,15 +85,7 @@ def chained_text(steps: list[PlanStep], task: str, args: dict[str, Any]) -> None
 
 def missing_reply(task: str, args: dict[str, Any], err: TaskUnsupported) -> str:
     """Ask for what the request left out."""
-    if task in ("text_to_speech", "style_transfer") and "text" not in args:
-        return 'What should I say? Put the words in quotes, e.g. say "see you at eight".'
-    if "query" in TASKS[task].args.model_fields and "query" not in args:
-        return 'Which sound should I look for? Name it, e.g. "the dog barking".'
-    if task == "audio_inpainting":
-        return 'Which part should I fill in? Give me the times, e.g. "from 1.5 s to 2 s".'
-    if task == "audio_edit" and "operation" not in args:
-        return ("What should I change? I can trim, change the speed, pitch or volume, fade, "
-                "reverse or convert it.")
-    if task == "singing_synthesis":
-        return 'What should I sing? Put the lyrics in quotes, e.g. sing "la la la".'
+    question = TASKS[task].asking.question
+    if question and (question.field is None or question.field not in args):
+        return question.text
     return f"I couldn't work out the details for that. {err.message}"

@@ -13,8 +13,8 @@ import pytest
 from core_agent.errors import PlannerError
 from core_agent.planning import PlanningContext
 from core_agent.planning.llm import GENERIC_REPLY, LLMPlanner
-from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind, PlanStep, Turn
+from tasks import TASKS
 from tests.conftest import make_settings
 from tests.stand_ins.openai_server import OpenAIStandIn, Slow, Status, Text, ToolCalls
 

@@ -19,9 +19,9 @@ import pytest
 
 from core_agent.planning import PlanningContext
 from core_agent.planning.offline.planner import OfflinePlanner
-from core_agent.tasks import TASKS
 from core_agent.types import Artifact, Kind, Plan, PlanStep, Turn
 from models.embeddings import MiniLMEmbedder
+from tasks import TASKS
 from tests.conftest import report
 
 CASES: list[dict[str, Any]] = json.loads(

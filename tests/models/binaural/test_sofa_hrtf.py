@@ -10,7 +10,6 @@ import h5py
 import numpy as np
 import pytest
 
-from core_agent.tasks import BinauralArgs
 from core_agent.types import Artifact, Kind
 from media.audio import Audio
 from media.decode import decode
@@ -19,6 +18,7 @@ from models.binaural.sofa_hrtf import HRTF_FOLDER, SofaError, SofaHrtf, read_sof
 from models.binaural.spherical_head import SphericalHead
 from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
+from tasks.mono_to_binaural import BinauralArgs
 from tests.conftest import make_settings, report
 from tests.models.binaural.test_binaural import level_difference_db, measured_itd
 from workers.runtime import build_runtime

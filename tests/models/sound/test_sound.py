@@ -12,7 +12,6 @@ import pytest
 from PIL import Image
 from scipy import signal
 
-from core_agent.tasks import AudioIn, QueryArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
 from media.audio import ASR_RATE, Audio
 from media.encode import write_wav
@@ -21,6 +20,7 @@ from models.inpainting.lpc import AR_MAX_GAP, LpcInpaint
 from models.sound.plots import LANES, LEFT, RIGHT, SIZE
 from models.sound.yamnet import YamnetDetector, YamnetMask, YamnetTargetDetector
 from models.text_to_speech.base import Synthesizer
+from tasks.base import AudioIn, QueryArgs
 from tests.conftest import report
 from tests.samples import wer
 from workers.runtime import Runtime

@@ -12,7 +12,6 @@ from typing import cast
 import numpy as np
 import pytest
 
-from core_agent.tasks import SpeechRecognitionArgs
 from core_agent.types import Artifact, Kind
 from media.audio import ASR_RATE, Audio
 from media.decode import decode
@@ -20,6 +19,7 @@ from models.cache import BackendCache
 from models.speech_recognition import faster_whisper as faster_whisper_asr
 from models.speech_recognition.base import Transcriber, Transcript
 from models.speech_recognition.batching import AsrBatcher
+from tasks.speech_recognition import SpeechRecognitionArgs
 from tests.conftest import report
 from tests.samples import SENTENCES, espeak, voice_note, wer
 from workers.steps import executor_for

@@ -11,11 +11,11 @@ from typing import cast
 import pytest
 
 from core_agent.tables import Job
-from core_agent.tasks import SpeechRecognitionArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
 from media.decode import decode
 from models.cache import BackendCache
 from models.speech_recognition.base import Transcriber
+from tasks.speech_recognition import SpeechRecognitionArgs
 from tests.conftest import report
 from tests.core_agent.test_agent import rows
 from tests.samples import long_recording as make_long_recording

@@ -18,7 +18,6 @@ import pytest
 from transformers import AutoTokenizer
 
 from core_agent.tables import Job
-from core_agent.tasks import SpeechTranslationArgs
 from core_agent.types import Artifact, Attachment, Kind, Message
 from media.decode import decode
 from models.cache import BackendCache
@@ -26,6 +25,7 @@ from models.embeddings import MiniLMEmbedder
 from models.errors import Unsupported
 from models.translation.seamless import SeamlessTranslate
 from models.translation.whisper import WhisperTranslate
+from tasks.speech_translation import SpeechTranslationArgs
 from tests.conftest import make_settings
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async

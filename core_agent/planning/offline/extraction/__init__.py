@@ -4,5 +4,5 @@ Each function reads one kind of value and returns None when the text has none:
 `words` (quoted text, what to say, languages, voice names, the sound asked about),
 `quantities` (times, lengths, speed, pitch, volume, counts, direction and distance),
 `music` (lyrics, notes, beats, tunes) and `edits` (the audio_edit operation).
-`arguments.task_args` assembles a task's non-media arguments from them.
+Each task's spec reads its own arguments with them (`Asking.read`).
 """

@@ -1,0 +1,44 @@
+"""Transcribe speech: transcribe the speech in an audio or video recording to text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import Field
+
+from core_agent.planning.offline.extraction.words import language
+from core_agent.types import Kind
+from tasks.base import Asking, AudioIn, Command, TaskSpec
+
+
+class SpeechRecognitionArgs(AudioIn):
+    language: str | None = Field(None, description="ISO 639-1 code; None detects it.")
+    word_timestamps: bool = False
+
+
+def read(text: str) -> dict[str, Any]:
+    """The arguments read from the request."""
+    stamps = re.search(r"word.?(level|timing|timestamp)|timings", text.lower())
+    return {"language": language(text), "word_timestamps": True if stamps else None}
+
+
+SPEC = TaskSpec(
+    id="speech_recognition", title="Transcribe speech",
+    description="Transcribe the speech in an audio or video recording to text.",
+    args=SpeechRecognitionArgs, inputs=(Kind.AUDIO,), outputs=(Kind.TEXT,),
+    command=Command("transcribe", "transcribe this"),
+    asking=Asking(
+        examples=(
+            "transcribe this recording; what is being said in this audio; convert this voice "
+            "note to text; write out the words spoken here; give me the transcript; type up "
+            "what they are saying; I need the text of this speech; what does the speaker say; "
+            "turn this voice memo into text; what are they talking about in this clip"),
+        cue=(
+            r"transcri|speech.(in)?to.text|subtitle|write (it |this )?down|dictat|"
+            r"what(?:'s| is| was)? (?:being )?said|\btext (version|of)|type (it |this )?(up|out)|"
+            r"(give me|get|send|want|need) (me )?(the|a) (text|words)\b|"
+            r"\b(in|as|into) (text|writing)\b|"
+            r"what(?:'s| (does|did|do|is|was|are|were)) (it|this|that|he|she|they|you|the \w+) "
+            r"(say|saying)"),
+        read=read))

@@ -1,0 +1,10 @@
+"""The backends of speech_translation, best first."""
+
+from __future__ import annotations
+
+from models.base import Backend
+from models.translation.seamless import SeamlessTranslate
+from models.translation.whisper import WhisperTranslate
+
+# English to Whisper; SeamlessM4T writes the other languages.
+BACKENDS: tuple[type[Backend], ...] = (WhisperTranslate, SeamlessTranslate)
