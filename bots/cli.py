@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core_agent.config import Settings, get_settings
+from core_agent.errors import SettingsError
 from core_agent.logs import configure as configure_logging
 from core_agent.types import Attachment, Event, Message, Reply
 
@@ -272,7 +273,7 @@ def worker(
     try:
         resource = Resource(queue) if queue else None
         resource, served = plan_worker(settings, resource, parse_tasks(tasks) if tasks else None)
-    except ValueError as refused:  # an unknown queue or task, or tasks of another queue
+    except (SettingsError, ValueError) as refused:  # unknown queue or task; another queue's
         err.print(f"Can't start the worker: {refused}.", highlight=False)
         raise typer.Exit(2) from None
     serve(settings, burst=burst, resource=resource, tasks=served)

@@ -1,4 +1,7 @@
-"""Typed, coded errors, one per stage; each ends as a short reply in the thread."""
+"""The one error hierarchy: every error a user or an operator can cause is an AudioGPTError
+with a stable code (for logs, metrics and the job's record) and a message fit to show. Each
+ends as a short reply in the thread, or, for settings, as a line at start-up. Models and
+media raise these classes too; the worker words theirs for the user (`workers/jobs.py`)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,26 @@ class InputRejected(AudioGPTError):
     """A file or request we will not process (corrupt, empty, too large, too long)."""
 
     code = "input-rejected"
+
+
+class MediaError(InputRejected):
+    """A file that cannot be decoded or is not the media it should be."""
+
+    code = "media-unreadable"
+
+
+class AttachmentNotTaken(InputRejected):
+    """A user's attachment the platform would not hand over (over the upload limit, never
+    downloaded, or unreachable); the message says why, for the user."""
+
+    code = "attachment-not-taken"
+
+
+class SettingsError(AudioGPTError):
+    """The settings lack what the chosen mode needs, or ask for something unsafe; said at
+    start-up, before anything runs."""
+
+    code = "bad-settings"
 
 
 class AccessDenied(AudioGPTError):
@@ -51,10 +74,32 @@ class ModelNotInstalled(AudioGPTError):
     code = "model-not-installed"
 
 
+class BackendUnavailable(ModelNotInstalled):
+    """A backend's package or weights are missing; the message says how to install it."""
+
+    def __init__(self, model: str, hint: str) -> None:
+        super().__init__(f"{model} is not installed. Install it with: {hint}")
+        self.model = model
+        self.hint = hint
+
+
+class Unsupported(AudioGPTError):
+    """A request the backend cannot serve (a language, a voice, a format)."""
+
+    code = "backend-unsupported"
+
+
 class ModelFailed(AudioGPTError):
     """A backend raised or produced nothing usable."""
 
     code = "model-failed"
+
+
+class CheckpointMismatch(ModelFailed):
+    """Checkpoint files that do not fit the hand-ported network meant to load them (or are
+    not a checkpoint at all); the message says what is wrong."""
+
+    code = "checkpoint-mismatch"
 
 
 class JobLost(AudioGPTError):

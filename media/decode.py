@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
+from core_agent.errors import MediaError
 from media import ffmpeg
 from media.audio import ASR_RATE, Audio
 from media.probe import TooLong, probe
-from models.errors import MediaError
 
 # What any one decode may yield, whatever a file's header says: above every sensible
 # AUDIOGPT_MAX_AUDIO_SECONDS. Uploads are held to the configured limit at ingest, by

@@ -18,9 +18,9 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from core_agent.errors import MediaError
 from media.containers import identify, read_head
 from models import stop
-from models.errors import MediaError
 
 TIMEOUT = 300  # seconds of wall clock for any one call
 MEMORY_LIMIT = 2 * 2**30  # bytes of heap a child may map; real media needs a fraction

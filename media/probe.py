@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from core_agent.errors import MediaError
 from media import ffmpeg
 from media.containers import CONTAINERS, Container, identify, picture_size, read_head
 from media.scores import SCORES, check_upload, sniff_score
-from models.errors import MediaError
 
 MEASURE_RATE = 1000  # Hz: counting a file's real length needs no fidelity
 MAX_PICTURE_PIXELS = 100_000_000  # what a picture decoder is ever handed

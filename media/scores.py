@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.errors import MediaError, Unsupported
+from core_agent.errors import MediaError, Unsupported
 
 SCORES = {"midi": ("audio/midi", ".mid"),
           "musicxml": ("application/vnd.recordare.musicxml+xml", ".musicxml")}

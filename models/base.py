@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
-from models.errors import BackendUnavailable, Unsupported
+from core_agent.errors import BackendUnavailable, Unsupported
 
 
 class Backend(ABC):

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from core_agent.errors import BackendUnavailable, Unsupported
 from models.base import Backend
-from models.errors import BackendUnavailable, Unsupported
 from models.registry import BACKENDS, backends_for, usable_backends
 
 log = logging.getLogger(__name__)

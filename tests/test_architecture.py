@@ -4,6 +4,7 @@ table true to the tree."""
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Collection, Iterator
 from pathlib import Path
@@ -125,3 +126,25 @@ def test_every_task_folder_is_listed_and_whole() -> None:
         assert {"__init__.py", "backends.py", "step.py"} <= {
             p.name for p in (ROOT / "tasks" / task).iterdir()}, task
         assert isinstance(TASKS[task], TaskSpec) and TASKS[task].id == task
+
+
+BUILTIN_ERRORS = {name for name in dir(builtins)
+                  if isinstance(getattr(builtins, name), type)
+                  and issubclass(getattr(builtins, name), BaseException)}
+# The root itself, and what is no error anyone causes: a stop asked for, and the LLM
+# planner's own retry signal.
+ROOTS = {("core_agent/errors.py", "AudioGPTError"), ("models/stop.py", "Stopped"),
+         ("core_agent/planning/llm.py", "_Malformed")}
+
+
+def test_every_error_is_of_the_one_hierarchy() -> None:
+    """Every exception class derives from AudioGPTError (core_agent/errors.py), so each has
+    a stable code and a message fit to show; none starts a hierarchy of its own."""
+    strays = []
+    for path in modules(*SOURCE).values():
+        name = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and (name, node.name) not in ROOTS and any(
+                    isinstance(b, ast.Name) and b.id in BUILTIN_ERRORS for b in node.bases):
+                strays.append(f"{name}:{node.name}")
+    assert strays == []

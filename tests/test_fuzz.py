@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from openai.types.chat import ChatCompletionMessageToolCall
 from openai.types.chat.chat_completion_message_function_tool_call import Function
 
-from core_agent.errors import AudioGPTError
+from core_agent.errors import AudioGPTError, MediaError, Unsupported
 from core_agent.planning import PlanningContext
 from core_agent.planning.llm import _Malformed, _step
 from core_agent.planning.offline.planner import OfflinePlanner
@@ -32,7 +32,6 @@ from core_agent.types import Artifact, Kind
 from media.decode import decode
 from media.probe import probe
 from models.embeddings import MiniLMEmbedder
-from models.errors import MediaError, Unsupported
 from models.singing.scores import read_file
 from tasks import TASKS
 from tests.conftest import report

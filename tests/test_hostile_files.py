@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from core_agent.errors import MediaError
 from core_agent.types import Artifact, Attachment, Message
 from media.decode import decode
 from models.cache import BackendCache
-from models.errors import MediaError
 from tests import hostile
 from tests.conftest import make_settings, report
 from tests.samples import voice_note
@@ -128,7 +128,7 @@ async def test_a_lyric_flood_is_refused_when_it_arrives(runtime: Runtime, tmp_pa
 
 
 def test_a_lyric_flood_is_refused_before_fitting(tmp_path: Path) -> None:
-    from models.errors import Unsupported
+    from core_agent.errors import Unsupported
     from models.singing.scores import read_file
 
     flood = hostile.lyric_flood(tmp_path, Path("/nonexistent"))
@@ -139,6 +139,7 @@ def test_a_lyric_flood_is_refused_before_fitting(tmp_path: Path) -> None:
 PROBE_SCRIPT = """
 import json, resource, sys, time
 from pathlib import Path
+from core_agent.errors import MediaError
 from media.probe import probe
 from models.talking_head.faces import read_picture
 out = {}
@@ -149,7 +150,7 @@ for case, path in json.loads(sys.argv[1]).items():
         if facts.kind == "image":
             read_picture(Path(path))
         outcome = "accepted"
-    except ValueError as err:
+    except MediaError as err:
         outcome = "refused: " + str(err)
     out[case] = [outcome, time.perf_counter() - started]
 out["peak_child_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from core_agent.config import Settings
 from core_agent.db import open_memory
+from core_agent.errors import SettingsError
 from core_agent.metrics import MODELS
 from models.binaural.sofa_hrtf import SofaHrtf
 from models.cache import BackendCache
@@ -25,7 +26,7 @@ MAX_TRIES = 3  # a job whose worker died is run again, up to this many times
 RECONNECT_SECONDS = 2.0
 
 
-class WrongQueue(ValueError):
+class WrongQueue(SettingsError):
     """Tasks a worker was told to serve whose jobs go to another queue."""
 
 

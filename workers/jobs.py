@@ -25,18 +25,20 @@ from core_agent import logs
 from core_agent.config import Settings
 from core_agent.errors import (
     AudioGPTError,
+    BackendUnavailable,
     InputRejected,
     JobTimedOut,
+    MediaError,
     ModelFailed,
     ModelNotInstalled,
     TaskUnsupported,
+    Unsupported,
 )
 from core_agent.memory import Memory
 from core_agent.metrics import INFERENCE_SECONDS, JOBS
 from core_agent.types import STEP_REF, Artifact, Job, Kind, StepStatus
 from media.probe import mime_for, probe
 from models.base import Backend
-from models.errors import BackendUnavailable, MediaError, Unsupported
 from models.registry import backends_for
 from models.speech_recognition.batching import NOTES_BATCH_SIZE, AsrBatcher
 from models.speech_recognition.faster_whisper import configure_batching
@@ -130,11 +132,11 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
     except asyncio.CancelledError:  # the turn was cancelled, or the worker is stopping
         await _cancelled(memory, job)
         raise
-    except AudioGPTError as err:
-        return await _fail(memory, job, err)
     except REFUSALS as err:
         log.info("job %s (%s) refused: %s", job_id, job.task, err)
         return await _fail(memory, job, _as_agent_error(err, job.task))
+    except AudioGPTError as err:
+        return await _fail(memory, job, err)
     except Exception as err:
         log.exception("job %s (%s) failed", job_id, job.task)
         return await _fail(memory, job, _as_agent_error(err, job.task))

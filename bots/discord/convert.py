@@ -7,14 +7,11 @@ from pathlib import Path
 
 import discord
 
+from core_agent.errors import AttachmentNotTaken
 from core_agent.types import Attachment, Message
 
 PLATFORM = "discord"
 Place = discord.abc.Messageable | discord.abc.GuildChannel | discord.Thread | None
-
-
-class Unfetched(Exception):
-    """An attachment not taken: over the upload limit (never downloaded), or unreachable."""
 
 
 def channel_key(channel_id: int) -> str:
@@ -42,10 +39,11 @@ def mentions_removed(text: str, bot_id: int) -> str:
 
 async def download(files: list[discord.Attachment], folder: Path, limit: int
                    ) -> list[Attachment]:
-    """Save attachments locally; Unfetched, with a reply for the user, when one can't be."""
+    """Save attachments locally; AttachmentNotTaken, with a reply for the user, when one
+    can't be."""
     for file in files:
         if file.size > limit:
-            raise Unfetched(f"{file.filename} is {file.size / 2**20:.1f} MB; the limit is "
+            raise AttachmentNotTaken(f"{file.filename} is {file.size / 2**20:.1f} MB; the limit is "
                             f"{limit / 2**20:.0f} MB.")
     saved = []
     for index, file in enumerate(files):
@@ -53,8 +51,8 @@ async def download(files: list[discord.Attachment], folder: Path, limit: int
         try:
             await file.save(path)
         except discord.HTTPException as err:
-            raise Unfetched(f"I couldn't fetch {file.filename} from Discord ({err.status}); "
-                            "please send it again.") from err
+            raise AttachmentNotTaken(f"I couldn't fetch {file.filename} from Discord "
+                                     f"({err.status}); please send it again.") from err
         saved.append(Attachment(path=path, filename=file.filename))
     return saved
 

@@ -23,6 +23,7 @@ from bots.discord import convert
 from bots.discord.send import AfterMessage, InInteraction, Target
 from bots.discord.voice_call import Call
 from core_agent.config import Settings
+from core_agent.errors import AttachmentNotTaken
 from core_agent.types import Message
 from tasks import TASKS
 from tasks.base import TaskSpec
@@ -151,7 +152,7 @@ class Handlers:
             try:
                 files = await convert.download(origin.attachments, Path(folder),
                                                self.settings.max_upload_bytes)
-            except convert.Unfetched as err:
+            except AttachmentNotTaken as err:
                 await origin.reply(str(err), mention_author=False)
                 return
             message = convert.from_message(origin, bot_id, files)
@@ -172,7 +173,7 @@ class Handlers:
             try:
                 files = await convert.download([file] if file else [], Path(folder),
                                                self.settings.max_upload_bytes)
-            except convert.Unfetched as err:
+            except AttachmentNotTaken as err:
                 await target.send(str(err), [])
                 return
             await self._turn(convert.from_interaction(interaction, text, files), target)

@@ -25,6 +25,7 @@ import numpy as np
 from discord.http import handle_message_parameters
 
 from bots.common import split_text
+from core_agent.errors import MediaError
 from core_agent.types import Artifact, Reply
 from media.decode import decode
 from media.probe import probe
@@ -72,7 +73,7 @@ def is_voice_note(path: Path) -> bool:
     """OGG with an Opus stream: the only audio Discord plays as a voice message."""
     try:
         return probe(path).format == "ogg" and path.read_bytes()[28:36] == b"OpusHead"
-    except ValueError:
+    except MediaError:
         return False
 
 

@@ -21,12 +21,13 @@ from bots.slack.convert import PLATFORM, Place
 from bots.slack.handlers import Handlers
 from core_agent.agent import Agent
 from core_agent.config import Settings
+from core_agent.errors import SettingsError
 from core_agent.types import Event, Message, Reply
 
 log = logging.getLogger(__name__)
 
 
-class SlackNotConfigured(ValueError):
+class SlackNotConfigured(SettingsError):
     """The settings lack what the chosen mode needs."""
 
 

@@ -18,6 +18,7 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from core_agent.errors import AttachmentNotTaken
 from core_agent.types import Attachment, Message
 
 PLATFORM = "slack"
@@ -96,10 +97,6 @@ def incoming(event: dict[str, Any], context: AsyncBoltContext) -> Incoming | Non
                     file_ids=tuple(f["id"] for f in event.get("files") or [] if f.get("id")))
 
 
-class FetchFailed(Exception):
-    """A user's file could not be fetched from Slack; the message says why, for the user."""
-
-
 async def fetch(client: AsyncWebClient, file_id: str, folder: Path, *, files_url: str,
                 limit: int) -> Attachment:
     """One shared file on local disk. files.info is asked first: events may carry only the
@@ -107,17 +104,17 @@ async def fetch(client: AsyncWebClient, file_id: str, folder: Path, *, files_url
     try:
         info: dict[str, Any] = (await client.files_info(file=file_id))["file"]
     except SlackApiError as err:
-        raise FetchFailed(f"Slack wouldn't show me that file ({err.response.get('error')}).") \
-            from err
+        raise AttachmentNotTaken(
+            f"Slack wouldn't show me that file ({err.response.get('error')}).") from err
     name = str(info.get("name") or info.get("title") or file_id)
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     if info.get("mode") in ("hidden_by_limit", "tombstone") or not url:
-        raise FetchFailed(f"{name} isn't available to me any more.")
+        raise AttachmentNotTaken(f"{name} isn't available to me any more.")
     if int(info.get("size") or 0) > limit:
-        raise FetchFailed(f"{name} is {int(info['size']) / 2**20:.1f} MB; the limit is "
+        raise AttachmentNotTaken(f"{name} is {int(info['size']) / 2**20:.1f} MB; the limit is "
                           f"{limit / 2**20:.0f} MB.")
     if not url.startswith(files_url):  # the bot token is sent nowhere else
-        raise FetchFailed(f"{name} isn't hosted by Slack, so I won't fetch it.")
+        raise AttachmentNotTaken(f"{name} isn't hosted by Slack, so I won't fetch it.")
     target = folder / f"{file_id}{Path(name).suffix.lower()}"
     await _download(url, str(client.token), target, name, limit)
     return Attachment(path=target, filename=name)
@@ -129,12 +126,13 @@ async def _download(url: str, token: str, target: Path, name: str, limit: int) -
             url, headers={"Authorization": f"Bearer {token}"}) as response:
         # Without the files:read scope Slack answers with its sign-in page, not the file.
         if response.status != 200 or response.content_type == "text/html":
-            raise FetchFailed(f"Slack didn't let me download {name} (HTTP {response.status}); "
-                              "the app may lack the files:read scope.")
+            raise AttachmentNotTaken(f"Slack didn't let me download {name} (HTTP "
+                                     f"{response.status}); the app may lack the files:read "
+                                     "scope.")
         size = 0
         with target.open("wb") as out:
             async for chunk in response.content.iter_chunked(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise FetchFailed(f"{name} is over the {limit / 2**20:.0f} MB limit.")
+                    raise AttachmentNotTaken(f"{name} is over the {limit / 2**20:.0f} MB limit.")
                 out.write(chunk)

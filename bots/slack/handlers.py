@@ -24,7 +24,6 @@ from bots.catalog import task_rows
 from bots.slack import send
 from bots.slack.convert import (
     PLATFORM,
-    FetchFailed,
     Incoming,
     Place,
     fetch,
@@ -35,6 +34,7 @@ from bots.slack.convert import (
 from bots.slack.home import home_view
 from bots.slack.send import DONE, FAILED, WORKING, Status
 from core_agent.config import Settings
+from core_agent.errors import AttachmentNotTaken
 from core_agent.types import Message
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ class Handlers:
                                      files_url=self.settings.slack_files_url,
                                      limit=self.settings.max_upload_bytes)
                          for f in item.file_ids]
-            except FetchFailed as err:
+            except AttachmentNotTaken as err:
                 await send.say(self.client, place, status, mrkdwn(str(err)))
                 return False
             reply = await self.adapter.respond(place.message(

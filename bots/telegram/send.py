@@ -19,9 +19,9 @@ from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 
 from bots.common import split_text
 from bots.telegram.convert import Where
+from core_agent.errors import MediaError
 from core_agent.types import Artifact, Kind
 from media.encode import encode_mp3, encode_video_note, encode_voice_note
-from models.errors import MediaError
 from tasks import made_by
 
 log = logging.getLogger(__name__)

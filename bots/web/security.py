@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from core_agent.config import Settings
+from core_agent.errors import SettingsError
 
 COOKIE = "audiogpt_web_token"
 MIN_TOKEN_CHARS = 16
@@ -36,7 +37,7 @@ HEADERS = [  # on every response: no framing, no content sniffing, nothing from 
 ]
 
 
-class UnsafeBind(Exception):
+class UnsafeBind(SettingsError):
     """The settings would expose the chat to the network without a token."""
 
 

@@ -23,17 +23,20 @@ import anyio
 
 from core_agent.agent import MediaFacts
 from core_agent.config import Settings
+from core_agent.errors import InputRejected, MediaError
 from core_agent.types import Attachment
 
 MAX_NAME_CHARS = 120
 
 
-class UploadRejected(Exception):
+class UploadRejected(InputRejected):
     """An upload that was refused, with the HTTP status and what to tell the user."""
+
+    code = "upload-rejected"
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ class Staging:
         runs), unreadable content or sound past the length limit."""
         try:
             facts = self.probe(part, self.max_seconds)
-        except ValueError as err:
+        except MediaError as err:
             raise UploadRejected(415, f"I can't take {name}: {err}; nothing was stored."
                                  ) from err
         return part.rename(part.with_suffix(facts.suffix)), facts.kind, facts.mime

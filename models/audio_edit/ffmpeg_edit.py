@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import fftconvolve
 
+from core_agent.errors import MediaError, Unsupported
 from media import ffmpeg
 from media.audio import Audio, limit_peak
 from media.decode import decode
 from media.encode import ffmpeg_filter, write_wav
 from media.probe import probe
 from models.audio_edit.base import FileEditor
-from models.errors import MediaError, Unsupported
 
 EDIT_RATE = 48_000  # Hz, what two-input edits and reverb work at
 VOICE_LOUDNESS = -16.0  # LUFS: the level podcasts and voice notes aim for

@@ -30,11 +30,11 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import signal
 
+from core_agent.errors import BackendUnavailable, MediaError
 from media.audio import Audio, limit_peak
 from models.base import Backend
 from models.binaural.base import BinauralRenderer
 from models.binaural.spherical_head import FRAME, MIN_DISTANCE, source_azimuths
-from models.errors import BackendUnavailable
 
 log = logging.getLogger(__name__)
 HRTF_FOLDER = "hrtf"  # under the models folder
@@ -49,8 +49,11 @@ CHUNK = 256  # responses upsampled at a time (bounds memory for large sets)
 AZIMUTH_STEP = 0.5  # degrees; a moving source's directions are rounded to this
 
 
-class SofaError(ValueError):
-    """A SOFA file that does not hold usable HRIRs; the message names the file and why."""
+class SofaError(MediaError):
+    """A SOFA file that does not hold usable HRIRs; the message names the file and why (for
+    the operator's log: it holds a path)."""
+
+    code = "hrtf-unusable"
 
     def __init__(self, path: Path, problem: str) -> None:
         super().__init__(f"HRTF file {path}: {problem}")

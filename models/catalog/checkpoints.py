@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
+from core_agent.errors import BackendUnavailable
 from models.base import Backend
-from models.errors import BackendUnavailable
 
 log = logging.getLogger(__name__)
 MANIFEST = "audiogpt-manifest.json"

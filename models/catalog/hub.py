@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from core_agent.errors import ModelNotInstalled
 from models.catalog.checkpoints import MANIFEST, CatalogEntry
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,10 @@ CHUNK = 1 << 20
 Progress = Callable[[str, int, int], None]  # file path, bytes done, bytes in all
 
 
-class PullError(RuntimeError):
+class PullError(ModelNotInstalled):
     """The hub could not be reached, refused, or sent something that fails its checksum."""
+
+    code = "pull-failed"
 
 
 @dataclass(frozen=True)

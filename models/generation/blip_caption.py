@@ -11,9 +11,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from core_agent.errors import MediaError, Unsupported
 from media.probe import MAX_PICTURE_PIXELS
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
-from models.errors import MediaError, Unsupported
 from models.generation.base import ImageCaptioner
 
 MAX_TOKENS = 30  # a caption is a sentence, not a paragraph

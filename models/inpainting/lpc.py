@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
+from core_agent.errors import Unsupported
 from media.audio import Audio
-from models.errors import Unsupported
 from models.inpainting.base import Inpainter
 
 AR_MAX_GAP = 0.25  # seconds; longer gaps are interpolated spectrally

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from models.errors import CheckpointMismatch
+from core_agent.errors import CheckpointMismatch
 
 # The published hyperparams.yaml: STFT/ISTFT at 16 kHz, 32 ms windows every 16 ms, 512 bins,
 # with speechbrain's defaults (periodic Hamming window, centred frames zero-padded, no

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 import yaml
 from torch import nn
 
-from models.errors import CheckpointMismatch
+from core_agent.errors import CheckpointMismatch
 
 DUAL_PATH = "speechbrain.lobes.models.dual_path."
 MODULES = ("encoder", "masknet", "decoder")  # each saved alone as <name>.ckpt

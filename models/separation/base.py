@@ -6,9 +6,9 @@ from __future__ import annotations
 from abc import abstractmethod
 from dataclasses import dataclass
 
+from core_agent.errors import Unsupported
 from media.audio import Audio
 from models.base import Backend
-from models.errors import Unsupported
 
 
 @dataclass

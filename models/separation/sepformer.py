@@ -20,10 +20,10 @@ from typing import Any, cast
 
 import numpy as np
 
+from core_agent.errors import Unsupported
 from media.audio import Audio, resample
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
-from models.errors import Unsupported
 from models.separation.base import Extraction, SpeakerSeparator
 from models.separation.voicefilter import RATE as VOICE_RATE
 from models.separation.voicefilter import VoiceFilter

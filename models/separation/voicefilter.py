@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
+from core_agent.errors import Unsupported
 from media.audio import ASR_RATE, Audio, limit_peak
 from models import stop
-from models.errors import Unsupported
 from models.separation.base import Extraction, SpeakerSeparator
 from models.speech_enhancement.spectral_gate import speech_mask
 

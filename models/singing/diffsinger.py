@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from core_agent.errors import BackendUnavailable, Unsupported
 from media.audio import Audio, limit_peak
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend
-from models.errors import BackendUnavailable, Unsupported
 from models.singing.base import Singer
 from models.singing.phones import lay_out, pitch_curve
 from models.singing.scores import Score

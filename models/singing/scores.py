@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
+from core_agent.errors import Unsupported
 from media.scores import DEFAULT_TEMPO, MAX_NOTES, read_melody
-from models.errors import Unsupported
 
 MAX_BEATS = 64  # one held note; a longer one is a damaged file, not a song
 MIDI_RANGE = (36, 84)  # C2..C6: what the WORLD-shaped voice can sing

@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from core_agent.errors import Unsupported
 from media.audio import ASR_RATE, Audio, to_16k
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
-from models.errors import Unsupported
 from models.sound.base import Caption, Captioner, Transcribe
 
 WINDOW = 30.0  # seconds of audio per prompt, all the feature extractor takes

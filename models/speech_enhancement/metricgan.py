@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from core_agent.errors import BackendUnavailable, CheckpointMismatch, Unsupported
 from media.audio import Audio, limit_peak, resample, to_16k
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
-from models.errors import BackendUnavailable, CheckpointMismatch, Unsupported
 from models.speech_enhancement.base import AudioProcessor
 
 CHECKPOINT = "enhance_model.ckpt"

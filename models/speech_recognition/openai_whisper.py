@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core_agent.errors import BackendUnavailable, Unsupported
 from media.audio import Audio
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
-from models.errors import BackendUnavailable, Unsupported
 from models.speech_recognition.base import Segment, Transcriber, Transcript
 from models.speech_recognition.faster_whisper import BEAM_SIZE, speech_windows
 

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from core_agent.errors import Unsupported
 from media.audio import Audio, limit_peak, resample
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
-from models.errors import Unsupported
 from models.style_transfer.base import VoiceCloner
 
 SPEAKER = "0"  # the chat template's speaker id for the cloned voice

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
+from core_agent.errors import Unsupported
 from media.audio import Audio
 from models.base import Backend
-from models.errors import Unsupported
 from models.style_transfer.base import VoiceCloner
 from models.text_to_speech.piper import PiperJoe
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from core_agent.errors import MediaError, Unsupported
 from media import ffmpeg
 from media.probe import MAX_PICTURE_PIXELS, probe
-from models.errors import MediaError, Unsupported
 
 MAX_SIDE = 720  # pixels; larger portraits are scaled down
 NO_FACE = ("I couldn't find a face in that picture. Send a photo where one face looks at "

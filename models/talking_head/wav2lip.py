@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
+from core_agent.errors import BackendUnavailable
 from media.audio import Audio
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
-from models.errors import BackendUnavailable
 from models.talking_head.base import TalkingHead
 from models.talking_head.faces import Box, opencv, portrait_of
 from models.talking_head.video import FPS, encode_mp4

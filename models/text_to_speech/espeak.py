@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from core_agent.errors import MediaError, Unsupported
 from media.audio import Audio
 from models import stop
-from models.errors import MediaError, Unsupported
 from models.text_to_speech.base import Synthesizer
 
 WORDS_PER_MINUTE = 165  # espeak-ng's rate at speed 1.0 (its own default is a hurried 175)

@@ -15,10 +15,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from core_agent.errors import Unsupported
 from media.audio import Audio, limit_peak
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
-from models.errors import Unsupported
 from models.text_to_speech.base import Synthesizer
 
 FILES = ("config.json", "model.safetensors", "vocab.json", "tokenizer_config.json",

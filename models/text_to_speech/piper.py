@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from core_agent.errors import Unsupported
 from media.audio import Audio
 from models import stop
-from models.errors import Unsupported
 from models.text_to_speech.base import Synthesizer
 
 

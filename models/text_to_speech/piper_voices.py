@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from core_agent.errors import Unsupported
 from media.audio import Audio
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend
-from models.errors import Unsupported
 from models.text_to_speech.base import Synthesizer
 from models.text_to_speech.piper import piper_speak
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import ClassVar
 
+from core_agent.errors import Unsupported
 from media.audio import Audio
 from models.base import Backend
-from models.errors import Unsupported
 from models.speech_recognition.base import Transcript
 
 

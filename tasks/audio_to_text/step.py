@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core_agent.errors import BackendUnavailable
 from media.decode import decode
-from models.errors import BackendUnavailable
 from models.sound.base import Captioner
 from models.speech_recognition.base import Transcriber
 from tasks.base import AudioIn

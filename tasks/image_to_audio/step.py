@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.errors import BackendUnavailable
+from core_agent.errors import BackendUnavailable
 from models.generation.base import Generator, ImageCaptioner
 from tasks.image_to_audio import ImageToAudioArgs
 from tasks.text_to_audio.step import generate_sound

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core_agent.errors import Unsupported
 from core_agent.types import Kind
-from models.errors import Unsupported
 from models.singing.base import Singer
 from models.singing.scores import read_file, requested
 from tasks.singing_synthesis import SingingArgs

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from core_agent.errors import ModelNotInstalled
+from core_agent.errors import ModelNotInstalled, Unsupported
 from core_agent.types import Kind
 from media.audio import Audio
 from media.decode import decode
-from models.errors import Unsupported
 from models.separation.base import SpeakerSeparator
 from tasks.speech_separation import SeparationArgs
 from workers.steps.base import Inputs, Output, OutputFile, Step, voice_note

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from core_agent.errors import BackendUnavailable, Unsupported
 from core_agent.types import Kind
 from media.audio import ASR_RATE, Audio, to_16k
 from media.decode import decode
 from models.cache import BackendCache
-from models.errors import BackendUnavailable, Unsupported
 from models.speech_recognition.base import Transcriber
 from models.style_transfer.base import VoiceCloner
 from tasks.style_transfer import StyleTransferArgs

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from core_agent.errors import MediaError
 from media import ffmpeg
 from media.containers import identify, picture_size, read_head
 from models import stop
-from models.errors import MediaError
 
 AUDIO = {  # suffix: (ffmpeg output options, the container we must read it as)
     ".ogg": (["-c:a", "libopus"], "ogg"), ".webm": (["-c:a", "libopus"], "webm"),

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core_agent.errors import MediaError
 from media.decode import decode
 from media.encode import encode_voice_note
 from media.probe import probe
-from models.errors import MediaError
 from tests.samples import convert, espeak, tone
 
 

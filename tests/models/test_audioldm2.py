@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from bots.catalog import task_rows
+from core_agent.errors import Unsupported
 from core_agent.tables import Job
 from core_agent.types import Attachment, Kind, Message
 from media.audio import Audio
 from media.decode import decode
-from models.errors import Unsupported
 from models.generation.audioldm2 import AudioLdm2
 from models.generation.blip_caption import BlipCaptioner
 from models.inpainting.audioldm2 import METHOD, AudioLdm2Inpaint

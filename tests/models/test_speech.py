@@ -8,13 +8,13 @@ from typing import cast
 import numpy as np
 import pytest
 
+from core_agent.errors import Unsupported
 from media.audio import Audio
 from media.decode import decode
 from media.encode import write_wav
 from media.probe import probe
 from models.audio_edit.base import FileEditor
 from models.cache import BackendCache
-from models.errors import Unsupported
 from models.speech_enhancement.base import AudioProcessor
 from models.speech_recognition.base import Transcriber
 from models.text_to_speech.base import Synthesizer

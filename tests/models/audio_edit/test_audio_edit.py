@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from core_agent.errors import Unsupported
 from core_agent.types import Attachment, Message
 from media.decode import decode
 from media.probe import probe
 from models.audio_edit.ffmpeg_edit import FfmpegEdit
-from models.errors import Unsupported
 from tests.conftest import report
 from tests.samples import convert, espeak, voice_note
 from workers.runtime import Runtime

@@ -15,12 +15,12 @@ import soundfile as sf
 from piper import PiperVoice, SynthesisConfig
 from scipy.signal import resample_poly
 
+from core_agent.errors import Unsupported
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from media.audio import Audio
 from media.decode import decode
 from models.cache import BackendCache
-from models.errors import Unsupported
 from models.separation.voicefilter import RATE, VoiceFilter
 from models.speech_recognition.base import Transcriber
 from tests.conftest import report

@@ -18,12 +18,12 @@ import pytest
 import soundfile as sf
 import torch
 
+from core_agent.errors import CheckpointMismatch, Unsupported
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from media.audio import Audio, resample
 from media.decode import decode
 from models.embeddings import MiniLMEmbedder
-from models.errors import CheckpointMismatch, Unsupported
 from models.nets.sepformer import load_sepformer
 from models.separation.sepformer import PEAK, SepFormerWsj02Mix, correlations, separate_long
 from tests.core_agent.test_agent import rows

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core_agent.errors import Unsupported
 from core_agent.tables import Job
 from core_agent.types import Attachment, Kind, Message
 from media.audio import Audio
 from media.decode import decode
-from models.errors import Unsupported
 from models.singing.scores import Score, from_text, read_file, requested, syllables, tune
 from models.singing.world import LEAD_IN, WorldSinger
 from tests.conftest import report

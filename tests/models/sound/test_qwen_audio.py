@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 import torch
 
+from core_agent.errors import Unsupported
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from media.audio import ASR_RATE, Audio
 from media.decode import decode
 from media.encode import write_wav
 from models.catalog.checkpoints import manifest
-from models.errors import Unsupported
 from models.sound.event_caption import EventCaptioner
 from models.sound.qwen_audio import INSTRUCTION, MAX_NEW_TOKENS, QwenAudioCaptioner
 from tests.core_agent.test_agent import rows

@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 import torch
 
+from core_agent.errors import BackendUnavailable, Unsupported
 from core_agent.tables import Job
 from core_agent.types import Attachment, Kind, Message
 from media.audio import Audio
 from media.decode import decode
 from media.probe import probe
-from models.errors import BackendUnavailable, Unsupported
 from models.nets.metricgan import CEILING
 from models.registry import backends_for
 from models.speech_enhancement.metricgan import CHECKPOINT, MetricGanPlus

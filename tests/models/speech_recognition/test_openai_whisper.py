@@ -20,11 +20,11 @@ from safetensors.torch import load_file, save_file
 from transformers import WhisperForConditionalGeneration
 from whisper.tokenizer import LANGUAGES
 
+from core_agent.errors import BackendUnavailable, Unsupported
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from media.decode import decode
 from models.catalog.checkpoints import MANIFEST
-from models.errors import BackendUnavailable, Unsupported
 from models.registry import backends_for
 from models.speech_recognition.openai_whisper import WEIGHTS, OpenAIWhisperTurbo, load_whisper
 from models.speech_recognition.whisper_tiny_en import FasterWhisperTinyEn

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 import torch
 
+from core_agent.errors import Unsupported
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from media.audio import Audio
 from media.decode import decode
 from models.embeddings import MiniLMEmbedder
-from models.errors import Unsupported
 from models.style_transfer.csm import (
     EARLIEST_CUT_SECONDS,
     LEAD_SECONDS,

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from scipy.signal import resample_poly
 
+from core_agent.errors import Unsupported
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message
 from media.audio import Audio
 from media.decode import decode
 from models.cache import BackendCache
-from models.errors import Unsupported
 from models.style_transfer.world import VoiceProfile, WorldStyle
 from tests.conftest import report
 from tests.core_agent.test_agent import rows

@@ -11,9 +11,9 @@ import matplotlib.cbook
 import numpy as np
 import pytest
 
+from core_agent.errors import Unsupported
 from core_agent.types import Attachment, Message
 from media.decode import decode
-from models.errors import Unsupported
 from models.talking_head.cascade import JAW_DROP, CascadeTalkingHead
 from models.talking_head.faces import default_face, fit_size, locate, read_picture
 from models.talking_head.video import FPS

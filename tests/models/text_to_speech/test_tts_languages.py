@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from core_agent.errors import Unsupported
 from core_agent.tables import Job
 from core_agent.types import Message, Plan, PlanStep
 from media.decode import decode
-from models.errors import Unsupported
 from models.text_to_speech.espeak import EspeakNG
 from tests.core_agent.test_agent import FixedPlanner, rows
 from workers.runtime import Runtime

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from transformers import AutoTokenizer
 
+from core_agent.errors import Unsupported
 from core_agent.tables import Job
 from core_agent.types import Artifact, Attachment, Kind, Message
 from media.decode import decode
 from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
-from models.errors import Unsupported
 from models.translation.seamless import SeamlessTranslate
 from models.translation.whisper import WhisperTranslate
 from tasks.speech_translation import SpeechTranslationArgs
