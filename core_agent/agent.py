@@ -24,7 +24,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from core_agent import logs
 from core_agent.access import Access
 from core_agent.config import Settings
-from core_agent.errors import AudioGPTError, InputRejected, JobLost, MediaError, TaskUnsupported
+from core_agent.errors import (
+    AudioGPTError,
+    InputRejected,
+    JobLost,
+    MediaError,
+    TaskUnsupported,
+    Unsupported,
+)
 from core_agent.memory import Memory
 from core_agent.metrics import TURN_SECONDS, TURNS
 from core_agent.planning import Planner, PlanningContext
@@ -230,7 +237,7 @@ class Agent:
                                 f"{limits.max_upload_bytes / 2**20:.0f} MB.")
         try:  # decodes the sound to measure it: a header's duration can lie
             facts = await asyncio.to_thread(self.probe, path, limits.max_audio_seconds)
-        except MediaError as err:
+        except (MediaError, Unsupported) as err:  # unreadable, or a score too big to sing
             raise InputRejected(f"I can't take {name}: {err}.") from err
         self._check_content(name, facts)
         kind = Kind(facts.kind)

@@ -23,7 +23,7 @@ import anyio
 
 from core_agent.agent import MediaFacts
 from core_agent.config import Settings
-from core_agent.errors import InputRejected, MediaError
+from core_agent.errors import InputRejected, MediaError, Unsupported
 from core_agent.types import Attachment
 
 MAX_NAME_CHARS = 120
@@ -128,7 +128,7 @@ class Staging:
         runs), unreadable content or sound past the length limit."""
         try:
             facts = self.probe(part, self.max_seconds)
-        except MediaError as err:
+        except (MediaError, Unsupported) as err:  # unreadable, or a score too big to sing
             raise UploadRejected(415, f"I can't take {name}: {err}; nothing was stored."
                                  ) from err
         return part.rename(part.with_suffix(facts.suffix)), facts.kind, facts.mime
