@@ -95,7 +95,7 @@ class MediaFacts(Protocol):
 class JobRunner(Protocol):
     """Runs a recorded job to a final state (in-process or on a worker)."""
 
-    def check(self, task: str) -> None: ...
+    def check(self, task: str, language: str | None = None) -> None: ...
 
     async def run(self, job_id: str) -> None: ...
 
@@ -326,7 +326,7 @@ class Agent:
             if HANDLE.match(ref) and await self.memory.artifact(
                     channel_id, ref, fetch=False) is None:
                 raise InputRejected(f"There is no {ref} in this chat.")
-        self.runner.check(step.task)
+        self.runner.check(step.task, getattr(args, "language", None))
 
     async def _job(self, channel_id: str, message_id: str, purpose: str, step: PlanStep
                    ) -> StepResult:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from core_agent.types import Artifact, Plan, StepResult, StepStatus
 from tasks import TASKS
 
+NO_SPEECH = "I couldn't hear anyone speaking in it."
+SENTENCE_ENDS = (".", "!", "?", "”")
+
 
 def describe_file(artifact: Artifact) -> str:
     """How a file is named in a reply: its handle, kind and length."""
@@ -20,13 +23,18 @@ def step_line(result: StepResult, numbered: bool, index: int) -> str:
         return f"{prefix}skipped, because an earlier step failed."
     if result.status != StepStatus.DONE:
         return f"{prefix}{result.error or 'failed.'}"
-    parts = []
-    if result.text is not None:
-        parts.append(f"“{result.text}”" if result.task == "speech_recognition" else result.text)
-    if result.artifacts:
-        files = ", ".join(describe_file(a) for a in result.artifacts)
-        parts.append(f"here it is: {files}" if numbered else f"Here it is: {files}.")
-    return prefix + (" ".join(parts) or "done.")
+    text = result.text
+    if result.task == "speech_recognition" and text is not None:
+        text = f"“{text.strip()}”" if text.strip() else NO_SPEECH
+    if not result.artifacts:
+        return prefix + (text or "done.")
+    files = ", ".join(describe_file(a) for a in result.artifacts)
+    files = f"here it is: {files}" if numbered and not text else f"Here it is: {files}."
+    if not text:
+        return prefix + files
+    # A list (detected sounds) or a sentence without its stop doesn't run into the files.
+    apart = "\n" if "\n" in text or not text.rstrip().endswith(SENTENCE_ENDS) else " "
+    return f"{prefix}{text}{apart}{files}"
 
 
 def compose(plan: Plan, results: list[StepResult], heard: str | None = None) -> str:

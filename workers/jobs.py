@@ -78,18 +78,25 @@ def asr_batcher(settings: Settings) -> AsrBatcher | None:
     return AsrBatcher(settings.asr_batch_size or NOTES_BATCH_SIZE, settings.asr_batch_window)
 
 
-def require_installed(task: str, models_dir: Path | None) -> None:
-    """ModelNotInstalled unless an installed backend serves the task (loads nothing)."""
+def require_installed(task: str, models_dir: Path | None, language: str | None = None
+                      ) -> None:
+    """ModelNotInstalled unless an installed backend serves the task in the language (loads
+    nothing), naming the model that would: the preferred one of those that handle it."""
     candidates = backends_for(task)
-    if task in EXECUTORS and any(cls.installed(models_dir) for cls in candidates):
+    able = [cls for cls in candidates if cls.speaks(language)] or candidates
+    if task in EXECUTORS and any(cls.installed(models_dir) for cls in able):
         return
-    if not candidates:
+    title = get_task(task).title
+    if not able:
         raise ModelNotInstalled(
-            f"{task} isn't available yet: no model for it is installed, and this release "
+            f"{title} isn't available yet: no model for it is installed, and this release "
             "packages none. `audiogpt tasks` shows what is installed.")
-    first = candidates[0]
+    first = able[0]
+    entry = getattr(first, "entry", None)  # a catalog model: its download and licence
+    facts = f" ({entry.size} to download, licence {entry.license})" if entry else ""
+    which = f" for {language!r}" if language and first is not candidates[0] else ""
     raise ModelNotInstalled(
-        f"{task} isn't available here: {first.model} is not installed. "
+        f"{title}{which} isn't available here: {first.model}{facts} is not installed. "
         f"Install it with `{first.install_hint}`.")
 
 
@@ -114,7 +121,7 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
     try:
         spec = get_task(job.task)
         args = spec.validate(job.args)
-        require_installed(job.task, ctx["backends"].models_dir)
+        require_installed(job.task, ctx["backends"].models_dir, getattr(args, "language", None))
         backend = ctx["backends"].for_task(job.task, getattr(args, "language", None),
                                            getattr(args, "voice", None))
         if await memory.claim_job(job_id, backend.name) is None:

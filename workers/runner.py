@@ -44,9 +44,9 @@ class InlineRunner:
         self.ctx["asr_batcher"] = asr_batcher(settings)
         self.ctx["job_timeout"] = settings.job_timeout  # the job function enforces it
 
-    def check(self, task: str) -> None:
-        """Raise ModelNotInstalled if the task cannot run."""
-        require_installed(task, self.ctx["backends"].models_dir)
+    def check(self, task: str, language: str | None = None) -> None:
+        """Raise ModelNotInstalled if the task cannot run (in this language)."""
+        require_installed(task, self.ctx["backends"].models_dir, language)
 
     async def run(self, job_id: str) -> None:
         """Run the job to its end (a timed-out or cancelled step is stopped and recorded)."""
@@ -82,9 +82,10 @@ class ArqRunner:
         self.models_dir = settings.models_dir
         self._pool: ArqRedis | None = None
 
-    def check(self, task: str) -> None:
-        """Raise ModelNotInstalled if the task cannot run (workers share this install)."""
-        require_installed(task, self.models_dir)
+    def check(self, task: str, language: str | None = None) -> None:
+        """Raise ModelNotInstalled if the task cannot run in this language (workers share
+        this install)."""
+        require_installed(task, self.models_dir, language)
 
     async def pool(self) -> ArqRedis:
         """The Redis pool, connected on first use."""
