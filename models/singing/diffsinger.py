@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from core_agent.errors import BackendUnavailable, Unsupported
+from core_agent.errors import BackendUnavailable, ModelNotInstalled, Unsupported
 from media.audio import Audio, limit_peak
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend
@@ -55,7 +55,7 @@ class VoicebankError(BackendUnavailable):
     """A voicebank folder this backend cannot run: a file missing or a model it cannot feed."""
 
     def __init__(self, message: str) -> None:
-        RuntimeError.__init__(self, message)
+        ModelNotInstalled.__init__(self, message)  # its own message, not BackendUnavailable's
         self.model = DiffSingerOnnx.model
         self.hint = "a complete DiffSinger ONNX voicebank (see README, neural catalog)"
 
