@@ -15,6 +15,15 @@ def describe_file(artifact: Artifact) -> str:
     return f"{artifact.handle} ({artifact.kind.value}{length})"
 
 
+def in_language(code: object) -> str:
+    """' (in German)' after a transcript in a language other than English."""
+    if not isinstance(code, str) or code in ("", "en"):
+        return ""
+    from babel import Locale
+
+    return f" (in {Locale('en').languages.get(code.replace('-', '_')) or code})"
+
+
 def step_line(result: StepResult, numbered: bool, index: int) -> str:
     """One step's outcome in a sentence or two."""
     title = TASKS[result.task].title if result.task in TASKS else result.task
@@ -25,7 +34,8 @@ def step_line(result: StepResult, numbered: bool, index: int) -> str:
         return f"{prefix}{result.error or 'failed.'}"
     text = result.text
     if result.task == "speech_recognition" and text is not None:
-        text = f"“{text.strip()}”" if text.strip() else NO_SPEECH
+        text = f"“{text.strip()}”{in_language(result.data.get('language'))}" \
+            if text.strip() else NO_SPEECH
     if not result.artifacts:
         return prefix + (text or "done.")
     files = ", ".join(describe_file(a) for a in result.artifacts)

@@ -2,7 +2,8 @@
 
 APT_PACKAGES=(ffmpeg espeak-ng libopus0)  # libopus0: Discord voice (discord.py loads it)
 SERVICE_PACKAGES=(redis-server postgresql)
-TEST_PACKAGES=(chromium)  # the web chat's browser tests drive Debian's chromium
+TEST_PACKAGES=(chromium pocketsphinx-testdata openttd-opensfx)  # chromium: the web chat's
+# browser tests; LibriVox speech and OpenSFX field recordings: real sounds (tests/real_sounds.py)
 STAMP=.venv/.installed
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

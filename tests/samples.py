@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import jiwer
@@ -75,13 +76,16 @@ NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight
 
 
 def _words(text: str) -> str:
-    words = re.sub(r"[^a-z0-9' ]", " ", text.lower()).split()
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower())
+                    if not unicodedata.combining(c))  # días -> dias, as espeak's speech allows
+    words = re.sub(r"[^a-z0-9' ]", " ", plain).split()
     return " ".join(NUMBERS[int(w)] if w.isdigit() and int(w) < len(NUMBERS) else w
                     for w in words)
 
 
 def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate after lower-casing, dropping punctuation and spelling small numbers."""
+    """Word error rate after lower-casing, dropping accents and punctuation and spelling
+    small numbers."""
     return float(jiwer.wer(_words(reference), _words(hypothesis) or "<empty>"))
 
 

@@ -16,6 +16,7 @@ class Segment:
     start: float
     end: float
     text: str
+    logprob: float | None = None  # the decoder's mean log-probability per token
 
 
 @dataclass
@@ -25,6 +26,17 @@ class Transcript:
     text: str
     language: str
     segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def logprob(self) -> float | None:
+        """The segments' mean token log-probability, weighted by duration (None: unknown)."""
+        known = [(s.end - s.start, s.logprob) for s in self.segments if s.logprob is not None]
+        total = sum(length for length, _ in known)
+        if not known:
+            return None
+        if total <= 0:
+            return sum(p for _, p in known) / len(known)
+        return sum(length * p for length, p in known) / total
 
 
 class Transcriber(Backend):

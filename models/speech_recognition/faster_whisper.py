@@ -82,7 +82,8 @@ def run_whisper(model: Any, audio: Audio, language: str | None, task: str = "tra
                 condition_on_previous_text=False)
         offset = start / audio.sample_rate
         for s in segments:  # decoded lazily, one stretch of up to 30 s at a time
-            found.append(Segment(s.start + offset, s.end + offset, s.text.strip()))
+            found.append(Segment(s.start + offset, s.end + offset, s.text.strip(),
+                                 s.avg_logprob))
             stop.check()
         detected = detected or info.language  # the first window's language holds for all
     return Transcript(" ".join(s.text for s in found if s.text).strip(), detected or "en",
@@ -143,7 +144,8 @@ def run_whisper_notes(model: Any, audios: list[Audio], language: str | None,
             stop.check()
             note, offset = owner[_row(rows, s.seek)]
             found[note].append(Segment(max(round(s.start - offset, 3), 0.0),  # rounded
-                                       round(s.end - offset, 3), s.text.strip()))
+                                       round(s.end - offset, 3), s.text.strip(),
+                                       s.avg_logprob))
     return [Transcript(" ".join(s.text for s in f if s.text).strip(), language or "en", f)
             for f in found]
 

@@ -5,6 +5,7 @@ English text; on a GPU when a worker has one."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from media.audio import Audio
 from models.catalog.checkpoints import CatalogEntry
@@ -30,5 +31,10 @@ class WhisperTranslate(FasterWhisperCheckpoint, Translator):
 
     def translate(self, audio: Audio, target: str, source: str | None = None) -> Transcript:
         self.check_language(target)
-        heard = run_whisper(self._model, audio, source, task="translate")
-        return replace(heard, language="en")  # run_whisper reports the language it heard
+        return whisper_translate(self._model, audio, source)
+
+
+def whisper_translate(model: Any, audio: Audio, source: str | None) -> Transcript:
+    """A faster-whisper model's translate task: English text for speech in `source`."""
+    heard = run_whisper(model, audio, source, task="translate")
+    return replace(heard, language="en")  # run_whisper reports the language it heard

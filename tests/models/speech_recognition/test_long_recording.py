@@ -1,26 +1,21 @@
 """speech_recognition on a 10-minute recording with the embedded tiny.en model: timestamps,
-accuracy, time and peak memory; and a clear answer for languages tiny.en lacks."""
+accuracy, time and peak memory."""
 
 from __future__ import annotations
 
 import itertools
 import time
 from pathlib import Path
-from typing import cast
 
 import pytest
 
-from core_agent.tables import Job
-from core_agent.types import Artifact, Attachment, Kind, Message
+from core_agent.types import Artifact, Kind
 from media.decode import decode
 from models.cache import BackendCache
-from models.speech_recognition.base import Transcriber
 from tasks.speech_recognition import SpeechRecognitionArgs
 from tests.conftest import report
-from tests.core_agent.test_agent import rows
 from tests.samples import long_recording as make_long_recording
-from tests.samples import voice_note, wer
-from workers.runtime import Runtime
+from tests.samples import wer
 from workers.steps import executor_for
 
 MINUTES = 10.0
@@ -70,19 +65,3 @@ def test_ten_minutes_with_timestamps_in_bounded_memory(
     assert error < 0.15, output.text[:300] if output.text else ""
     assert growth < MAX_RSS_GROWTH  # windows, not the whole recording, reach the features
 
-
-async def test_a_language_tiny_en_lacks_names_the_model_and_the_command(
-        runtime: Runtime, backends: BackendCache, tmp_path: Path) -> None:
-    asr = cast(Transcriber, backends.for_task("speech_recognition"))
-    if asr.speaks("de"):
-        pytest.skip("a multilingual speech model is installed here")
-    note = voice_note("guten morgen wie geht es dir", tmp_path)
-    reply = await runtime.agent.handle(Message(
-        channel_id="cli:de", text="transcribe this german voice note",
-        attachments=[Attachment(path=note, filename=note.name)]))
-    (step,) = reply.steps
-    assert (step.task, step.args.get("language")) == ("speech_recognition", "de")
-    assert reply.error_code == "model-not-installed", reply.text
-    assert "'de'" in reply.text and "audiogpt models pull speech_recognition" in reply.text
-    (job,) = rows(runtime, Job, purpose="plan")
-    assert (job.status, job.error_code) == ("failed", "model-not-installed")
