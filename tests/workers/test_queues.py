@@ -21,6 +21,7 @@ from core_agent.tables import Job
 from core_agent.types import Attachment, Message, StepStatus
 from models.cache import BackendCache
 from models.catalog.checkpoints import MANIFEST
+from models.speech_enhancement.deepfilternet import DeepFilterNet
 from models.speech_recognition.whisper_turbo import WhisperTurbo
 from tests.conftest import make_settings
 from tests.net import free_port, get, sample
@@ -142,7 +143,7 @@ async def test_each_step_of_a_plan_lands_on_the_worker_for_its_resource(
         assert job.id in ran_on and job.id not in other, (job.task, job.id)
     backends = {(j.task, j.backend) for j in jobs if j.status == StepStatus.DONE}
     assert ("speech_recognition", WhisperTurbo.name) in backends
-    assert ("speech_enhancement", "spectral-gate") in backends
+    assert ("speech_enhancement", DeepFilterNet.name) in backends
     assert f"queue {queue_settings.queue_name}:cpu" in cpu_seen
     assert f"queue {queue_settings.queue_name}:gpu" in gpu_seen
     assert "piper" not in gpu_seen.lower()  # it preloaded only the task it serves
