@@ -65,7 +65,8 @@ class EventCaptioner(YamnetBackend, Captioner):
                                            else "then ")
             notes = self._loudness(label, levels, loudest)
             words = " ".join(heard[f"{e.start:.1f}"] for e in group if f"{e.start:.1f}" in heard)
-            parts.append(f"{joiner}{label.split(',')[0].lower()} at {spans(group)}{notes}"
+            name = label.split(",")[0].replace(": ", " ").lower()  # "Sheep: bleat" -> sheep bleat
+            parts.append(f"{joiner}{name} at {spans(group)}{notes}"
                          + (f" saying “{words}”" if words else ""))
             last_end = max(last_end, max(e.end for e in group))
         return f"A {length}: " + ", ".join(parts) + ".", events, heard

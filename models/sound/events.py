@@ -2,19 +2,21 @@
 
 A detector scores overlapping windows of a recording (YAMNet 0.96 s patches, AST windows);
 what turns those scores into events (hysteresis, bridging short dips, edges placed on the
-level envelope, near-duplicate classes dropped) is the same for all of them, and lives here.
+level envelope, near-duplicate classes dropped, the most specific class kept) is the same for
+all of them, and lives here.
 A text–audio similarity curve (CLAP) becomes timed events the same way, with thresholds
 set by the clip's own background rather than fixed probabilities.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from media.audio import ASR_RATE
+from models.sound.ontology import ancestors, is_animal_kind, short
 
 ENVELOPE_HOP = 160  # samples at 16 kHz: the level envelope has a value every 10 ms
 RISE_DB = 15.0  # an edge inside a window: the level crosses this far below the window's peak
@@ -135,12 +137,30 @@ def find_events(scores: FrameScores, labels: list[str], max_classes: int = 6,
                 peak = float(scores.probs[first:last + 1, index].max())
                 candidates.append(Event(*span, labels[index], peak))
     kept: list[Event] = []
-    for event in sorted(candidates, key=lambda e: -e.score):
+    for event in sorted(most_specific(candidates), key=lambda e: -e.score):
         covering = [k for k in kept if _overlap(k, event) > 0.6 * (event.end - event.start)]
         classes = {k.label for k in kept} | {event.label}
         if len(covering) < max_overlapping and len(classes) <= max_classes:
             kept.append(event)
     return sorted(kept, key=lambda e: (e.start, -e.score))
+
+
+def most_specific(events: list[Event]) -> list[Event]:
+    """The events named as people name sounds: a class gives way to a more specific one heard
+    with it ("Bark" over "Dog", "Domestic animals, pets" and "Animal"), and an animal's call
+    is named with the animal heard with it ("Dog: bark")."""
+    def over(a: Event, b: Event) -> bool:  # one sounds during most of the other
+        return _overlap(a, b) > 0.5 * min(a.end - a.start, b.end - b.start)
+
+    kept = [e for e in events if not any(e.label in ancestors(finer.label) and over(e, finer)
+                                         for finer in events)]
+    named = []
+    for event in kept:
+        animal = next((a.label for a in events if is_animal_kind(a.label) and over(event, a)
+                       and a.label in ancestors(event.label)), None)
+        named.append(replace(event, label=f"{short(animal)}: {short(event.label).lower()}")
+                     if animal else event)
+    return named
 
 
 def _overlap(a: Event, b: Event) -> float:
