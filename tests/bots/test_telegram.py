@@ -29,6 +29,7 @@ from tests.stand_ins.telegram_api import (
     BOT_USERNAME,
     Call,
     Drop,
+    Refused,
     TelegramStandIn,
     TooMany,
 )
@@ -81,9 +82,9 @@ async def running(tmp_path: Path, embedder: Any, backends: BackendCache, **overr
 
 def replies(api: TelegramStandIn) -> list[Call]:
     """Text the bot posted, without its "working on it" messages and without attempts the
-    server refused (a 429 or a dropped connection posts nothing)."""
-    return [c for c in api.sent("sendMessage") if not c.params["text"].startswith("⏳")
-            and not isinstance(c.result, TooMany | Drop)]
+    server refused (a 429, a dropped connection or a refusal posts nothing)."""
+    return [c for c in api.sent("sendMessage") if not c.params.get("text", "").startswith("⏳")
+            and not isinstance(c.result, TooMany | Drop | Refused)]
 
 
 async def reply_count(api: TelegramStandIn, count: int, within: float = 90) -> list[Call]:

@@ -9,7 +9,9 @@
         await api.wait_for("sendVoice")                # recorded calls, uploads included
 
 Updates are held until a getUpdates call confirms them with a higher offset, as Telegram
-does, so an answer lost on the way is served again.
+does, so an answer lost on the way is served again. Every call is checked against the Bot
+API spec (`telegram_spec.py`) and refused as Telegram refuses it: an unknown method, a
+missing parameter, a value of the wrong type.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.stand_ins import telegram_spec
 from tests.stand_ins.loopback import serve
 
 BOT_ID = 7_000_001
@@ -57,6 +60,14 @@ class Late:
     that landed)."""
 
     seconds: float
+
+
+@dataclass(frozen=True)
+class Refused:
+    """What Telegram answered instead of carrying the call out."""
+
+    code: int
+    description: str
 
 
 @dataclass
@@ -206,11 +217,13 @@ class TelegramStandIn:
                 return web.Response()
             return _error(429, f"Too Many Requests: retry after {fault.retry_after}",
                           {"retry_after": fault.retry_after})
-        handler = getattr(self, f"_{method}", None)
-        if handler is None:
-            return _error(404, "Not Found: method not found")
-        call = Call(method, params, files)
-        answer = await handler(call)
+        call = Call(telegram_spec.method_name(method) or method, params, files)
+        if (refused := self._refusal(call)) is not None:
+            call.result = refused
+            self.calls.append(call)
+            self._notify()
+            return _error(refused.code, refused.description)
+        answer = await getattr(self, f"_{call.method}")(call)
         if isinstance(answer, web.Response):
             return answer
         call.result = answer
@@ -219,6 +232,16 @@ class TelegramStandIn:
         if isinstance(fault, Late):
             await asyncio.sleep(fault.seconds)
         return web.json_response({"ok": True, "result": answer})
+
+    def _refusal(self, call: Call) -> Refused | None:
+        """What the real server says to a call it won't carry out."""
+        if telegram_spec.method_name(call.method) is None:
+            return Refused(404, "Not Found: method not found")
+        if not hasattr(self, f"_{call.method}"):
+            raise NotImplementedError(f"the Telegram stand-in serves no {call.method}")
+        if (wrong := telegram_spec.refusal(call.method, call.params, call.files)) is not None:
+            return Refused(400, wrong)
+        return None
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]
