@@ -5,6 +5,8 @@
         file = api.add_file(path)                      # something a user uploaded
         api.push(api.user_message(chat, user, voice=file))  # an update for getUpdates
         api.fail("sendVoice", TooMany(retry_after=1))  # the next sendVoice answers 429
+        api.forbid_voice_messages(chat)                # a user's privacy setting
+        api.restrict(group, "voice", "audio")          # a group's permissions
         ...                                            # point the bot at api.base_url
         await api.wait_for("sendVoice")                # recorded calls, uploads included
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import json
 import re
@@ -30,6 +33,7 @@ from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+from PIL import Image
 
 from tests.stand_ins import telegram_spec
 from tests.stand_ins.loopback import serve
@@ -40,6 +44,11 @@ DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bytes: getFile refuses bigger files, as Tel
 MEDIA = {"sendVoice": "voice", "sendAudio": "audio", "sendVideo": "video",
          "sendVideoNote": "video_note", "sendPhoto": "photo", "sendDocument": "document"}
 MAX_BODY = 200 * 1024 * 1024  # bytes
+PHOTO_LIMIT = 10 * 1024 * 1024  # bytes: TDLib's cap on a photo, whatever the server
+PHOTO_SIDES, PHOTO_RATIO = 10_000, 20  # pixels in width and height together; their ratio
+# What a group's permissions name each kind of media, in TDLib's refusal.
+RIGHTS = {"voice": "voice notes", "audio": "music", "video": "videos",
+          "video_note": "video notes", "photo": "photos", "document": "documents"}
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,8 @@ class TelegramStandIn:
         self.posted: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id) -> message
         self._files: dict[str, Path] = {}
         self._faults: dict[str, deque[TooMany | Drop | Late]] = defaultdict(deque)
+        self._no_voice: set[int] = set()  # chats whose user forbids voice messages
+        self._restricted: dict[int, set[str]] = defaultdict(set)  # chat -> media kinds
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(
@@ -157,6 +168,15 @@ class TelegramStandIn:
     def fail(self, method: str, *faults: TooMany | Drop | Late) -> None:
         """The next calls of a method meet these faults, in order."""
         self._faults[method].extend(faults)
+
+    def forbid_voice_messages(self, chat_id: int) -> None:
+        """The user's privacy settings refuse voice and round video messages from bots."""
+        self._no_voice.add(chat_id)
+
+    def restrict(self, chat_id: int, *kinds: str) -> None:
+        """The group doesn't let members send these kinds of media (keys of RIGHTS)."""
+        assert set(kinds) <= set(RIGHTS), kinds
+        self._restricted[chat_id].update(kinds)
 
     def user_message(self, chat: dict[str, Any], user: dict[str, Any], text: str = "",
                      **fields: Any) -> dict[str, Any]:
@@ -224,11 +244,11 @@ class TelegramStandIn:
             self._notify()
             return _error(refused.code, refused.description)
         answer = await getattr(self, f"_{call.method}")(call)
-        if isinstance(answer, web.Response):
-            return answer
         call.result = answer
         self.calls.append(call)
         self._notify()
+        if isinstance(answer, Refused):
+            return _error(answer.code, answer.description)
         if isinstance(fault, Late):
             await asyncio.sleep(fault.seconds)
         return web.json_response({"ok": True, "result": answer})
@@ -265,14 +285,14 @@ class TelegramStandIn:
                                    float(call.params.get("timeout", 0)))
         return list(self._updates[:int(call.params.get("limit", 100))])
 
-    async def _getFile(self, call: Call) -> dict[str, Any] | web.Response:
+    async def _getFile(self, call: Call) -> dict[str, Any] | Refused:
         file_id = call.params["file_id"]
         path = self._files.get(file_id)
         if path is None:
-            return _error(400, "Bad Request: invalid file_id")
+            return Refused(400, "Bad Request: invalid file_id")
         size = path.stat().st_size
         if size > DOWNLOAD_LIMIT and not self.local:
-            return _error(400, "Bad Request: file is too big")
+            return Refused(400, "Bad Request: file is too big")
         where = str(path.resolve()) if self.local else f"{file_id}/{path.name}"
         return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": size,
                 "file_path": where}
@@ -313,10 +333,12 @@ class TelegramStandIn:
     async def _setWebhook(self, call: Call) -> bool:
         return True
 
-    async def _send_media(self, call: Call) -> dict[str, Any]:
+    async def _send_media(self, call: Call) -> dict[str, Any] | Refused:
         kind = MEDIA[call.method]
         upload = call.files.get(kind)
         size = len(upload.data) if upload else 0
+        if (refused := self._media_refusal(int(call.params["chat_id"]), kind, upload)) is not None:
+            return refused
         media: Any = {"file_id": f"sent-{len(self.calls)}", "file_unique_id": f"s{len(self.calls)}",
                       "file_size": size}
         if kind in ("voice", "audio", "video", "video_note"):
@@ -329,6 +351,23 @@ class TelegramStandIn:
         if "caption" in call.params:
             content["caption"] = call.params["caption"]
         return await self._post(call, **content)
+
+    def _media_refusal(self, chat_id: int, kind: str, upload: Upload | None) -> Refused | None:
+        size = len(upload.data) if upload else 0
+        if kind in ("voice", "video_note") and chat_id in self._no_voice:
+            return Refused(400, "Bad Request: VOICE_MESSAGES_FORBIDDEN")
+        if kind in self._restricted[chat_id]:
+            return Refused(400, f"Bad Request: not enough rights to send {RIGHTS[kind]} to the "
+                                "chat")
+        if kind == "photo" and size > PHOTO_LIMIT:
+            return Refused(400, f"Bad Request: file of size {size} bytes is too big for a "
+                                f"photo; the maximum size is {PHOTO_LIMIT} bytes")
+        if kind == "photo" and upload is not None:
+            width, height = Image.open(io.BytesIO(upload.data)).size
+            if width + height > PHOTO_SIDES or max(width, height) > PHOTO_RATIO * min(
+                    width, height):
+                return Refused(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        return None
 
     _sendVoice = _sendAudio = _sendVideo = _sendVideoNote = _sendPhoto = _sendDocument = (
         _send_media)
