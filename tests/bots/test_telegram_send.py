@@ -4,14 +4,18 @@ sends that fail or answer late."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 
 import pytest
 from telegram import Bot
+from telegram.constants import ChatAction
 from telegram.error import BadRequest
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
+from bots.telegram.adapter import AnswersFirst
 from bots.telegram.convert import Where
 from bots.telegram.send import Poster
 from core_agent.types import Artifact, Kind
@@ -203,3 +207,18 @@ async def test_a_picture_telegram_wont_take_as_a_photo_goes_as_a_document(tmp_pa
         # the stand-in refuses a photo over 10 MB as Telegram does
         with pytest.raises(BadRequest, match="too big for a photo"):
             await bot.send_photo(GROUP_ID, large)
+
+
+async def test_in_a_group_answers_do_not_queue_behind_chat_actions() -> None:
+    """A group's budget (Telegram's 20 messages a minute, 3 an hour here) is the answers':
+    the chat actions a long job renews don't spend it."""
+    async with TelegramStandIn(TOKEN) as api, ExtBot(
+            TOKEN, base_url=api.base_url, base_file_url=api.base_file_url,
+            rate_limiter=AnswersFirst(group_max_rate=3, group_time_period=3600)) as bot:
+        poster = Poster(bot, Where(GROUP_ID, TOPIC, 31), upload_limit=2**20)
+        async with asyncio.timeout(60):  # had the actions counted, the answers waited an hour
+            for _ in range(5):
+                await poster.action(ChatAction.RECORD_VOICE)
+            for text in ("Here it is.", "And the second part.", "Done."):
+                await poster.text(text)
+        assert [c.method for c in api.calls[1:]] == ["sendChatAction"] * 5 + ["sendMessage"] * 3
