@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application
@@ -31,6 +32,22 @@ MEDIA_WRITE_TIMEOUT = 120.0  # seconds to send a file of up to 50 MB
 UPDATES = ["message"]
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # setWebhook's secret_token rule
 URL_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot")
+Answer = bool | dict[str, Any] | list[dict[str, Any]]  # a Bot API call's result
+
+
+class AnswersFirst(AIORateLimiter):
+    """python-telegram-bot's limiter, but chat actions don't spend a group's 20 messages a
+    minute: they are no messages, and the ones a forum's topics renew every few seconds would
+    queue the answers behind them. Like every request, they still wait out a 429."""
+
+    async def process_request(
+            self, callback: Callable[..., Coroutine[Any, Any, Answer]], args: Any,
+            kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
+            rate_limit_args: int | None) -> Answer:
+        if endpoint == "sendChatAction":  # the limiter counts a request against its chat_id
+            data = {name: value for name, value in data.items() if name != "chat_id"}
+        return await super().process_request(callback, args, kwargs, endpoint, data,
+                                             rate_limit_args)
 
 
 class TelegramBot(Adapter):
@@ -59,7 +76,7 @@ class TelegramBot(Adapter):
         self.upload_limit = LOCAL_LIMIT if local else CLOUD_UPLOAD_LIMIT
         self.app = (Application.builder().token(token).base_url(settings.telegram_base_url)
                     .base_file_url(settings.telegram_base_file_url).local_mode(local)
-                    .rate_limiter(AIORateLimiter(max_retries=RATE_RETRIES))
+                    .rate_limiter(AnswersFirst(max_retries=RATE_RETRIES))
                     .read_timeout(READ_TIMEOUT).media_write_timeout(MEDIA_WRITE_TIMEOUT)
                     .post_init(self._post_init).build())
         self.handlers = Handlers(self, settings, self.download_limit, self.upload_limit)

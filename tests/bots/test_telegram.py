@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bots.base import SORRY
 from bots.telegram import TelegramBot
 from core_agent.config import Settings
 from core_agent.types import Job, StepStatus
@@ -29,6 +30,7 @@ from tests.stand_ins.telegram_api import (
     BOT_USERNAME,
     Call,
     Drop,
+    Refused,
     TelegramStandIn,
     TooMany,
 )
@@ -41,7 +43,8 @@ pytestmark = pytest.mark.filterwarnings(
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 ANA = {"id": 4242, "is_bot": False, "first_name": "Ana"}
 BEN = {"id": 5151, "is_bot": False, "first_name": "Ben"}
-PRIVATE = {"id": 4242, "type": "private", "first_name": "Ana"}
+PRIVATE_ID = 4242
+PRIVATE = {"id": PRIVATE_ID, "type": "private", "first_name": "Ana"}
 GROUP_ID = -100777
 GROUP = {"id": GROUP_ID, "type": "supergroup", "title": "Band", "is_forum": True}
 TOPIC = 77  # a forum topic in GROUP
@@ -81,9 +84,9 @@ async def running(tmp_path: Path, embedder: Any, backends: BackendCache, **overr
 
 def replies(api: TelegramStandIn) -> list[Call]:
     """Text the bot posted, without its "working on it" messages and without attempts the
-    server refused (a 429 or a dropped connection posts nothing)."""
-    return [c for c in api.sent("sendMessage") if not c.params["text"].startswith("⏳")
-            and not isinstance(c.result, TooMany | Drop)]
+    server refused (a 429, a dropped connection or a refusal posts nothing)."""
+    return [c for c in api.sent("sendMessage") if not c.params.get("text", "").startswith("⏳")
+            and not isinstance(c.result, TooMany | Drop | Refused)]
 
 
 async def reply_count(api: TelegramStandIn, count: int, within: float = 90) -> list[Call]:
@@ -248,6 +251,20 @@ async def test_rate_limits_and_dropped_connections_lose_nothing(
         assert api.pending == 0  # confirmed, and answered once
         assert len(await tg.runtime.memory.messages(f"telegram:{PRIVATE['id']}")) == 2
     assert TOKEN not in caplog.text
+
+
+async def test_a_spoken_answer_to_a_user_who_forbids_voice_messages_comes_as_audio(
+        tmp_path: Path, embedder: Any, backends: BackendCache) -> None:
+    async with running(tmp_path, embedder, backends) as tg:
+        api = tg.api
+        api.forbid_voice_messages(PRIVATE_ID)
+        api.push(api.user_message(PRIVATE, ANA, "say good night"))
+        (sent,) = await api.wait_for("sendAudio")
+        assert sent.files["audio"].filename.endswith(".mp3")
+        said = [c.params["text"] for c in await reply_count(api, 2)]
+        assert "Here it is" in said[0]
+        assert said[1].startswith("Your privacy settings don't let me send voice messages")
+        assert len(api.sent("sendVoice")) == 1 and SORRY not in " ".join(said)
 
 
 async def test_commands(tmp_path: Path, embedder: Any, backends: BackendCache) -> None:

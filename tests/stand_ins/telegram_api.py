@@ -5,17 +5,22 @@
         file = api.add_file(path)                      # something a user uploaded
         api.push(api.user_message(chat, user, voice=file))  # an update for getUpdates
         api.fail("sendVoice", TooMany(retry_after=1))  # the next sendVoice answers 429
+        api.forbid_voice_messages(chat)                # a user's privacy setting
+        api.restrict(group, "voice", "audio")          # a group's permissions
         ...                                            # point the bot at api.base_url
         await api.wait_for("sendVoice")                # recorded calls, uploads included
 
 Updates are held until a getUpdates call confirms them with a higher offset, as Telegram
-does, so an answer lost on the way is served again.
+does, so an answer lost on the way is served again. Every call is checked against the Bot
+API spec (`telegram_spec.py`) and refused as Telegram refuses it: an unknown method, a
+missing parameter, a value of the wrong type.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import json
 import re
@@ -28,7 +33,9 @@ from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+from PIL import Image
 
+from tests.stand_ins import telegram_spec
 from tests.stand_ins.loopback import serve
 
 BOT_ID = 7_000_001
@@ -37,6 +44,11 @@ DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bytes: getFile refuses bigger files, as Tel
 MEDIA = {"sendVoice": "voice", "sendAudio": "audio", "sendVideo": "video",
          "sendVideoNote": "video_note", "sendPhoto": "photo", "sendDocument": "document"}
 MAX_BODY = 200 * 1024 * 1024  # bytes
+PHOTO_LIMIT = 10 * 1024 * 1024  # bytes: TDLib's cap on a photo, whatever the server
+PHOTO_SIDES, PHOTO_RATIO = 10_000, 20  # pixels in width and height together; their ratio
+# What a group's permissions name each kind of media, in TDLib's refusal.
+RIGHTS = {"voice": "voice notes", "audio": "music", "video": "videos",
+          "video_note": "video notes", "photo": "photos", "document": "documents"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,14 @@ class Late:
     that landed)."""
 
     seconds: float
+
+
+@dataclass(frozen=True)
+class Refused:
+    """What Telegram answered instead of carrying the call out."""
+
+    code: int
+    description: str
 
 
 @dataclass
@@ -93,6 +113,8 @@ class TelegramStandIn:
         self.posted: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id) -> message
         self._files: dict[str, Path] = {}
         self._faults: dict[str, deque[TooMany | Drop | Late]] = defaultdict(deque)
+        self._no_voice: set[int] = set()  # chats whose user forbids voice messages
+        self._restricted: dict[int, set[str]] = defaultdict(set)  # chat -> media kinds
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(
@@ -146,6 +168,15 @@ class TelegramStandIn:
     def fail(self, method: str, *faults: TooMany | Drop | Late) -> None:
         """The next calls of a method meet these faults, in order."""
         self._faults[method].extend(faults)
+
+    def forbid_voice_messages(self, chat_id: int) -> None:
+        """The user's privacy settings refuse voice and round video messages from bots."""
+        self._no_voice.add(chat_id)
+
+    def restrict(self, chat_id: int, *kinds: str) -> None:
+        """The group doesn't let members send these kinds of media (keys of RIGHTS)."""
+        assert set(kinds) <= set(RIGHTS), kinds
+        self._restricted[chat_id].update(kinds)
 
     def user_message(self, chat: dict[str, Any], user: dict[str, Any], text: str = "",
                      **fields: Any) -> dict[str, Any]:
@@ -206,19 +237,31 @@ class TelegramStandIn:
                 return web.Response()
             return _error(429, f"Too Many Requests: retry after {fault.retry_after}",
                           {"retry_after": fault.retry_after})
-        handler = getattr(self, f"_{method}", None)
-        if handler is None:
-            return _error(404, "Not Found: method not found")
-        call = Call(method, params, files)
-        answer = await handler(call)
-        if isinstance(answer, web.Response):
-            return answer
+        call = Call(telegram_spec.method_name(method) or method, params, files)
+        if (refused := self._refusal(call)) is not None:
+            call.result = refused
+            self.calls.append(call)
+            self._notify()
+            return _error(refused.code, refused.description)
+        answer = await getattr(self, f"_{call.method}")(call)
         call.result = answer
         self.calls.append(call)
         self._notify()
+        if isinstance(answer, Refused):
+            return _error(answer.code, answer.description)
         if isinstance(fault, Late):
             await asyncio.sleep(fault.seconds)
         return web.json_response({"ok": True, "result": answer})
+
+    def _refusal(self, call: Call) -> Refused | None:
+        """What the real server says to a call it won't carry out."""
+        if telegram_spec.method_name(call.method) is None:
+            return Refused(404, "Not Found: method not found")
+        if not hasattr(self, f"_{call.method}"):
+            raise NotImplementedError(f"the Telegram stand-in serves no {call.method}")
+        if (wrong := telegram_spec.refusal(call.method, call.params, call.files)) is not None:
+            return Refused(400, wrong)
+        return None
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]
@@ -242,14 +285,14 @@ class TelegramStandIn:
                                    float(call.params.get("timeout", 0)))
         return list(self._updates[:int(call.params.get("limit", 100))])
 
-    async def _getFile(self, call: Call) -> dict[str, Any] | web.Response:
+    async def _getFile(self, call: Call) -> dict[str, Any] | Refused:
         file_id = call.params["file_id"]
         path = self._files.get(file_id)
         if path is None:
-            return _error(400, "Bad Request: invalid file_id")
+            return Refused(400, "Bad Request: invalid file_id")
         size = path.stat().st_size
         if size > DOWNLOAD_LIMIT and not self.local:
-            return _error(400, "Bad Request: file is too big")
+            return Refused(400, "Bad Request: file is too big")
         where = str(path.resolve()) if self.local else f"{file_id}/{path.name}"
         return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": size,
                 "file_path": where}
@@ -290,10 +333,12 @@ class TelegramStandIn:
     async def _setWebhook(self, call: Call) -> bool:
         return True
 
-    async def _send_media(self, call: Call) -> dict[str, Any]:
+    async def _send_media(self, call: Call) -> dict[str, Any] | Refused:
         kind = MEDIA[call.method]
         upload = call.files.get(kind)
         size = len(upload.data) if upload else 0
+        if (refused := self._media_refusal(int(call.params["chat_id"]), kind, upload)) is not None:
+            return refused
         media: Any = {"file_id": f"sent-{len(self.calls)}", "file_unique_id": f"s{len(self.calls)}",
                       "file_size": size}
         if kind in ("voice", "audio", "video", "video_note"):
@@ -306,6 +351,23 @@ class TelegramStandIn:
         if "caption" in call.params:
             content["caption"] = call.params["caption"]
         return await self._post(call, **content)
+
+    def _media_refusal(self, chat_id: int, kind: str, upload: Upload | None) -> Refused | None:
+        size = len(upload.data) if upload else 0
+        if kind in ("voice", "video_note") and chat_id in self._no_voice:
+            return Refused(400, "Bad Request: VOICE_MESSAGES_FORBIDDEN")
+        if kind in self._restricted[chat_id]:
+            return Refused(400, f"Bad Request: not enough rights to send {RIGHTS[kind]} to the "
+                                "chat")
+        if kind == "photo" and size > PHOTO_LIMIT:
+            return Refused(400, f"Bad Request: file of size {size} bytes is too big for a "
+                                f"photo; the maximum size is {PHOTO_LIMIT} bytes")
+        if kind == "photo" and upload is not None:
+            width, height = Image.open(io.BytesIO(upload.data)).size
+            if width + height > PHOTO_SIDES or max(width, height) > PHOTO_RATIO * min(
+                    width, height):
+                return Refused(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        return None
 
     _sendVoice = _sendAudio = _sendVideo = _sendVideoNote = _sendPhoto = _sendDocument = (
         _send_media)
