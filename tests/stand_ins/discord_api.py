@@ -8,7 +8,9 @@
 
 The gateway speaks JSON text frames (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats,
 then whatever the test dispatches); REST answers in Discord's documented shapes, with
-multipart bodies (payload_json + files[n]) taken apart for the test to read.
+multipart bodies (payload_json + files[n]) taken apart for the test to read. REST refuses as
+Discord does what its OpenAPI description (`discord_spec`) rules out: a route it lacks (404),
+another method (405), a body that breaks the route's schema (400, code 50035).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
+from tests.stand_ins import discord_spec
 from tests.stand_ins.loopback import serve
 
 API = "/api/v10"
@@ -51,6 +54,7 @@ class Recorded:
     headers: dict[str, str]
     body: Any = field(default_factory=dict)  # JSON, or a multipart request's payload_json
     files: list[Upload] = field(default_factory=list)
+    status: int = 0  # the HTTP status it was answered with
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -157,10 +161,12 @@ class DiscordStandIn:
             await self._read_parts(request, recorded)
         elif request.can_read_body:
             recorded.body = await request.json()
+        answer = self._refusal(recorded) or self._answer(recorded)
+        recorded.status = answer.status
         async with self._changed:
             self.requests.append(recorded)
             self._changed.notify_all()
-        return self._answer(recorded)
+        return answer
 
     @staticmethod
     async def _read_parts(request: web.Request, recorded: Recorded) -> None:
@@ -173,6 +179,20 @@ class DiscordStandIn:
                 recorded.files.append(Upload(
                     part.filename or "", part.headers.get("Content-Type", ""),
                     bytes(await part.read())))
+
+    @staticmethod
+    def _refusal(r: Recorded) -> web.Response | None:
+        """Discord's answer to a request its API description rules out."""
+        routes = discord_spec.routes_at(r.path)
+        route = next((x for x in routes if x.method == r.method), None)
+        if route is None:
+            return _json({"message": f"{405 if routes else 404}: "
+                                     f"{'Method Not Allowed' if routes else 'Not Found'}",
+                          "code": 0}, status=405 if routes else 404)
+        if errors := route.form_errors(r.body):
+            return _json({"code": 50035, "errors": errors, "message": "Invalid Form Body"},
+                         status=400)
+        return None
 
     def _answer(self, r: Recorded) -> web.StreamResponse:
         application = self.payload("application")
@@ -196,9 +216,8 @@ class DiscordStandIn:
         if re.fullmatch(r"/webhooks/\d+/[^/]+(?:/messages/@original)?", r.path):
             return _json(self.message(self.payload("guild_create")["channels"][0]
                                                   ["id"], r))
-        if r.path.endswith("/typing"):
-            return web.Response(status=204)
-        return _json({"message": "404: Not Found", "code": 0}, status=404)
+        assert r.path.endswith("/typing"), r.path  # a route of the spec this stand-in lacks
+        return web.Response(status=204)
 
     def message(self, channel_id: str, r: Recorded) -> Json:
         """A message object as Discord returns it for a create or an edit."""
