@@ -1,6 +1,7 @@
 """Replies into Discord: text in 2000-character pieces, files within the upload limit, and
-spoken answers as real voice messages (OGG/Opus, flag 8192, duration and waveform), through
-a target chosen by how the turn arrived.
+spoken answers as real voice messages (OGG/Opus in a part declared audio/ogg, flag 8192,
+duration and waveform), through a target chosen by how the turn arrived. Where voice messages
+aren't allowed the speech goes as an .ogg file, and the reply says why once.
 
 After a message, a status reply is edited while jobs run and deleted when the answer is
 posted (a new message notifies; an edit doesn't). An interaction was deferred at once;
@@ -37,6 +38,9 @@ FILES_PER_MESSAGE = 10
 WAVEFORM_POINTS = 256  # bytes at most in a voice message's waveform
 WAVEFORM_RATE = 8_000  # Hz; plenty for a loudness outline
 VOICE_FILENAME = "voice-message.ogg"
+VOICE_MIME = "audio/ogg"
+VOICE_OFF_HERE = 50173  # Discord's code: "Cannot send voice messages in this channel."
+NO_VOICE_HERE = "(Voice messages aren't allowed in this channel, so the speech is attached.)"
 TOKEN_MARGIN = timedelta(minutes=1)  # stop using an interaction token this long before it dies
 DM_UPLOAD_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
 
@@ -78,13 +82,25 @@ def is_voice_note(path: Path) -> bool:
 
 
 async def send_voice_message(http: discord.http.HTTPClient, channel_id: int, path: Path,
-                             reference: discord.Message | None = None) -> None:
-    """POST a voice message (no text allowed with it), as a reply when one is given."""
+                             reference: discord.Message | None = None) -> str | None:
+    """POST a voice message (no text allowed with it), as a reply when one is given; None
+    when it was posted, else why not, in a line for the reply."""
     note = await asyncio.to_thread(VoiceNote, path)  # ffmpeg reads the waveform
     ref = reference.to_message_reference_dict() if reference else discord.utils.MISSING
     with handle_message_parameters(file=note, flags=discord.MessageFlags(voice=True),
                                    message_reference=ref) as params:
-        await http.send_message(channel_id, params=params)
+        # discord.py labels every file part application/octet-stream; Discord takes a voice
+        # message only from a part declared as audio.
+        assert params.multipart is not None
+        next(p for p in params.multipart if p["name"] == "files[0]")["content_type"] = VOICE_MIME
+        try:
+            await http.send_message(channel_id, params=params)
+        except discord.HTTPException as err:
+            log.warning("voice message refused in %s: %s", channel_id, err)
+            if err.code == VOICE_OFF_HERE:
+                return NO_VOICE_HERE
+            return f"(Discord didn't take the voice message ({err.text}); the speech is attached.)"
+    return None
 
 
 def may_send_voice(channel: object, me: discord.Member | None) -> bool:
@@ -132,16 +148,12 @@ class AfterMessage:
             await self.origin.reply(text or None, files=list(files), mention_author=False)
             self._replied = True
 
-    async def send_voice(self, path: Path) -> bool:
+    async def send_voice(self, path: Path) -> str | None:
+        """Post a voice message; None when posted, else why not."""
         guild = self.origin.guild
         if not may_send_voice(self.origin.channel, guild.me if guild else None):
-            return False
-        try:
-            await send_voice_message(self.http, self.origin.channel.id, path, self.origin)
-        except discord.HTTPException as err:
-            log.warning("voice message refused in %s: %s", self.origin.channel.id, err)
-            return False
-        return True
+            return NO_VOICE_HERE
+        return await send_voice_message(self.http, self.origin.channel.id, path, self.origin)
 
 
 class InInteraction:
@@ -182,17 +194,13 @@ class InInteraction:
         prefix = "" if self._answered else f"{self.interaction.user.mention} "
         await channel.send(prefix + text or None, files=list(files))
 
-    async def send_voice(self, path: Path) -> bool:
+    async def send_voice(self, path: Path) -> str | None:
+        """Post a voice message into the channel; None when posted, else why not."""
         if not self.interaction.app_permissions.send_voice_messages or \
                 self.interaction.channel_id is None:
-            return False
-        try:
-            await send_voice_message(self.interaction.client.http, self.interaction.channel_id,
-                                     path)
-        except discord.HTTPException as err:
-            log.warning("voice message refused in %s: %s", self.interaction.channel_id, err)
-            return False
-        return True
+            return NO_VOICE_HERE
+        return await send_voice_message(self.interaction.client.http,
+                                        self.interaction.channel_id, path)
 
 
 Target = AfterMessage | InInteraction  # where a turn's progress and reply go
@@ -222,7 +230,11 @@ async def deliver(target: Target, reply: Reply) -> None:
     await target.send(pieces[-1], files[:FILES_PER_MESSAGE])
     for start in range(FILES_PER_MESSAGE, len(files), FILES_PER_MESSAGE):
         await target.send("", files[start:start + FILES_PER_MESSAGE])
+    said: set[str] = set()  # why speech went as a file, said once
     for voice in voices:
-        if voice.path.stat().st_size <= target.upload_limit and \
-                not await target.send_voice(voice.path):
-            await target.send("", [discord.File(voice.path, filename=f"{voice.handle}.ogg")])
+        if voice.path.stat().st_size > target.upload_limit:
+            continue
+        if (why := await target.send_voice(voice.path)) is not None:
+            await target.send("" if why in said else why,
+                              [discord.File(voice.path, filename=f"{voice.handle}.ogg")])
+            said.add(why)

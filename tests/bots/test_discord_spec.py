@@ -3,30 +3,20 @@ and discord.py reads its refusals as it reads Discord's."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import discord
 import pytest
 from discord.http import Route
 
-from tests.bots.test_discord import GENERAL, PAYLOADS, TOKEN
+from tests.bots.conftest import DiscordREST
+from tests.bots.test_discord import GENERAL
 from tests.stand_ins import discord_spec
-from tests.stand_ins.discord_api import DiscordStandIn
 
 INTERACTION = "/interactions/{interaction_id}/{token}/callback"
 
 
 @pytest.fixture
-async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[discord.Client]:
-    """discord.py's client, logged in to a fresh stand-in (no gateway)."""
-    async with DiscordStandIn(PAYLOADS) as api:
-        monkeypatch.setattr(Route, "BASE", api.api_url)
-        bot = discord.Client(intents=discord.Intents.none())
-        await bot.login(TOKEN)
-        try:
-            yield bot
-        finally:
-            await bot.close()
+def client(discord_rest: DiscordREST) -> discord.Client:
+    return discord_rest.client
 
 
 def test_the_routes_come_from_the_spec_with_its_version() -> None:

@@ -10,7 +10,10 @@ The gateway speaks JSON text frames (HELLO, IDENTIFY, READY, GUILD_CREATE, heart
 then whatever the test dispatches); REST answers in Discord's documented shapes, with
 multipart bodies (payload_json + files[n]) taken apart for the test to read. REST refuses as
 Discord does what its OpenAPI description (`discord_spec`) rules out: a route it lacks (404),
-another method (405), a body that breaks the route's schema (400, code 50035).
+another method (405), a body that breaks the route's schema (400, code 50035), and a voice
+message (flags 8192) that Discord would not take: with more than its one file (50159), without
+exactly one file part declared `audio/...` (50160), without `duration_secs` and `waveform`
+(50161), or in a channel of `no_voice_messages` (50173).
 """
 
 from __future__ import annotations
@@ -31,6 +34,13 @@ from tests.stand_ins import discord_spec
 from tests.stand_ins.loopback import serve
 
 API = "/api/v10"
+VOICE_FLAG = 1 << 13  # IS_VOICE_MESSAGE
+VOICE_REFUSALS = {  # Discord's JSON error codes for voice messages
+    50159: "Voice messages do not support additional content.",
+    50160: "Voice messages must have a single audio attachment.",
+    50161: "Voice messages must have supporting metadata.",
+    50173: "Cannot send voice messages in this channel.",
+}
 SNOWFLAKES = itertools.count(1_950_000_000_000_000_001)
 Json = dict[str, Any]
 
@@ -71,6 +81,7 @@ class DiscordStandIn:
         self.requests: list[Recorded] = []
         self.cdn: dict[str, bytes] = {}  # path under /cdn/ -> bytes
         self.identify: Json | None = None
+        self.no_voice_messages: set[str] = set()  # channel ids where voice messages are off
         self._changed = asyncio.Condition()
         self._socket: web.WebSocketResponse | None = None
         self._seq = 0
@@ -180,8 +191,7 @@ class DiscordStandIn:
                     part.filename or "", part.headers.get("Content-Type", ""),
                     bytes(await part.read())))
 
-    @staticmethod
-    def _refusal(r: Recorded) -> web.Response | None:
+    def _refusal(self, r: Recorded) -> web.Response | None:
         """Discord's answer to a request its API description rules out."""
         routes = discord_spec.routes_at(r.path)
         route = next((x for x in routes if x.method == r.method), None)
@@ -192,6 +202,22 @@ class DiscordStandIn:
         if errors := route.form_errors(r.body):
             return _json({"code": 50035, "errors": errors, "message": "Invalid Form Body"},
                          status=400)
+        voice = route.operation == "create_message" and (r.body.get("flags") or 0) & VOICE_FLAG
+        if voice and (code := self._voice_refusal(r)):
+            return _json({"code": code, "message": VOICE_REFUSALS[code]}, status=400)
+        return None
+
+    def _voice_refusal(self, r: Recorded) -> int | None:
+        """Why Discord would not post this voice message, if it would not."""
+        if r.path.split("/")[2] in self.no_voice_messages:  # /channels/{channel_id}/messages
+            return 50173
+        if any(r.body.get(k) for k in ("content", "embeds", "components", "sticker_ids", "poll")):
+            return 50159
+        if len(r.files) != 1 or not r.files[0].content_type.startswith("audio/"):
+            return 50160
+        meta = r.body.get("attachments") or [{}]
+        if meta[0].get("duration_secs") is None or not meta[0].get("waveform"):
+            return 50161
         return None
 
     def _answer(self, r: Recorded) -> web.StreamResponse:
