@@ -1,7 +1,8 @@
-"""Replies into Discord: text in 2000-character pieces, files within the upload limit, and
-spoken answers as real voice messages (OGG/Opus in a part declared audio/ogg, flag 8192,
-duration and waveform), through a target chosen by how the turn arrived. Where voice messages
-aren't allowed the speech goes as an .ogg file, and the reply says why once.
+"""Replies into Discord: text in 2000-character pieces, files within the upload limit (as
+many to a message as one request holds: ten, 25 MiB together), and spoken answers as real
+voice messages (OGG/Opus in a part declared audio/ogg, flag 8192, duration and waveform),
+through a target chosen by how the turn arrived. Where voice messages aren't allowed the
+speech goes as an .ogg file, and the reply says why once.
 
 After a message, a status reply is edited while jobs run and deleted when the answer is
 posted (a new message notifies; an edit doesn't). An interaction was deferred at once;
@@ -35,6 +36,8 @@ from tasks import made_by
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 2000  # characters per Discord message
 FILES_PER_MESSAGE = 10
+REQUEST_LIMIT = 25 * 2**20  # bytes in one message's request, its files together (413 over it)
+REQUEST_OVERHEAD = 64 * 2**10  # bytes of a request left for its text and multipart framing
 WAVEFORM_POINTS = 256  # bytes at most in a voice message's waveform
 WAVEFORM_RATE = 8_000  # Hz; plenty for a loudness outline
 VOICE_FILENAME = "voice-message.ogg"
@@ -212,6 +215,20 @@ def spoken(reply: Reply) -> list[Artifact]:
     return said + ([reply.voice] if reply.voice else [])
 
 
+def batches(files: Sequence[tuple[discord.File, int]], budget: int) -> list[list[discord.File]]:
+    """Files (with their sizes in bytes) in order, in as few messages as hold them: ten at
+    most and `budget` bytes together each; a file alone may fill one."""
+    groups: list[list[discord.File]] = [[]]
+    used = 0
+    for file, size in files:
+        if groups[-1] and (len(groups[-1]) == FILES_PER_MESSAGE or used + size > budget):
+            groups.append([])
+            used = 0
+        groups[-1].append(file)
+        used += size
+    return groups
+
+
 async def deliver(target: Target, reply: Reply) -> None:
     """Text, then files, then voice messages; what can't be sent is said in the text."""
     voices = [a for a in spoken(reply) if await asyncio.to_thread(is_voice_note, a.path)]
@@ -222,18 +239,22 @@ async def deliver(target: Target, reply: Reply) -> None:
             notes.append(f"({art.handle} is {megabytes(size)}, over the "
                          f"{megabytes(target.upload_limit)} upload limit here.)")
         elif art not in voices:
-            files.append(discord.File(art.path, filename=f"{art.handle}{art.path.suffix}"))
-    text = "\n".join([reply.text, *notes])
-    pieces = split_text(text, TEXT_LIMIT)
+            files.append((discord.File(art.path, filename=f"{art.handle}{art.path.suffix}"),
+                          size))
+    pieces = split_text("\n".join([reply.text, *notes]), TEXT_LIMIT)
     for piece in pieces[:-1]:
         await target.send(piece, [])
-    await target.send(pieces[-1], files[:FILES_PER_MESSAGE])
-    for start in range(FILES_PER_MESSAGE, len(files), FILES_PER_MESSAGE):
-        await target.send("", files[start:start + FILES_PER_MESSAGE])
-    said: set[str] = set()  # why speech went as a file, said once
+    # A boosted guild's files may be larger than the usual request; one still fits.
+    budget = max(REQUEST_LIMIT, target.upload_limit) - REQUEST_OVERHEAD
+    for index, group in enumerate(batches(files, budget)):
+        await target.send(pieces[-1] if index == 0 else "", group)
+    await speak(target, [v for v in voices if v.path.stat().st_size <= target.upload_limit])
+
+
+async def speak(target: Target, voices: Sequence[Artifact]) -> None:
+    """Each as a voice message, or as an .ogg file where that isn't allowed, saying why once."""
+    said: set[str] = set()
     for voice in voices:
-        if voice.path.stat().st_size > target.upload_limit:
-            continue
         if (why := await target.send_voice(voice.path)) is not None:
             await target.send("" if why in said else why,
                               [discord.File(voice.path, filename=f"{voice.handle}.ogg")])

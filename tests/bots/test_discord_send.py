@@ -1,8 +1,10 @@
-"""The Discord sender's own cases: voice messages as Discord takes them, and what happens
-where it won't, against the stand-in's checks with the real discord.py client."""
+"""The Discord sender's own cases: voice messages as Discord takes them and what happens where
+it won't, and files spread over messages whose requests Discord takes, against the stand-in's
+checks with the real discord.py client."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +12,11 @@ import discord
 import pytest
 from discord.http import handle_message_parameters
 
-from bots.discord.send import NO_VOICE_HERE, VoiceNote, send_voice_message
+from bots.discord.send import NO_VOICE_HERE, AfterMessage, VoiceNote, deliver, send_voice_message
+from core_agent.types import Artifact, Kind, Reply
 from tests.bots.conftest import DiscordREST
 from tests.bots.test_discord import GENERAL, ask_aloud, final, served
-from tests.samples import voice_note
+from tests.samples import tone, voice_note
 
 VOICE = discord.MessageFlags(voice=True)
 
@@ -71,3 +74,43 @@ async def test_speech_is_attached_where_the_channel_refuses_voice_messages(
         assert [r.body.get("content") for r in attached] == [NO_VOICE_HERE, None]
         (text,) = await api.wait_for("POST", path, where=lambda r: final(r) and not r.files)
         assert "here it is: a2" in text.body["content"].lower()
+
+
+def sound(folder: Path, name: str, mib: float) -> Path:
+    """A WAV of about `mib` MiB (a tone in noise, 48 kHz 16-bit)."""
+    return tone(folder / f"{name}.wav", mib * 2**20 / 2 / 48_000, rate=48_000, noise=0.1)
+
+
+async def test_a_request_over_25_mib_is_refused_whole(discord_rest: DiscordREST,
+                                                      tmp_path: Path) -> None:
+    channel = discord_rest.client.get_partial_messageable(int(GENERAL))
+    paths = [sound(tmp_path, f"part{i}", 9) for i in range(3)]
+    with pytest.raises(discord.HTTPException) as refused:
+        await channel.send(files=[discord.File(p) for p in paths])
+    assert (refused.value.status, refused.value.code) == (413, 40005)
+    await channel.send(files=[discord.File(p) for p in paths[:2]])
+
+
+async def test_files_go_in_as_many_messages_as_their_size_needs(
+        tmp_path: Path, embedder: Any, backends: Any) -> None:
+    async with served(tmp_path, embedder, backends) as running:
+        api, client = running.api, running.bot.client
+        chatter = api.payload("message_create_mention")
+        chatter.update(content="lunch?", mentions=[], attachments=[])
+        seen = asyncio.create_task(client.wait_for("message"))
+        await api.dispatch("MESSAGE_CREATE", chatter)  # not for the bot: no turn
+        target = AfterMessage(await seen, client.http)
+        sizes = {"a1": 9, "a2": 9, "a3": 11, "a4": 9}  # MiB; a3 is over the 10 MiB limit
+        made = [Artifact(id=handle, handle=handle, kind=Kind.AUDIO, mime="audio/wav",
+                         path=sound(tmp_path, handle, mib), producer="job:audio_edit")
+                for handle, mib in sizes.items()]
+        await deliver(target, Reply(channel_id=f"discord:{GENERAL}", text="Here they are.",
+                                    artifacts=made))
+
+        posts = [r for r in api.requests if r.method == "POST" and r.files]
+        assert all(r.status == 200 and r.size <= api.request_limit for r in posts)
+        assert [[f.filename for f in r.files] for r in posts] == [["a1.wav", "a2.wav"],
+                                                                  ["a4.wav"]]
+        assert posts[0].body["content"].startswith("Here they are.\n(a3 is 11 MB, over the "
+                                                   "10 MB upload limit here.)")
+        assert posts[1].body["content"] is None

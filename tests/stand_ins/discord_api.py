@@ -13,7 +13,8 @@ Discord does what its OpenAPI description (`discord_spec`) rules out: a route it
 another method (405), a body that breaks the route's schema (400, code 50035), and a voice
 message (flags 8192) that Discord would not take: with more than its one file (50159), without
 exactly one file part declared `audio/...` (50160), without `duration_secs` and `waveform`
-(50161), or in a channel of `no_voice_messages` (50173).
+(50161), or in a channel of `no_voice_messages` (50173). A request over `request_limit` bytes
+(25 MiB, an unboosted guild's) is refused whole: 413, code 40005.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tests.stand_ins import discord_spec
 from tests.stand_ins.loopback import serve
 
 API = "/api/v10"
+REQUEST_LIMIT = 25 * 2**20  # bytes in one request, all its files together
 VOICE_FLAG = 1 << 13  # IS_VOICE_MESSAGE
 VOICE_REFUSALS = {  # Discord's JSON error codes for voice messages
     50159: "Voice messages do not support additional content.",
@@ -65,6 +67,7 @@ class Recorded:
     body: Any = field(default_factory=dict)  # JSON, or a multipart request's payload_json
     files: list[Upload] = field(default_factory=list)
     status: int = 0  # the HTTP status it was answered with
+    size: int = 0  # bytes in the body
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -82,6 +85,7 @@ class DiscordStandIn:
         self.cdn: dict[str, bytes] = {}  # path under /cdn/ -> bytes
         self.identify: Json | None = None
         self.no_voice_messages: set[str] = set()  # channel ids where voice messages are off
+        self.request_limit = REQUEST_LIMIT
         self._changed = asyncio.Condition()
         self._socket: web.WebSocketResponse | None = None
         self._seq = 0
@@ -167,7 +171,8 @@ class DiscordStandIn:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
-        recorded = Recorded(request.method, path, dict(request.query), dict(request.headers))
+        recorded = Recorded(request.method, path, dict(request.query), dict(request.headers),
+                            size=request.content_length or 0)
         if request.content_type == "multipart/form-data":
             await self._read_parts(request, recorded)
         elif request.can_read_body:
@@ -193,6 +198,8 @@ class DiscordStandIn:
 
     def _refusal(self, r: Recorded) -> web.Response | None:
         """Discord's answer to a request its API description rules out."""
+        if r.size > self.request_limit:
+            return _json({"code": 40005, "message": "Request entity too large"}, status=413)
         routes = discord_spec.routes_at(r.path)
         route = next((x for x in routes if x.method == r.method), None)
         if route is None:
