@@ -1,6 +1,8 @@
-"""Replies into Discord: text in 2000-character pieces, files within the upload limit, and
-spoken answers as real voice messages (OGG/Opus, flag 8192, duration and waveform), through
-a target chosen by how the turn arrived.
+"""Replies into Discord: text in 2000-character pieces, files within the upload limit (as
+many to a message as one request holds: ten, 25 MiB together), and spoken answers as real
+voice messages (OGG/Opus in a part declared audio/ogg, flag 8192, duration and waveform),
+through a target chosen by how the turn arrived. Where voice messages aren't allowed the
+speech goes as an .ogg file, and the reply says why once.
 
 After a message, a status reply is edited while jobs run and deleted when the answer is
 posted (a new message notifies; an edit doesn't). An interaction was deferred at once;
@@ -34,9 +36,14 @@ from tasks import made_by
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 2000  # characters per Discord message
 FILES_PER_MESSAGE = 10
+REQUEST_LIMIT = 25 * 2**20  # bytes in one message's request, its files together (413 over it)
+REQUEST_OVERHEAD = 64 * 2**10  # bytes of a request left for its text and multipart framing
 WAVEFORM_POINTS = 256  # bytes at most in a voice message's waveform
 WAVEFORM_RATE = 8_000  # Hz; plenty for a loudness outline
 VOICE_FILENAME = "voice-message.ogg"
+VOICE_MIME = "audio/ogg"
+VOICE_OFF_HERE = 50173  # Discord's code: "Cannot send voice messages in this channel."
+NO_VOICE_HERE = "(Voice messages aren't allowed in this channel, so the speech is attached.)"
 TOKEN_MARGIN = timedelta(minutes=1)  # stop using an interaction token this long before it dies
 DM_UPLOAD_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
 
@@ -78,13 +85,25 @@ def is_voice_note(path: Path) -> bool:
 
 
 async def send_voice_message(http: discord.http.HTTPClient, channel_id: int, path: Path,
-                             reference: discord.Message | None = None) -> None:
-    """POST a voice message (no text allowed with it), as a reply when one is given."""
+                             reference: discord.Message | None = None) -> str | None:
+    """POST a voice message (no text allowed with it), as a reply when one is given; None
+    when it was posted, else why not, in a line for the reply."""
     note = await asyncio.to_thread(VoiceNote, path)  # ffmpeg reads the waveform
     ref = reference.to_message_reference_dict() if reference else discord.utils.MISSING
     with handle_message_parameters(file=note, flags=discord.MessageFlags(voice=True),
                                    message_reference=ref) as params:
-        await http.send_message(channel_id, params=params)
+        # discord.py labels every file part application/octet-stream; Discord takes a voice
+        # message only from a part declared as audio.
+        assert params.multipart is not None
+        next(p for p in params.multipart if p["name"] == "files[0]")["content_type"] = VOICE_MIME
+        try:
+            await http.send_message(channel_id, params=params)
+        except discord.HTTPException as err:
+            log.warning("voice message refused in %s: %s", channel_id, err)
+            if err.code == VOICE_OFF_HERE:
+                return NO_VOICE_HERE
+            return f"(Discord didn't take the voice message ({err.text}); the speech is attached.)"
+    return None
 
 
 def may_send_voice(channel: object, me: discord.Member | None) -> bool:
@@ -132,16 +151,12 @@ class AfterMessage:
             await self.origin.reply(text or None, files=list(files), mention_author=False)
             self._replied = True
 
-    async def send_voice(self, path: Path) -> bool:
+    async def send_voice(self, path: Path) -> str | None:
+        """Post a voice message; None when posted, else why not."""
         guild = self.origin.guild
         if not may_send_voice(self.origin.channel, guild.me if guild else None):
-            return False
-        try:
-            await send_voice_message(self.http, self.origin.channel.id, path, self.origin)
-        except discord.HTTPException as err:
-            log.warning("voice message refused in %s: %s", self.origin.channel.id, err)
-            return False
-        return True
+            return NO_VOICE_HERE
+        return await send_voice_message(self.http, self.origin.channel.id, path, self.origin)
 
 
 class InInteraction:
@@ -182,17 +197,13 @@ class InInteraction:
         prefix = "" if self._answered else f"{self.interaction.user.mention} "
         await channel.send(prefix + text or None, files=list(files))
 
-    async def send_voice(self, path: Path) -> bool:
+    async def send_voice(self, path: Path) -> str | None:
+        """Post a voice message into the channel; None when posted, else why not."""
         if not self.interaction.app_permissions.send_voice_messages or \
                 self.interaction.channel_id is None:
-            return False
-        try:
-            await send_voice_message(self.interaction.client.http, self.interaction.channel_id,
-                                     path)
-        except discord.HTTPException as err:
-            log.warning("voice message refused in %s: %s", self.interaction.channel_id, err)
-            return False
-        return True
+            return NO_VOICE_HERE
+        return await send_voice_message(self.interaction.client.http,
+                                        self.interaction.channel_id, path)
 
 
 Target = AfterMessage | InInteraction  # where a turn's progress and reply go
@@ -202,6 +213,20 @@ def spoken(reply: Reply) -> list[Artifact]:
     """The reply's speech: the spoken reply and speech it was asked to make."""
     said = [a for a in reply.artifacts if (spec := made_by(a)) is not None and spec.speaks]
     return said + ([reply.voice] if reply.voice else [])
+
+
+def batches(files: Sequence[tuple[discord.File, int]], budget: int) -> list[list[discord.File]]:
+    """Files (with their sizes in bytes) in order, in as few messages as hold them: ten at
+    most and `budget` bytes together each; a file alone may fill one."""
+    groups: list[list[discord.File]] = [[]]
+    used = 0
+    for file, size in files:
+        if groups[-1] and (len(groups[-1]) == FILES_PER_MESSAGE or used + size > budget):
+            groups.append([])
+            used = 0
+        groups[-1].append(file)
+        used += size
+    return groups
 
 
 async def deliver(target: Target, reply: Reply) -> None:
@@ -214,15 +239,23 @@ async def deliver(target: Target, reply: Reply) -> None:
             notes.append(f"({art.handle} is {megabytes(size)}, over the "
                          f"{megabytes(target.upload_limit)} upload limit here.)")
         elif art not in voices:
-            files.append(discord.File(art.path, filename=f"{art.handle}{art.path.suffix}"))
-    text = "\n".join([reply.text, *notes])
-    pieces = split_text(text, TEXT_LIMIT)
+            files.append((discord.File(art.path, filename=f"{art.handle}{art.path.suffix}"),
+                          size))
+    pieces = split_text("\n".join([reply.text, *notes]), TEXT_LIMIT)
     for piece in pieces[:-1]:
         await target.send(piece, [])
-    await target.send(pieces[-1], files[:FILES_PER_MESSAGE])
-    for start in range(FILES_PER_MESSAGE, len(files), FILES_PER_MESSAGE):
-        await target.send("", files[start:start + FILES_PER_MESSAGE])
+    # A boosted guild's files may be larger than the usual request; one still fits.
+    budget = max(REQUEST_LIMIT, target.upload_limit) - REQUEST_OVERHEAD
+    for index, group in enumerate(batches(files, budget)):
+        await target.send(pieces[-1] if index == 0 else "", group)
+    await speak(target, [v for v in voices if v.path.stat().st_size <= target.upload_limit])
+
+
+async def speak(target: Target, voices: Sequence[Artifact]) -> None:
+    """Each as a voice message, or as an .ogg file where that isn't allowed, saying why once."""
+    said: set[str] = set()
     for voice in voices:
-        if voice.path.stat().st_size <= target.upload_limit and \
-                not await target.send_voice(voice.path):
-            await target.send("", [discord.File(voice.path, filename=f"{voice.handle}.ogg")])
+        if (why := await target.send_voice(voice.path)) is not None:
+            await target.send("" if why in said else why,
+                              [discord.File(voice.path, filename=f"{voice.handle}.ogg")])
+            said.add(why)

@@ -23,16 +23,17 @@ import pytest
 
 from bots.discord import DiscordBot
 from bots.discord.handlers import TASK_COMMANDS
+from bots.discord.send import NO_VOICE_HERE
 from media.decode import decode
 from media.probe import probe
 from tasks import TASKS
+from tests.bots.conftest import DISCORD_PAYLOADS, DISCORD_TOKEN
 from tests.conftest import make_settings
 from tests.samples import voice_note, wer
 from tests.stand_ins.discord_api import DiscordStandIn, Recorded
 from workers.runtime import Runtime, build_runtime
 
-PAYLOADS = Path(__file__).parent / "discord_payloads"
-TOKEN = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GstandIn.discord-bot-token-for-tests-0123456789"
+PAYLOADS, TOKEN = DISCORD_PAYLOADS, DISCORD_TOKEN
 APP = "1100000000000000001"
 GUILD = 1200000000000000001
 GENERAL = "1300000000000000001"
@@ -181,23 +182,29 @@ async def test_a_mention_with_a_voice_note_is_answered_in_a_reply(
     assert TOKEN not in caplog.text
 
 
-async def test_a_voice_message_gets_voice_messages_back(discord_: Served, backends: Any,
-                                                        tmp_path: Path) -> None:
-    api = discord_.api
+async def ask_aloud(api: DiscordStandIn, tmp_path: Path) -> dict[str, Any]:
+    """Turn spoken replies on with /voice, then send a voice message asking for speech."""
     toggle = api.payload("interaction_join")
     toggle["data"] = {"id": "1900000000000000004", "name": "voice", "type": 1,
                       "options": [{"name": "on", "type": 5, "value": True}]}
     await api.dispatch("INTERACTION_CREATE", toggle)
     (switched,) = await api.wait_for("POST", r"/interactions/\d+/[^/]+/callback")
     assert "speak my replies" in switched.body["data"]["content"]
-
     voice = api.payload("message_create_voice")  # a reply to the bot, flags 8192
     attach(api, voice, voice_note("please say good morning everyone", tmp_path))
     await api.dispatch("MESSAGE_CREATE", voice)
+    return voice
+
+
+async def test_a_voice_message_gets_voice_messages_back(discord_: Served, backends: Any,
+                                                        tmp_path: Path) -> None:
+    api = discord_.api
+    voice = await ask_aloud(api, tmp_path)
     path = f"/channels/{GENERAL}/messages"
     notes = await api.wait_for("POST", path, count=2, where=lambda r: bool(r.files))
     for note in notes:
         assert note.body["flags"] == 8192 and "content" not in note.body
+        assert note.status == 200 and note.files[0].content_type == "audio/ogg"
         assert replied_to(note) == voice["id"]
         (meta,) = note.body["attachments"]
         assert meta["filename"] == "voice-message.ogg" and meta["duration_secs"] > 0.5
@@ -240,6 +247,7 @@ async def test_speech_goes_as_a_file_where_voice_messages_are_not_allowed(
     (upload,) = await api.wait_for("POST", followups, where=lambda r: bool(r.files))
     (file,) = upload.files
     assert file.filename == "a1.ogg" and file.data[28:36] == b"OpusHead"
+    assert upload.body["content"] == NO_VOICE_HERE
     saved = tmp_path / file.filename
     saved.write_bytes(file.data)
     assert probe(saved).sample_rate == 48_000

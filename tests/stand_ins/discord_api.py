@@ -8,7 +8,13 @@
 
 The gateway speaks JSON text frames (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats,
 then whatever the test dispatches); REST answers in Discord's documented shapes, with
-multipart bodies (payload_json + files[n]) taken apart for the test to read.
+multipart bodies (payload_json + files[n]) taken apart for the test to read. REST refuses as
+Discord does what its OpenAPI description (`discord_spec`) rules out: a route it lacks (404),
+another method (405), a body that breaks the route's schema (400, code 50035), and a voice
+message (flags 8192) that Discord would not take: with more than its one file (50159), without
+exactly one file part declared `audio/...` (50160), without `duration_secs` and `waveform`
+(50161), or in a channel of `no_voice_messages` (50173). A request over `request_limit` bytes
+(25 MiB, an unboosted guild's) is refused whole: 413, code 40005.
 """
 
 from __future__ import annotations
@@ -25,9 +31,18 @@ from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
+from tests.stand_ins import discord_spec
 from tests.stand_ins.loopback import serve
 
 API = "/api/v10"
+REQUEST_LIMIT = 25 * 2**20  # bytes in one request, all its files together
+VOICE_FLAG = 1 << 13  # IS_VOICE_MESSAGE
+VOICE_REFUSALS = {  # Discord's JSON error codes for voice messages
+    50159: "Voice messages do not support additional content.",
+    50160: "Voice messages must have a single audio attachment.",
+    50161: "Voice messages must have supporting metadata.",
+    50173: "Cannot send voice messages in this channel.",
+}
 SNOWFLAKES = itertools.count(1_950_000_000_000_000_001)
 Json = dict[str, Any]
 
@@ -51,6 +66,8 @@ class Recorded:
     headers: dict[str, str]
     body: Any = field(default_factory=dict)  # JSON, or a multipart request's payload_json
     files: list[Upload] = field(default_factory=list)
+    status: int = 0  # the HTTP status it was answered with
+    size: int = 0  # bytes in the body
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -67,6 +84,8 @@ class DiscordStandIn:
         self.requests: list[Recorded] = []
         self.cdn: dict[str, bytes] = {}  # path under /cdn/ -> bytes
         self.identify: Json | None = None
+        self.no_voice_messages: set[str] = set()  # channel ids where voice messages are off
+        self.request_limit = REQUEST_LIMIT
         self._changed = asyncio.Condition()
         self._socket: web.WebSocketResponse | None = None
         self._seq = 0
@@ -152,15 +171,18 @@ class DiscordStandIn:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
-        recorded = Recorded(request.method, path, dict(request.query), dict(request.headers))
+        recorded = Recorded(request.method, path, dict(request.query), dict(request.headers),
+                            size=request.content_length or 0)
         if request.content_type == "multipart/form-data":
             await self._read_parts(request, recorded)
         elif request.can_read_body:
             recorded.body = await request.json()
+        answer = self._refusal(recorded) or self._answer(recorded)
+        recorded.status = answer.status
         async with self._changed:
             self.requests.append(recorded)
             self._changed.notify_all()
-        return self._answer(recorded)
+        return answer
 
     @staticmethod
     async def _read_parts(request: web.Request, recorded: Recorded) -> None:
@@ -173,6 +195,37 @@ class DiscordStandIn:
                 recorded.files.append(Upload(
                     part.filename or "", part.headers.get("Content-Type", ""),
                     bytes(await part.read())))
+
+    def _refusal(self, r: Recorded) -> web.Response | None:
+        """Discord's answer to a request its API description rules out."""
+        if r.size > self.request_limit:
+            return _json({"code": 40005, "message": "Request entity too large"}, status=413)
+        routes = discord_spec.routes_at(r.path)
+        route = next((x for x in routes if x.method == r.method), None)
+        if route is None:
+            return _json({"message": f"{405 if routes else 404}: "
+                                     f"{'Method Not Allowed' if routes else 'Not Found'}",
+                          "code": 0}, status=405 if routes else 404)
+        if errors := route.form_errors(r.body):
+            return _json({"code": 50035, "errors": errors, "message": "Invalid Form Body"},
+                         status=400)
+        voice = route.operation == "create_message" and (r.body.get("flags") or 0) & VOICE_FLAG
+        if voice and (code := self._voice_refusal(r)):
+            return _json({"code": code, "message": VOICE_REFUSALS[code]}, status=400)
+        return None
+
+    def _voice_refusal(self, r: Recorded) -> int | None:
+        """Why Discord would not post this voice message, if it would not."""
+        if r.path.split("/")[2] in self.no_voice_messages:  # /channels/{channel_id}/messages
+            return 50173
+        if any(r.body.get(k) for k in ("content", "embeds", "components", "sticker_ids", "poll")):
+            return 50159
+        if len(r.files) != 1 or not r.files[0].content_type.startswith("audio/"):
+            return 50160
+        meta = r.body.get("attachments") or [{}]
+        if meta[0].get("duration_secs") is None or not meta[0].get("waveform"):
+            return 50161
+        return None
 
     def _answer(self, r: Recorded) -> web.StreamResponse:
         application = self.payload("application")
@@ -196,9 +249,8 @@ class DiscordStandIn:
         if re.fullmatch(r"/webhooks/\d+/[^/]+(?:/messages/@original)?", r.path):
             return _json(self.message(self.payload("guild_create")["channels"][0]
                                                   ["id"], r))
-        if r.path.endswith("/typing"):
-            return web.Response(status=204)
-        return _json({"message": "404: Not Found", "code": 0}, status=404)
+        assert r.path.endswith("/typing"), r.path  # a route of the spec this stand-in lacks
+        return web.Response(status=204)
 
     def message(self, channel_id: str, r: Recorded) -> Json:
         """A message object as Discord returns it for a create or an edit."""
