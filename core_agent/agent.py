@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -35,9 +36,10 @@ from core_agent.errors import (
 from core_agent.memory import Memory
 from core_agent.metrics import TURN_SECONDS, TURNS
 from core_agent.planning import Planner, PlanningContext
-from core_agent.respond import compose, describe_plan
+from core_agent.respond import compose, describe_plan, spoken
 from core_agent.types import (
     HANDLE,
+    SPOKEN_REPLY,
     STEP_REF,
     Artifact,
     Attachment,
@@ -221,8 +223,8 @@ class Agent:
         reply = Reply(channel_id=channel.id, text=compose(plan, results, heard), plan=plan,
                       steps=results, artifacts=[a for r in results for a in r.artifacts],
                       error_code=failed.error_code if failed else None)
-        if channel.voice_replies and not failed:
-            reply.voice = await self._speak(channel.id, message_id, reply.text)
+        if channel.voice_replies and not failed and (say := spoken(plan, results)):
+            reply.voice = await self._speak(channel.id, message_id, say)
         return reply
 
     async def _ingest(self, channel_id: str, message_id: str, attachment: Attachment
@@ -285,8 +287,11 @@ class Agent:
 
     async def _context(self, channel_id: str, text: str, uploads: list[Artifact],
                        replying_to: list[str]) -> PlanningContext:
-        ids = {u.id for u in uploads}
-        earlier = [a for a in await self.memory.artifacts(channel_id) if a.id not in ids]
+        ids, named = {u.id for u in uploads}, set(re.findall(r"\b(a\d+)\b", text.lower()))
+        # A reply's voice copy is no result: "now slower" means the file the turn made, so
+        # the copies are left out unless named by their handle.
+        earlier = [a for a in await self.memory.artifacts(channel_id) if a.id not in ids
+                   and (a.producer != SPOKEN_REPLY or a.handle in named)]
         turns = await self.memory.recent_turns(channel_id, self.settings.history_turns + 1)
         return PlanningContext(text=text, attachments=uploads, artifacts=earlier,
                                history=turns[:-1], replying_to=replying_to)

@@ -57,6 +57,23 @@ def compose(plan: Plan, results: list[StepResult], heard: str | None = None) -> 
     return "\n".join(lines) or "Done."
 
 
+def spoken(plan: Plan, results: list[StepResult]) -> str | None:
+    """What the spoken copy of a reply says: the answer itself (a transcript, a description,
+    the planner's words) and a sentence for the files, never their handles; None when there
+    is nothing to say aloud, or when the reply already is speech the bot made (reading a
+    text aloud needs no second voice reading "here it is")."""
+    if any(r.task in TASKS and TASKS[r.task].speaks and r.artifacts for r in results):
+        return None
+    said = [plan.reply] if plan.reply and not plan.steps else []
+    for result in results:
+        if result.text and result.text.strip():
+            said.append(result.text.strip())
+        elif result.artifacts:
+            kinds = sorted({a.kind.value for a in result.artifacts})
+            said.append(f"Here is the {' and the '.join(kinds)} I made.")
+    return " ".join(said) or None
+
+
 def describe_plan(plan: Plan) -> str:
     """A plan in words, for dry runs."""
     if not plan.steps:

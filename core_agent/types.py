@@ -47,6 +47,9 @@ class Message(BaseModel):
     replying_to: list[str] = Field(default_factory=list)  # handles the replied-to post carried
 
 
+SPOKEN_REPLY = "spoken-reply"  # the producer of a reply's voice copy, no result of its own
+
+
 class Artifact(BaseModel):
     """A stored media file, addressed by its per-channel handle ("a3"), never by path."""
 
@@ -55,7 +58,7 @@ class Artifact(BaseModel):
     kind: Kind
     mime: str
     path: Path
-    producer: str  # "upload" or "job:<task>"
+    producer: str  # "upload", "job:<task>", or SPOKEN_REPLY
     label: str = ""
     duration: float | None = None  # seconds
     sample_rate: int | None = None  # Hz

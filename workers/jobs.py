@@ -36,7 +36,7 @@ from core_agent.errors import (
 )
 from core_agent.memory import Memory
 from core_agent.metrics import INFERENCE_SECONDS, JOBS
-from core_agent.types import STEP_REF, Artifact, Job, Kind, StepStatus
+from core_agent.types import SPOKEN_REPLY, STEP_REF, Artifact, Job, Kind, StepStatus
 from media.probe import mime_for, probe
 from models.base import Backend
 from models.registry import backends_for
@@ -237,7 +237,8 @@ async def _execute(memory: Memory, job: Job, executor: Executor, backend: Backen
             info = await asyncio.to_thread(probe, made.path)
             artifact = await memory.add_artifact(
                 job.channel_id, made.path, kind=made.kind, mime=mime_for(made.path),
-                producer=f"job:{job.task}", label=made.label, job_id=job.id,
+                producer=SPOKEN_REPLY if job.purpose == "voice" else f"job:{job.task}",
+                label=made.label, job_id=job.id,
                 message_id=job.message_id, duration=info.duration,
                 sample_rate=info.sample_rate, channels=info.channels)
             handles.append(artifact.handle)
