@@ -16,8 +16,8 @@ from media.probe import MAX_PICTURE_PIXELS, probe
 
 MAX_SIDE = 720  # pixels; larger portraits are scaled down
 NO_FACE = ("I couldn't find a face in that picture. Send a photo where one face looks at "
-           "the camera, well lit and not too small, or ask without a picture to use my "
-           "default face.")
+           "the camera, well lit and not too small, or say “make the talking head with your "
+           "own face” to use mine")
 
 
 @dataclass(frozen=True)

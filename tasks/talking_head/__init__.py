@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from core_agent.types import Kind
 from tasks.base import Asking, AudioIn, Command, Ref, TaskSpec
+
+# "with your own face", "use your face", "the default face": no picture, even if one was sent.
+DEFAULT_FACE = re.compile(r"\b(your (own )?face|default face|without (a|the) (picture|photo))")
+
+
+def wants_default_face(text: str) -> bool:
+    """Whether the request asks for the bot's own face rather than a picture."""
+    return DEFAULT_FACE.search(text.lower()) is not None
 
 
 class TalkingHeadArgs(AudioIn):

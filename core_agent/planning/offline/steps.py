@@ -22,6 +22,7 @@ from core_agent.planning.offline.media import (
 from core_agent.planning.offline.routing import cue_hits, normalise
 from core_agent.types import Kind, Plan, PlanStep
 from tasks import TASKS
+from tasks.talking_head import wants_default_face
 
 
 def implied_chain(context: PlanningContext, task: str) -> list[tuple[str, str]]:
@@ -46,8 +47,9 @@ def build(context: PlanningContext, calls: list[tuple[str, str]]) -> Plan:
         if task == "audio_edit" and args.get("operation") in ("mix", "concat"):
             args.update(pair_media(context, steps, text))
         for field in media_fields(task):
-            if field in args or (task, field) == ("speech_separation", "reference"):
-                continue  # filled above; a separation's reference is optional
+            if field in args or (task, field) == ("speech_separation", "reference") or (
+                    (task, field) == ("talking_head", "image") and wants_default_face(text)):
+                continue  # filled above; optional, or asked to be left out
             ref = score_media(context, text) if field == "score" else (
                 chained_media(steps, field) or pick(context, SOURCES[field], text))
             if ref is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -124,4 +125,12 @@ async def test_a_voice_note_on_the_default_face_and_a_picture_without_one(
         channel_id="cli:avatar", text="lip sync this picture to my voice note",
         attachments=[Attachment(path=blank, filename="wall.png")]))
     assert refused.error_code == "task-unsupported"
-    assert "couldn't find a face" in refused.text
+    assert "couldn't find a face" in refused.text and ".." not in refused.text
+    assert "talking_head" not in refused.text  # the task by its title, not its id
+    hint = re.search(r"say “(.+?)”", refused.text)
+    assert hint is not None, refused.text
+    followed = await runtime.agent.handle(Message(channel_id="cli:avatar", text=hint[1]))
+    assert followed.error_code is None, followed.text  # the advice, followed literally, works
+    (again,) = followed.artifacts
+    assert again.label == "talking head (default face)"
+    assert followed.steps[-1].args.get("image") is None
