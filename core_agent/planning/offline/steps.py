@@ -3,6 +3,7 @@ a speech step given the text of an earlier step, or a reply asking for what is m
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from core_agent.errors import TaskUnsupported
@@ -23,6 +24,8 @@ from core_agent.planning.offline.routing import cue_hits, normalise
 from core_agent.types import Kind, Plan, PlanStep
 from tasks import TASKS
 from tasks.talking_head import wants_default_face
+
+HANDLE_REF = re.compile(r"\ba\d+\b")
 
 
 def implied_chain(context: PlanningContext, task: str) -> list[tuple[str, str]]:
@@ -63,7 +66,22 @@ def build(context: PlanningContext, calls: list[tuple[str, str]]) -> Plan:
         except TaskUnsupported as err:
             return Plan(reply=missing_reply(task, args, err))
         steps.append(PlanStep(task=task, args=args))
+        steps += [PlanStep(task=task, args={**args, field: handle})
+                  for field, handle in each_named(context, task, args, text)]
     return Plan(steps=steps)
+
+
+def each_named(context: PlanningContext, task: str, args: dict[str, Any], text: str
+               ) -> list[tuple[str, str]]:
+    """The other files a one-file task is asked for by handle ("transcribe a1 and a2"): the
+    step runs once for each (not for a mix or a join, which take two files at once)."""
+    fields = media_fields(task)
+    if len(fields) != 1 or "other" in args or not HANDLE_REF.fullmatch(str(args.get(fields[0]))):
+        return []
+    kinds = SOURCES[fields[0]]
+    fitting = {a.handle for a in [*context.artifacts, *context.attachments] if a.kind in kinds}
+    named = list(dict.fromkeys(h for h in HANDLE_REF.findall(text.lower()) if h in fitting))
+    return [(fields[0], h) for h in named if h != args[fields[0]]] if len(named) > 1 else []
 
 
 def task_args(task: str, text: str) -> dict[str, Any]:

@@ -218,3 +218,22 @@ async def test_a_length_in_seconds_is_not_an_ordinal(planner: OfflinePlanner) ->
                           attachments=["image"])
     assert [(s.task, s.args.get("image"), s.args.get("duration")) for s in plan.steps] == [
         ("image_to_audio", "a1", 1.0)]
+
+
+@pytest.mark.parametrize(("text", "task"), [
+    ("can you write out what's said in a1 and also a2", "speech_recognition"),
+    ("clean up a2 and a1 please", "speech_enhancement"),
+])
+async def test_a_one_file_task_runs_for_each_file_named(planner: OfflinePlanner, text: str,
+                                                        task: str) -> None:
+    two = [{"kind": "audio", "producer": "upload"}] * 2
+    plan = await plan_for(planner, text, artifacts=two)
+    assert [s.task for s in plan.steps] == [task, task]
+    assert sorted(s.args["audio"] for s in plan.steps) == ["a1", "a2"]
+
+
+async def test_a_mix_of_two_named_files_stays_one_step(planner: OfflinePlanner) -> None:
+    plan = await plan_for(planner, "mix a1 with a2",
+                          artifacts=[{"kind": "audio", "producer": "upload"}] * 2)
+    assert [(s.task, s.args.get("audio"), s.args.get("other")) for s in plan.steps] == [
+        ("audio_edit", "a1", "a2")]
