@@ -3,12 +3,6 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const STAGES = {
-  modality_transformation: "reading",
-  task_analysis: "planning",
-  model_assignment: "running",
-  response_generation: "replying",
-};
 const WAVEFORM_MAX_SECONDS = 600;  // longer recordings get the player alone
 const HELP = "Commands: /voice on|off (speak replies), /reset (forget this channel), " +
   "/tasks (what I can do). Files are named a1, a2, … — say \"transcribe a2\".";
@@ -136,7 +130,7 @@ function progress(event) {
   if (!status) return;
   const [bar, label] = status.children;
   const step = event.step ? `step ${event.step}/${event.total_steps}: ` : "";
-  label.textContent = `${STAGES[event.stage] || event.stage} · ${step}${event.message}`;
+  label.textContent = `${step}${event.message}`;  // "planning", "step 1/2: Transcribe speech"
   if (event.step) Object.assign(bar, { max: event.total_steps, value: event.step - 0.5 });
 }
 
