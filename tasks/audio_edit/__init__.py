@@ -30,6 +30,31 @@ class AudioEditArgs(AudioIn):
     reverb_seconds: float | None = Field(None, gt=0, le=10, description="RT60 (reverb).")
 
 
+    def describe(self) -> str:
+        """The edit in words, the label of what it makes: "slower (×0.8)", "pitch +3
+        semitones", "trimmed to 0.5–1.25 s", "mixed with a2"."""
+        op = self.operation
+        if op == "speed" and self.factor:
+            return f"{'slower' if self.factor < 1 else 'faster'} (×{self.factor:g})"
+        if op == "pitch" and self.semitones is not None:
+            return f"pitch {self.semitones:+g} semitones"
+        if op == "volume" and self.gain_db is not None:
+            return f"{'louder' if self.gain_db > 0 else 'quieter'} ({self.gain_db:+g} dB)"
+        if op == "trim":
+            if self.end is None:
+                return f"trimmed from {self.start or 0:g} s"
+            return f"trimmed to {self.start or 0:g}–{self.end:g} s"
+        if op == "normalize":
+            return f"loudness {self.loudness:g} LUFS" if self.loudness else "loudness normalised"
+        if op in ("mix", "concat") and self.other:
+            return f"{'mixed with' if op == 'mix' else 'joined with'} {self.other}"
+        if op == "convert" and self.format:
+            return f"converted to {self.format.upper()}"
+        if op == "reverb" and self.reverb_seconds:
+            return f"reverb ({self.reverb_seconds:g} s)"
+        return {"fade": "faded", "reverse": "reversed", "echo": "with echo"}.get(op, op)
+
+
 def read(text: str) -> dict[str, Any]:
     """The arguments read from the request."""
     return edit_args(unquoted(text)) or {}

@@ -14,7 +14,7 @@ def run(editor: FileEditor, a: AudioEditArgs, given: Inputs) -> Output:
     if "other" in given.media:
         params["other"] = given.media["other"].path
     path = editor.edit(given.media["audio"].path, given.work, a.operation, **params)
-    return Output(files=[OutputFile(path, Kind.AUDIO, a.operation)])
+    return Output(files=[OutputFile(path, Kind.AUDIO, a.describe())])
 
 
 STEP = Step(FileEditor, AudioEditArgs, run)

@@ -157,3 +157,17 @@ async def test_put_the_rain_under_my_voice(runtime: Runtime, tmp_path: Path) -> 
     assert step.args == {"operation": "mix", "audio": "a2", "other": "a1"}
     (mixed,) = reply.artifacts
     assert mixed.duration == pytest.approx(probe(voice).duration, abs=0.1)
+    assert mixed.label == "mixed with a1"
+
+
+async def test_an_edit_is_labelled_with_what_it_did(runtime: Runtime, tmp_path: Path) -> None:
+    note = voice_note("label me please", tmp_path)
+    reply = await runtime.agent.handle(Message(
+        channel_id="cli:label", text="make this a bit slower",
+        attachments=[Attachment(path=note, filename="note.ogg")]))
+    (slower,) = reply.artifacts
+    factor = reply.steps[0].args["factor"]
+    assert factor < 1 and slower.label == f"slower (×{factor:g})"
+    lower = await runtime.agent.handle(Message(channel_id="cli:label",
+                                               text="now lower the pitch by 3 semitones"))
+    assert [a.label for a in lower.artifacts] == ["pitch -3 semitones"], lower.text
