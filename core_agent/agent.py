@@ -30,6 +30,7 @@ from core_agent.errors import (
     InputRejected,
     JobLost,
     MediaError,
+    ModelNotInstalled,
     TaskUnsupported,
     Unsupported,
 )
@@ -54,7 +55,7 @@ from core_agent.types import (
     StepResult,
     StepStatus,
 )
-from tasks import get_task, media_refs, plan_too_long
+from tasks import TASKS, get_task, media_refs, plan_too_long
 
 log = logging.getLogger(__name__)
 Progress = Callable[[Event], Awaitable[None]]
@@ -294,7 +295,16 @@ class Agent:
                    and (a.producer != SPOKEN_REPLY or a.handle in named)]
         turns = await self.memory.recent_turns(channel_id, self.settings.history_turns + 1)
         return PlanningContext(text=text, attachments=uploads, artifacts=earlier,
-                               history=turns[:-1], replying_to=replying_to)
+                               history=turns[:-1], replying_to=replying_to,
+                               available=[t for t in TASKS if self._runs_here(t)])
+
+    def _runs_here(self, task: str) -> bool:
+        """Whether an installed model serves the task (checks files, loads nothing)."""
+        try:
+            self.runner.check(task)
+        except ModelNotInstalled:
+            return False
+        return True
 
     async def _execute(self, channel_id: str, message_id: str, plan: Plan, progress: Progress
                        ) -> list[StepResult]:

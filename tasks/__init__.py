@@ -8,6 +8,7 @@ the folders `ORDER` names, so adding a task is its folder and one line here.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from importlib import import_module
 
 from core_agent.errors import InputRejected, TaskUnsupported
@@ -83,8 +84,17 @@ def media_refs(spec: TaskSpec, args: Args) -> dict[str, str]:
     }
 
 
-def capabilities_text() -> str:
-    """What the bot can do, for greetings, /help and declined requests."""
-    lines = [f"• {spec.title}: {spec.description[0].lower()}{spec.description[1:]}"
-             for spec in TASKS.values()]
-    return "I work with audio. Send a voice note or a file, or ask me to:\n" + "\n".join(lines)
+def capabilities_text(available: Collection[str] | None = None) -> str:
+    """What the bot can do, for greetings, /help and declined requests: the tasks installed
+    here first, then those a model could be added for (all alike when not known)."""
+    def line(spec: TaskSpec) -> str:
+        return f"• {spec.title}: {spec.description[0].lower()}{spec.description[1:]}"
+
+    ready = [s for s in TASKS.values() if available is None or s.id in available]
+    text = "I work with audio. Send a voice note or a file, or ask me to:\n" + "\n".join(
+        line(spec) for spec in ready)
+    more = [s.title for s in TASKS.values() if s not in ready]
+    if more:
+        text += ("\nNot installed here (the server's admin can add them; “audiogpt tasks” "
+                 "shows how): " + ", ".join(more).lower() + ".")
+    return text

@@ -244,3 +244,12 @@ async def test_dry_run_plans_without_running(runtime: Runtime) -> None:
     reply = await runtime.agent.handle(ask("read this aloud: hello"), dry_run=True)
     assert [(s.task, s.status) for s in reply.steps] == [("text_to_speech", StepStatus.PLANNED)]
     assert rows(runtime, Job) == [] and reply.artifacts == []
+
+
+async def test_what_can_you_do_offers_what_is_installed_first(runtime: Runtime) -> None:
+    reply = await runtime.agent.handle(ask("what can you do?"))
+    ready, _, missing = reply.text.partition("Not installed here")
+    assert "Transcribe speech" in ready and "“audiogpt tasks”" in missing
+    # Talking heads run here on the embedded models; music needs a pulled model.
+    assert "Talking head video" in ready and "talking head" not in missing
+    assert "make music" not in ready.lower() and "music" in missing.lower(), reply.text

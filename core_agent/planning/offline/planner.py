@@ -77,13 +77,14 @@ class OfflinePlanner:
                 fallback = fallback or (None if any(w for _, w in part) else chain)
         if route.task is None:
             return Plan(reply=NOTHING_TO_REPEAT) if REPEAT.search(text) else chat_reply(
-                route.chat or "decline")
+                route.chat or "decline", context.available)
         single = build(context, implied_chain(context, route.task))
         return single if single.steps or fallback is None else fallback
 
 
-def chat_reply(kind: str) -> Plan:
-    """The answer to chat: capabilities for greetings and help, a thank-you, or a decline."""
-    replies = {"greeting": GREETING + capabilities_text(), "help": capabilities_text(),
-               "thanks": THANKS}
+def chat_reply(kind: str, available: list[str] | None = None) -> Plan:
+    """The answer to chat: capabilities for greetings and help (installed ones first), a
+    thank-you, or a decline."""
+    replies = {"greeting": GREETING + capabilities_text(available),
+               "help": capabilities_text(available), "thanks": THANKS}
     return Plan(reply=replies.get(kind, DECLINE))
