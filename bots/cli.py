@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -24,8 +25,12 @@ models_app = typer.Typer(help="Neural-catalog models.")
 db_app = typer.Typer(help="The database.")
 app.add_typer(models_app, name="models")
 app.add_typer(db_app, name="db")
-out = Console()
+# Piped or redirected, lines are not cut at 80 columns: commands in them must stay whole to
+# be copied (a terminal still wraps at its own width).
+out = Console(width=None if sys.stdout.isatty() else 10_000)
 err = Console(stderr=True)
+VERBOSE_HELP = "Log at INFO (each job, each model load); warnings only without it."
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)]
 
 
 def _setup(verbose: bool = False) -> Settings:
@@ -45,7 +50,7 @@ def ask(
                                                       exists=True, dir_okay=False)] = None,
     dry_run: Annotated[bool, typer.Option(help="Plan without executing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Verbose = False,
 ) -> None:
     """One turn: plan, run and print the reply."""
     settings = _setup(verbose)
@@ -95,7 +100,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 @app.command()
 def chat(
     channel: Annotated[str, typer.Option(help="Channel id; memory is kept per channel.")] = "cli",
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Verbose = False,
 ) -> None:
     """A conversation in the terminal."""
     settings = _setup(verbose)
@@ -114,7 +119,7 @@ async def _chat(settings: Settings, channel_id: str) -> None:
 
 
 @app.command()
-def run(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+def run(verbose: Verbose = False) -> None:
     """Serve the local web chat (and every platform adapter whose credentials are set)."""
     from bots.web.security import UnsafeBind, required_token
 
@@ -259,7 +264,8 @@ def worker(
     tasks: Annotated[str | None, typer.Option(
         help="Comma-separated task ids whose models to load (default: all of the queue's).")
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = True,
+    verbose: Annotated[bool, typer.Option("--verbose/--quiet", "-v/-q", help=VERBOSE_HELP)
+                       ] = True,
 ) -> None:
     """Run an arq worker (needs AUDIOGPT_REDIS_URL)."""
     settings = _setup(verbose)
@@ -292,7 +298,7 @@ def evaluate(
     compare: Annotated[tuple[Path, Path] | None, typer.Option(
         help="Compare two eval.json files instead of running.", exists=True, dir_okay=False)
                        ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Consistency, capability and robustness, as the AudioGPT paper evaluates the system."""
     from evaluation import report, run

@@ -212,11 +212,7 @@ class Agent:
         if plan.steps:
             await self.access.check(message, planned_jobs=len(plan.steps))
         if dry_run:
-            for index, step in enumerate(plan.steps, start=1):
-                await self._check_step(channel.id, index, step)
-            return Reply(channel_id=channel.id, text=describe_plan(plan), plan=plan, steps=[
-                StepResult(job_id="", task=s.task, args=s.args, status=StepStatus.PLANNED)
-                for s in plan.steps])
+            return await self._dry_run(channel.id, plan)
 
         results = await self._execute(channel.id, message_id, plan, progress)
         await progress(Event(stage=Stage.RESPONSE, message="writing the reply"))
@@ -330,6 +326,20 @@ class Agent:
                 await self._run(job_id)
             results.append(await self._result(channel_id, job_id))
         return results
+
+    async def _dry_run(self, channel_id: str, plan: Plan) -> Reply:
+        """The plan, checked but not run; a step whose model isn't installed is shown with
+        what would install it."""
+        missing = []
+        for index, step in enumerate(plan.steps, start=1):
+            try:
+                await self._check_step(channel_id, index, step)
+            except ModelNotInstalled as err:
+                missing.append(f"Step {index}: {err.message}")
+        return Reply(channel_id=channel_id, text="\n".join([describe_plan(plan), *missing]),
+                     plan=plan, error_code=ModelNotInstalled.code if missing else None,
+                     steps=[StepResult(job_id="", task=s.task, args=s.args,
+                                       status=StepStatus.PLANNED) for s in plan.steps])
 
     async def _check_step(self, channel_id: str, index: int, step: PlanStep) -> None:
         """Registry, arguments, references and an installed model, before anything runs."""

@@ -384,7 +384,7 @@ def _media_of(s: Session, row: MessageRecord) -> list[ArtifactRecord]:
                   .order_by(col(ArtifactRecord.created_at))).all()
     if row.role == "user":
         return [a for a in arts if a.producer == "upload"]
-    return [a for a in arts if a.producer.startswith("job:")]
+    return [a for a in arts if a.producer != "upload"]  # its results and its voice copy
 
 
 def _aware(moment: datetime) -> datetime:

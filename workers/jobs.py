@@ -96,7 +96,7 @@ def require_installed(task: str, models_dir: Path | None, language: str | None =
     facts = f" ({entry.size} to download, licence {entry.license})" if entry else ""
     which = f" for {language!r}" if language and first is not candidates[0] else ""
     raise ModelNotInstalled(
-        f"{title}{which} isn't available here: {first.model}{facts} is not installed. "
+        f"{title}{which} isn't available here: {first.model} is not installed{facts}. "
         f"Install it with `{first.install_hint}`.")
 
 

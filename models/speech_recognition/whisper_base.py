@@ -20,6 +20,7 @@ from typing import Any
 
 from core_agent.errors import ModelFailed
 from media.audio import Audio
+from models import stop
 from models.base import Backend
 from models.speech_recognition.base import Transcriber, Transcript
 from models.speech_recognition.faster_whisper import run_whisper, run_whisper_notes
@@ -39,8 +40,8 @@ LANGUAGES = (
     "sk", "sl", "sn", "so", "sq", "sr", "su", "sv", "sw", "ta", "te", "tg", "th", "tk", "tl",
     "tr", "tt", "uk", "ur", "uz", "vi", "yi", "yo", "zh")
 # tiny.en's mean token log-probability, unasked for a language: above this it heard English.
-# On English notes (espeak-ng, Piper, LibriVox) it stays above -0.45; on other languages it
-# falls below -0.8.
+# On LibriVox it stays above -0.45, on a short espeak-ng phrase it fell to -0.66; on other
+# languages it falls below -0.8. Below it, base tells the language before anything is redone.
 UNSURE_LOGPROB = -0.6
 
 
@@ -145,8 +146,13 @@ class FasterWhisperBase(WhisperBaseWeights, Transcriber):
 
     def _checked(self, audio: Audio, heard: Transcript, language: str | None,
                  word_timestamps: bool) -> Transcript:
-        """tiny.en's transcript; unasked for a language, base's where tiny.en was unsure
-        (speech in another language, which it can only garble into English words)."""
-        if language is None and heard.logprob is not None and heard.logprob < UNSURE_LOGPROB:
-            return run_whisper(self._model, audio, None, word_timestamps=word_timestamps)
-        return heard
+        """tiny.en's transcript; unasked for a language, where tiny.en was unsure, base
+        tells the language (from the first 30 s) and transcribes it unless it is English:
+        short or muffled English can leave tiny.en unsure too, and it is right there."""
+        if language is not None or heard.logprob is None or heard.logprob >= UNSURE_LOGPROB:
+            return heard
+        stop.check()
+        spoken, _, _ = self._model.detect_language(audio.samples, vad_filter=True)
+        if spoken == "en":
+            return heard
+        return run_whisper(self._model, audio, spoken, word_timestamps=word_timestamps)

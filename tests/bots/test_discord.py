@@ -196,25 +196,26 @@ async def ask_aloud(api: DiscordStandIn, tmp_path: Path) -> dict[str, Any]:
     return voice
 
 
-async def test_a_voice_message_gets_voice_messages_back(discord_: Served, backends: Any,
+async def test_a_voice_message_gets_a_voice_message_back(discord_: Served, backends: Any,
                                                         tmp_path: Path) -> None:
     api = discord_.api
     voice = await ask_aloud(api, tmp_path)
     path = f"/channels/{GENERAL}/messages"
-    notes = await api.wait_for("POST", path, count=2, where=lambda r: bool(r.files))
-    for note in notes:
-        assert note.body["flags"] == 8192 and "content" not in note.body
-        assert note.status == 200 and note.files[0].content_type == "audio/ogg"
-        assert replied_to(note) == voice["id"]
-        (meta,) = note.body["attachments"]
-        assert meta["filename"] == "voice-message.ogg" and meta["duration_secs"] > 0.5
-        assert 0 < len(base64.b64decode(meta["waveform"])) <= 256
-        assert note.files[0].data[:4] == b"OggS" and note.files[0].data[28:36] == b"OpusHead"
+    (note,) = await api.wait_for("POST", path, where=lambda r: bool(r.files))
+    assert note.body["flags"] == 8192 and "content" not in note.body
+    assert note.status == 200 and note.files[0].content_type == "audio/ogg"
+    assert replied_to(note) == voice["id"]
+    (meta,) = note.body["attachments"]
+    assert meta["filename"] == "voice-message.ogg" and meta["duration_secs"] > 0.5
+    assert 0 < len(base64.b64decode(meta["waveform"])) <= 256
+    assert note.files[0].data[:4] == b"OggS" and note.files[0].data[28:36] == b"OpusHead"
     saved = tmp_path / "said.ogg"
-    saved.write_bytes(notes[0].files[0].data)
+    saved.write_bytes(note.files[0].data)
     assert wer("good morning everyone", heard(backends, decode(saved))) < 0.2
     (text,) = await api.wait_for("POST", path, where=lambda r: final(r) and not r.files)
     assert "good morning everyone" in re.sub(r"[^\w\s]", "", text.body["content"].lower())
+    # The speech asked for is the voice message: no second voice reads "here it is" aloud.
+    assert [r for r in api.requests if r.path == path and r.files] == [note]
 
 
 async def test_a_slash_command_is_deferred_then_completed(discord_: Served,

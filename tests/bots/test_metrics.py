@@ -15,10 +15,9 @@ import pytest
 
 from bots.web import WebChat
 from core_agent.config import Settings
-from core_agent.types import Attachment, Message
+from core_agent.types import Message
 from tests.conftest import make_settings
 from tests.net import free_port, get, sample
-from tests.samples import voice_note
 from workers.runtime import Runtime, build_runtime
 
 TOKEN = "metrics-token-0123456789abcdef"
@@ -52,10 +51,8 @@ async def test_metrics_move_with_real_turns_and_health_needs_no_token(
         _, before = await asyncio.to_thread(get, base + "/metrics", TOKEN)
         spoken = await runtime.agent.handle(Message(
             channel_id="web:metrics", platform="web", text="read this aloud: good morning"))
-        note = voice_note("the meeting starts after lunch today", tmp_path)
-        unsupported = await runtime.agent.handle(Message(  # no translation model installed
-            channel_id="web:metrics", platform="web", text="translate this into english",
-            attachments=[Attachment(path=note, filename=note.name)]))
+        unsupported = await runtime.agent.handle(Message(  # no music model installed
+            channel_id="web:metrics", platform="web", text="make some music with drums"))
         code, after = await asyncio.to_thread(get, base + "/metrics", TOKEN)
     assert spoken.error_code is None and unsupported.error_code == "model-not-installed"
     assert code == 200
