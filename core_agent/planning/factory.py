@@ -15,4 +15,5 @@ def make_planner(settings: Settings, embedder: Embedder) -> Planner:
         return LLMPlanner(settings)
     from core_agent.planning.offline.planner import OfflinePlanner
 
-    return OfflinePlanner(embedder, settings.max_plan_steps)
+    return OfflinePlanner(embedder, settings.max_plan_steps,
+                          bank_file=settings.cache_dir / "planner-bank.npz")
