@@ -1,8 +1,9 @@
 """The example bank the router scores text against: every task's phrasings (in its spec) and
 chat's, embedded. Embedding its ~200 phrasings is most of a short process's planning (a CPU
-second), so a file may keep the vectors between processes (each `audiogpt ask` is one). The
-file is used while the phrasings are the ones it was made from and the embedder still gives
-its vector for one of them; otherwise the bank is embedded again and the file rewritten.
+second), so it is done once per embedder and process, and a file may keep the vectors
+between processes (each `audiogpt ask` is one). The file is used while the phrasings are the
+ones it was made from and the embedder still gives its vector for one of them; otherwise the
+bank is embedded again and the file rewritten.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import weakref
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,9 @@ from tasks import TASKS
 
 log = logging.getLogger(__name__)
 SAME_VECTOR = 1e-4  # largest difference, per component, of the check phrasing's vector
+# The bank's key and vectors by embedder, for the process's other planners.
+_EMBEDDED: weakref.WeakKeyDictionary[Embedder, tuple[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary())
 
 
 @dataclass(frozen=True)
@@ -42,15 +47,19 @@ def examples() -> tuple[list[str], list[str]]:
 
 
 def embed_bank(embedder: Embedder, kept: Path | None = None) -> Bank:
-    """The bank embedded, or read from the file `kept` where that still holds it (and
-    written there when it did not)."""
+    """The bank embedded: as this embedder already did in this process (planners of several
+    runtimes), or as the file `kept` still holds it, else anew (and written there)."""
     labels, phrasings = examples()
     key = hashlib.sha256(json.dumps([labels, phrasings]).encode()).hexdigest()
-    vectors = _read(kept, key, embedder, phrasings[0]) if kept else None
+    done = _EMBEDDED.get(embedder)
+    vectors = done[1] if done and done[0] == key else None
+    if vectors is None and kept:
+        vectors = _read(kept, key, embedder, phrasings[0])
     if vectors is None:
         vectors = embedder.embed(phrasings)
         if kept:
             _write(kept, key, vectors)
+    _EMBEDDED[embedder] = (key, vectors)
     return Bank(labels, vectors)
 
 

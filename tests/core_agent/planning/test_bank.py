@@ -27,7 +27,7 @@ class CountingEmbedder:
         return vectors[:, ::-1].copy() if self.flip else vectors
 
 
-def reply_to_hi(embedder: CountingEmbedder, kept: Path) -> str:
+def reply_to_hi(embedder: CountingEmbedder, kept: Path | None) -> str:
     """A fresh planner's answer to "hi", as a new process plans it."""
     planner = OfflinePlanner(embedder, bank_file=kept)
     return asyncio.run(planner.plan(PlanningContext(text="hi"))).reply or ""
@@ -78,3 +78,11 @@ def test_an_unwritable_folder_still_plans(embedder: MiniLMEmbedder,
     counting = CountingEmbedder(embedder)
     assert reply_to_hi(counting, blocked / "planner-bank.npz").startswith("Hi!")
     assert list(tmp_path.iterdir()) == [blocked]
+
+
+def test_planners_sharing_an_embedder_embed_the_bank_once(embedder: MiniLMEmbedder) -> None:
+    """Runtimes built in one process (tests, benchmarks) share the embedding as they share
+    the model."""
+    counting = CountingEmbedder(embedder)
+    assert reply_to_hi(counting, None) == reply_to_hi(counting, None)
+    assert counting.calls == [len(examples()[1]), 1, 1]
