@@ -165,6 +165,11 @@ class Settings(BaseSettings):
         return self.model_dir or self.data_dir / "models"
 
     @property
+    def cache_dir(self) -> Path:
+        """What is kept between runs only to save time (safe to delete)."""
+        return self.data_dir / "cache"
+
+    @property
     def db_url(self) -> str:
         """The database URL, SQLite in the data folder unless one is set."""
         return self.database_url or f"sqlite:///{self.data_dir / 'audiogpt.db'}"

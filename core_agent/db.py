@@ -7,6 +7,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
 from sqlmodel import create_engine
 
@@ -51,9 +53,19 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def schema_behind(engine: Engine) -> bool:
+    """Whether the database lacks a migration (a new one lacks them all): the revisions its
+    Alembic version table records, against the migrations' heads."""
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current != heads
+
+
 def open_memory(settings: Settings, *, migrate: bool = True) -> Memory:
-    """The memory for these settings, its schema brought up to date first."""
+    """The memory for these settings, its schema brought up to date first if it is behind
+    (every process starts here, and a no-op upgrade still runs Alembic's whole machinery)."""
     engine = make_engine(settings.db_url)
-    if migrate:
+    if migrate and schema_behind(engine):
         upgrade(engine)
     return Memory(engine, settings.media_dir, open_storage(settings))

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import fftconvolve
 
 from core_agent.errors import MediaError, Unsupported
 from media import ffmpeg
@@ -156,6 +155,8 @@ class FfmpegEdit(FileEditor):
     @staticmethod
     def _reverb(source: Path, work: Path, target: Path, p: dict[str, object]) -> Path:
         """Convolution with a synthetic room; the reverb tail is kept."""
+        from scipy.signal import fftconvolve
+
         value = p.get("reverb_seconds")
         seconds = float(value) if isinstance(value, int | float) else REVERB_SECONDS
         audio = decode(source, EDIT_RATE, mono=False)

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import signal
 
 from core_agent.errors import BackendUnavailable, MediaError
 from media.audio import Audio, limit_peak
@@ -163,6 +162,8 @@ def onsets(ir: np.ndarray) -> np.ndarray:
     """Where each response [..., N] starts (samples, to 1/UPSAMPLE): where it first reaches
     ONSET_LEVEL of its peak, on a band-limited upsampled copy so the point does not jump
     with a response's fractional delay."""
+    from scipy import signal
+
     n = ir.shape[-1]
     flat = ir.reshape(-1, n)
     found = np.empty(len(flat))
@@ -178,6 +179,8 @@ class HrtfSet:
     """Measured responses at one sample rate, onsets taken out, ready to mix."""
 
     def __init__(self, hrirs: Hrirs, rate: int) -> None:
+        from scipy import signal
+
         ir = hrirs.ir / np.sqrt(np.mean(np.sum(hrirs.ir ** 2, axis=2)))  # unit diffuse energy
         if rate != hrirs.rate:
             step = Fraction(rate, hrirs.rate).limit_denominator(1000)
@@ -212,6 +215,8 @@ class HrtfSet:
 
 def render_fixed(x: np.ndarray, hrtfs: HrtfSet, azimuth: float, elevation: float) -> np.ndarray:
     """Two ears by convolution with the direction's responses."""
+    from scipy import signal
+
     nfft = 1 << int(np.ceil(np.log2(2 * hrtfs.length)))
     responses = np.fft.irfft(hrtfs.spectrum(azimuth, elevation, nfft), nfft)[:, :hrtfs.length]
     return np.stack([signal.oaconvolve(x, h)[: len(x)] for h in responses], axis=1)
@@ -220,6 +225,8 @@ def render_fixed(x: np.ndarray, hrtfs: HrtfSet, azimuth: float, elevation: float
 def render_moving(x: np.ndarray, rate: int, hrtfs: HrtfSet, azimuth: np.ndarray,
                   elevation: float, frame: int) -> np.ndarray:
     """Two ears frame by frame; azimuth holds one angle per STFT frame (degrees)."""
+    from scipy import signal
+
     hop = frame // 4
     _, _, spec = signal.stft(x, rate, nperseg=frame, noverlap=frame - hop, boundary="even")
     rounded = np.round(np.resize(azimuth, spec.shape[1]) / AZIMUTH_STEP) * AZIMUTH_STEP

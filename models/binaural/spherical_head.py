@@ -15,7 +15,6 @@ Azimuth: 0 ahead, 90 right, -90 left, 180 behind (degrees).
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 from media.audio import Audio, limit_peak
 from models.binaural.base import BinauralRenderer
@@ -61,6 +60,8 @@ def rear_gain(freqs: np.ndarray, azimuth: np.ndarray) -> np.ndarray:
 def spatialize(x: np.ndarray, rate: int, azimuth: np.ndarray, elevation: float,
                distance: float) -> np.ndarray:
     """Two ears from one channel; azimuth holds one angle per STFT frame (degrees)."""
+    from scipy import signal
+
     freqs, _, spec = signal.stft(x, rate, nperseg=FRAME, noverlap=FRAME - HOP, boundary="even")
     az = np.resize(azimuth, spec.shape[1])
     el = np.full_like(az, elevation)

@@ -11,7 +11,6 @@ continued at each bin's instantaneous frequency, as a phase vocoder does.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 from core_agent.errors import Unsupported
 from media.audio import Audio
@@ -43,6 +42,8 @@ def burg(x: np.ndarray, order: int) -> np.ndarray:
 
 def extrapolate(context: np.ndarray, a: np.ndarray, n: int) -> np.ndarray:
     """Continue `context` by n samples with the AR model a."""
+    from scipy import signal
+
     p = len(a) - 1
     state = signal.lfiltic([1.0], a, y=context[::-1][:p])
     out, _ = signal.lfilter([1.0], a, np.zeros(n), zi=state)
@@ -77,6 +78,8 @@ def ar_fill(left: np.ndarray, right: np.ndarray, n: int, order: int, rate: int) 
 
 def spectral_fill(x: np.ndarray, start: int, end: int, rate: int) -> np.ndarray:
     """The gap's samples from STFT magnitudes interpolated across it, phases continued."""
+    from scipy import signal
+
     size = int(2 ** np.ceil(np.log2(rate * FFT_SECONDS)))
     hop = size // 4
     lo, hi = max(0, start - 2 * size), min(len(x), end + 2 * size)

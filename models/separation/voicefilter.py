@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
 from core_agent.errors import Unsupported
 from media.audio import ASR_RATE, Audio, limit_peak
@@ -55,10 +54,14 @@ def factorise(v: np.ndarray, w: np.ndarray, h: np.ndarray, fixed: int, iteration
 
 
 def _spectrum(x: np.ndarray) -> np.ndarray:
+    from scipy import signal
+
     return signal.stft(x, RATE, nperseg=N_FFT, noverlap=N_FFT - HOP)[2].astype(np.complex64)
 
 
 def _waveform(spectrum: np.ndarray, length: int) -> np.ndarray:
+    from scipy import signal
+
     x = signal.istft(spectrum, RATE, nperseg=N_FFT, noverlap=N_FFT - HOP)[1]
     return np.pad(x, (0, max(0, length - len(x))))[:length].astype(np.float32)
 

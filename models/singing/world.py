@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
-from scipy import signal
 
 from media.audio import Audio
 from models import stop
@@ -73,6 +72,8 @@ def frame_loudness(x: np.ndarray, rate: int, frames: int) -> np.ndarray:
 def split_syllables(voiced: np.ndarray, loud: np.ndarray, count: int) -> list[Syllable]:
     """Cut a word's frames into `count` syllables at the deepest loudness dips between
     its vowels (even cuts where it has fewer dips)."""
+    from scipy import signal
+
     frames = len(voiced)
     smooth = signal.filtfilt(*signal.butter(2, 12.0, fs=1000 / FRAME_MS), loud) \
         if frames > 15 else loud

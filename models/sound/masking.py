@@ -12,7 +12,6 @@ frequencies stays in.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage, signal
 
 from media.audio import Audio, limit_peak
 from models.sound.events import Event
@@ -36,6 +35,8 @@ def time_gate(events: list[Event], times: np.ndarray) -> np.ndarray:
 
 def event_mask(power: np.ndarray, gate: np.ndarray) -> np.ndarray:
     """The soft mask, shape of `power` (bins, frames), from the frames' time gate."""
+    from scipy import ndimage
+
     loud = power.mean(axis=0) > SILENT_POWER
     absent = (gate == 0) & loud
     if absent.sum() >= MIN_BACKGROUND:
@@ -52,6 +53,8 @@ def event_mask(power: np.ndarray, gate: np.ndarray) -> np.ndarray:
 
 def masked(audio: Audio, events: list[Event]) -> Audio:
     """The audio with everything but the events' sound masked out (see the module's doc)."""
+    from scipy import signal
+
     x, rate = audio.mono, audio.sample_rate
     size = int(2 ** np.ceil(np.log2(rate * FRAME_SECONDS)))
     _, times, spec = signal.stft(x, rate, nperseg=size, noverlap=size * 3 // 4)

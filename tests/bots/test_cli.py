@@ -87,8 +87,11 @@ def test_terminal_chat_keeps_a_conversation(tmp_path: Path) -> None:
 
 def test_logs_are_json_lines_naming_the_turn_and_job_without_secrets(tmp_path: Path) -> None:
     secret = "sk-live-do-not-leak-0123456789"
-    done = audiogpt(tmp_path, "ask", "-v", "--dry-run", f"please forget the key {secret}",
-                    AUDIOGPT_LOG_FORMAT="json", OPENAI_API_KEY=secret, AUDIOGPT_PLANNER="offline")
+    empty = tmp_path / "voice.ogg"  # refused, which the turn logs
+    empty.write_bytes(b"")
+    done = audiogpt(tmp_path / "data", "ask", "-v", "--dry-run", "--attach", str(empty),
+                    f"please forget the key {secret}", AUDIOGPT_LOG_FORMAT="json",
+                    OPENAI_API_KEY=secret, AUDIOGPT_PLANNER="offline")
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     assert lines, done.stderr
     assert secret not in done.stderr + done.stdout

@@ -5,6 +5,7 @@
 - `clauses`: the request cut into clauses at "then", ";", ", and"..., one step each
 - `routing`: which task (or kind of chat) a text asks for: embeddings and keyword cues
 - `phrases`: the example phrasings of chat (each task's own, and its cue, are in its spec)
+- `bank`: those phrasings embedded, and kept in a file between processes
 - `replays`: "again", "same but slower", "now the second one": the last steps rerun
 - `steps`: a routed task's arguments filled in, or a reply asking for what is missing
 - `media`: which file each media argument works on (named, replied to, by ordinal, newest)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from pathlib import Path
 
 import numpy as np
 
@@ -37,8 +38,9 @@ class OfflinePlanner:
     name = "offline"
 
     def __init__(self, embedder: Embedder,
-                 max_steps: int = Settings.model_fields["max_plan_steps"].default) -> None:
-        self._router, self.max_steps = Router(embedder), max_steps
+                 max_steps: int = Settings.model_fields["max_plan_steps"].default,
+                 bank_file: Path | None = None) -> None:
+        self._router, self.max_steps = Router(embedder, bank_file), max_steps
 
     async def plan(self, context: PlanningContext) -> Plan:
         """Tool calls for the request, or a reply: chat, a decline, or a request for a file."""

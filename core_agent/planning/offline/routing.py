@@ -11,13 +11,14 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from core_agent.planning.base import Embedder, PlanningContext
+from core_agent.planning.offline.bank import Bank, embed_bank
 from core_agent.planning.offline.extraction.words import quoted, spoken_text
 from core_agent.planning.offline.media import SOURCES, media_fields, required
-from core_agent.planning.offline.phrases import CHAT
 from core_agent.types import Kind
 from tasks import TASKS
 
@@ -90,29 +91,25 @@ def available(context: PlanningContext) -> set[Kind]:
 
 
 class Router:
-    """Scores text against the example bank, embedded on first use, and the keyword cues."""
+    """Scores text against the example bank, embedded on first use (or read from the file
+    `bank_file` keeps it in), and the keyword cues."""
 
-    def __init__(self, embedder: Embedder) -> None:
-        self._embedder = embedder
-        self._labels: list[str] = []
-        self._bank: np.ndarray | None = None
+    def __init__(self, embedder: Embedder, bank_file: Path | None = None) -> None:
+        self._embedder, self._bank_file = embedder, bank_file
+        self._bank: Bank | None = None
 
     def vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
         """Embeddings of the texts, after the example bank on first use."""
         if self._bank is None:
-            examples = {**{task: spec.asking.phrasings for task, spec in TASKS.items()},
-                        **{f"chat:{k}": v for k, v in CHAT.items()}}
-            self._labels = [label for label, phrases in examples.items() for _ in phrases]
-            self._bank = self._embedder.embed([p for phrases in examples.values()
-                                               for p in phrases])
+            self._bank = embed_bank(self._embedder, self._bank_file)
         return dict(zip(texts, self._embedder.embed(texts), strict=True))
 
     def route(self, text: str, vector: np.ndarray, context: PlanningContext) -> Route:
         """The best task for a text, or the chat kind it resembles more."""
         assert self._bank is not None
-        sims = self._bank @ vector
+        sims = self._bank.vectors @ vector
         best: dict[str, float] = {}
-        for label, sim in zip(self._labels, sims, strict=True):
+        for label, sim in zip(self._bank.labels, sims, strict=True):
             best[label] = max(best.get(label, -1.0), float(sim))
         have = available(context)
         fresh = {a.kind for a in context.attachments}
