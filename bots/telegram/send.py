@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from telegram import Bot, ReplyParameters
+from telegram import Bot, MessageEntity, ReplyParameters
 from telegram import Message as TgMessage
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
@@ -81,6 +81,22 @@ def refusal(err: BadRequest, way: str) -> str | None:
     return "" if way == "photo" and NOT_A_PHOTO.search(said) else None
 
 
+def with_code(text: str) -> tuple[str, list[MessageEntity]]:
+    """The text without its backticks and the `commands` between them as code entities, as
+    Telegram shows them (no parse mode, so nothing else in the text needs escaping);
+    an unmatched backtick leaves the text as it is. Offsets count UTF-16 code units."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:
+        return text, []
+    entities, at = [], 0
+    for i, part in enumerate(parts):
+        length = len(part.encode("utf-16-le")) // 2
+        if i % 2 and length:
+            entities.append(MessageEntity(MessageEntity.CODE, at, length))
+        at += length
+    return "".join(parts), entities
+
+
 def is_spoken(artifact: Artifact) -> bool:
     """Speech the bot made: it goes out as a voice note."""
     spec = made_by(artifact)
@@ -127,7 +143,9 @@ class Poster:
         ids = []
         for piece in split_text(text, MessageLimit.MAX_TEXT_LENGTH - 1):
             if piece:
-                sent = await posted(self._send(self.bot.send_message, text=piece))
+                plain, code = with_code(piece)
+                sent = await posted(self._send(self.bot.send_message, text=plain,
+                                               entities=code or None))
                 ids += [sent.message_id] if sent is not None else []
         return ids
 

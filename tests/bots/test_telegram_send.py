@@ -5,6 +5,7 @@ sends that fail or answer late."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 from pathlib import Path
 
@@ -222,3 +223,18 @@ async def test_in_a_group_answers_do_not_queue_behind_chat_actions() -> None:
             for text in ("Here it is.", "And the second part.", "Done."):
                 await poster.text(text)
         assert [c.method for c in api.calls[1:]] == ["sendChatAction"] * 5 + ["sendMessage"] * 3
+
+
+async def test_commands_in_backticks_arrive_as_code_not_raw_backticks() -> None:
+    said = "Install it with `audiogpt models pull text_to_music` 🎵, then ask me `again`."
+    async with TelegramStandIn(TOKEN) as api, Bot(TOKEN, base_url=api.base_url,
+                                                  base_file_url=api.base_file_url) as bot:
+        await Poster(bot, Where(PRIVATE_ID, None, 5), upload_limit=2**20).text(said)
+        await Poster(bot, Where(PRIVATE_ID, None, 6), upload_limit=2**20).text("a ` alone")
+    first, alone = api.sent("sendMessage")
+    text = first.params["text"]
+    assert "`" not in text and alone.params["text"] == "a ` alone"
+    units = text.encode("utf-16-le")  # Telegram's offsets count UTF-16 code units
+    code = [units[2 * e["offset"]: 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+            for e in json.loads(first.params["entities"]) if e["type"] == "code"]
+    assert code == ["audiogpt models pull text_to_music", "again"]  # past the emoji too

@@ -320,3 +320,12 @@ async def test_tasks_panel_lists_install_state(browser: Browser, web: Served) ->
         "no: audiogpt models pull image_to_audio")
     await page.context.close()
 
+
+
+async def test_a_command_in_a_reply_is_shown_as_code(browser: Browser, web: Served) -> None:
+    page = await open_chat(browser, web.url, "cleo", "code")
+    await say(page, "make some music with drums")  # no music model here: the reply says how
+    command = page.locator("article.assistant .text code")
+    await expect(command).to_have_text("audiogpt models pull text_to_music", timeout=TURN)
+    assert "`" not in await page.locator("article.assistant .text").inner_text()
+    await page.context.close()

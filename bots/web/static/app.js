@@ -15,6 +15,14 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
+// Text with `backticked` commands shown as code, as the chat platforms show them; every
+// piece still goes in as text, never as HTML.
+function withCode(text) {
+  const parts = text.split("`");
+  if (parts.length % 2 === 0) return [text];  // an unmatched backtick: as written
+  return parts.map((part, i) => (i % 2 ? el("code", { textContent: part }) : part));
+}
+
 async function api(path, options = {}) {
   const response = await fetch(path, options);
   const body = await response.json().catch(() => ({}));
@@ -110,7 +118,7 @@ function show(message) {
                    textContent: message.role === "assistant" ? "AudioGPT" : message.author }),
       el("time", { textContent: new Date(message.at).toLocaleTimeString([],
                      { hour: "2-digit", minute: "2-digit" }) })),
-    message.text ? el("p", { className: "text", textContent: message.text }) : null,
+    message.text ? el("p", { className: "text" }, ...withCode(message.text)) : null,
     message.files?.length ? el("p", { className: "files", textContent: "Files: " +
       message.files.map((f) => `${f.name} (${f.kind})`).join(", ") }) : null,
     ...message.media.map(player));
