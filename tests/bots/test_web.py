@@ -329,3 +329,15 @@ async def test_a_command_in_a_reply_is_shown_as_code(browser: Browser, web: Serv
     await expect(command).to_have_text("audiogpt models pull text_to_music", timeout=TURN)
     assert "`" not in await page.locator("article.assistant .text").inner_text()
     await page.context.close()
+
+
+async def test_a_video_shows_a_frame_before_it_is_played(browser: Browser, web: Served) -> None:
+    page = await open_chat(browser, web.url, "dara", "video")
+    await say(page, "make a talking head video saying good morning")
+    video = page.locator("article.assistant video")
+    await expect(video).to_have_count(1, timeout=TURN)
+    # A frame decoded (HAVE_CURRENT_DATA) while paused: the face shows, not a blank box.
+    await page.wait_for_function("() => { const v = document.querySelector("
+                                 "'article.assistant video'); return v && v.readyState >= 2 "
+                                 "&& v.paused && v.currentTime > 0; }", timeout=20_000)
+    await page.context.close()

@@ -166,7 +166,9 @@ function player(media) {
       caption);
   }
   if (media.kind === "video") {
-    return el("figure", {}, el("video", { src: media.url, controls: true, preload: "metadata" }),
+    // "#t=0.1": the browser seeks into it and shows that frame, not a blank box, until played
+    return el("figure", {}, el("video", { src: `${media.url}#t=0.1`, controls: true,
+                                          preload: "metadata" }),
       caption);
   }
   const audio = el("audio", { src: media.url, controls: true, preload: "metadata" });
