@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 from contextvars import ContextVar
@@ -125,6 +126,9 @@ def configure(settings: Settings, verbose: bool = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler],
                         force=True)
     logging.captureWarnings(True)
+    # Model loads draw tqdm bars on stderr (transformers' "Loading weights: 100%|…|"), which
+    # land in a terminal chat's output and a server's log; read when transformers loads.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     sys.excepthook = _uncaught
     threading.excepthook = _uncaught_in_thread
     sys.unraisablehook = _unraisable

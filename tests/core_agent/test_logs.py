@@ -165,3 +165,27 @@ def test_what_python_prints_uncaught_is_masked(tmp_path: Path, log_format: str) 
         entries = [json.loads(line) for line in done.stderr.splitlines()]
         assert {e["level"] for e in entries} == {"CRITICAL", "ERROR", "WARNING"}
         assert all("Traceback" in e["error"] for e in entries if e["level"] != "WARNING")
+
+
+LOADS_A_MODEL = """
+import sys
+from bots.cli import _setup
+_setup()  # as every command starts, before any backend imports transformers
+from transformers import BertConfig, BertModel
+folder = sys.argv[1]
+BertModel(BertConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=1,
+                     intermediate_size=8, vocab_size=32)).save_pretrained(folder)
+BertModel.from_pretrained(folder)
+print("loaded")
+"""
+
+
+def test_model_loads_draw_no_progress_bars(tmp_path: Path) -> None:
+    """transformers' "Loading weights: 100%|…|" bar went to stderr: into the terminal chat
+    and the server's log."""
+    env = {**os.environ, "AUDIOGPT_DATA_DIR": str(tmp_path / "data")}
+    env.pop("HF_HUB_DISABLE_PROGRESS_BARS", None)
+    done = subprocess.run([sys.executable, "-c", LOADS_A_MODEL, str(tmp_path / "bert")],
+                          env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.strip() == "loaded", done.stderr[-2000:]
+    assert "Loading weights" not in done.stderr and "%|" not in done.stderr, done.stderr
