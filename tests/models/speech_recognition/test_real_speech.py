@@ -13,7 +13,7 @@ from typing import cast
 import pytest
 
 from core_agent.errors import ModelFailed
-from core_agent.types import Attachment, Message
+from core_agent.types import Attachment, Message, Reply
 from media.decode import decode
 from models.cache import BackendCache
 from models.speech_recognition import whisper_base
@@ -129,22 +129,22 @@ def test_speech_is_translated_into_english(backends: BackendCache,
     assert "good morning" in english and "how are you" in english, english
 
 
+async def asked(runtime: Runtime, text: str, note: Path) -> Reply:
+    return await runtime.agent.handle(Message(
+        channel_id="cli:languages", text=text,
+        attachments=[Attachment(path=note, filename=note.name)]))
+
+
 async def test_a_german_voice_note_is_transcribed_in_german_and_says_so(
         runtime: Runtime, foreign: dict[str, Path]) -> None:
-    note = foreign["de"]
-    reply = await runtime.agent.handle(Message(
-        channel_id="cli:de", text="transcribe this",
-        attachments=[Attachment(path=note, filename=note.name)]))
+    reply = await asked(runtime, "transcribe this", foreign["de"])
     assert reply.error_code is None, reply.text
     assert "guten morgen" in reply.text.lower() and "(in German)" in reply.text, reply.text
 
 
 async def test_translating_into_french_names_the_model_that_would(
         runtime: Runtime, foreign: dict[str, Path]) -> None:
-    note = foreign["es"]
-    reply = await runtime.agent.handle(Message(
-        channel_id="cli:fr", text="translate this into French",
-        attachments=[Attachment(path=note, filename=note.name)]))
+    reply = await asked(runtime, "translate this into French", foreign["es"])
     assert reply.error_code == "model-not-installed", reply.text
     assert "SeamlessM4T" in reply.text and "audiogpt models pull speech_translation" in \
         reply.text, reply.text
