@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from media.audio import ASR_RATE
-from models.sound.ontology import ancestors, is_animal_kind, short
+from models.sound.ontology import ancestors, is_animal, is_animal_kind, short
 
 ENVELOPE_HOP = 160  # samples at 16 kHz: the level envelope has a value every 10 ms
 RISE_DB = 15.0  # an edge inside a window: the level crosses this far below the window's peak
@@ -30,6 +30,7 @@ BACKGROUND_PERCENTILE = 10  # of a similarity curve's windows: the clip's own ba
 RISE, FALL = 0.5, 0.3  # shares of the way from background to peak where a match starts, ends
 MIN_CONTRAST = 0.05  # a flatter similarity curve sounds alike throughout: the floor decides
 MIN_WINDOWS = 2  # a real sound spans overlapping windows; one window alone is a blip
+FINER = 0.8  # of a class's peak that a descendant heard with it needs to name it instead
 
 
 @dataclass(frozen=True)
@@ -149,15 +150,20 @@ def most_specific(events: list[Event]) -> list[Event]:
     """The events named as people name sounds: a class gives way to a more specific one heard
     with it ("Bark" over "Dog", "Domestic animals, pets" and "Animal"), and an animal's call
     is named with the animal heard with it ("Dog: bark")."""
-    def over(a: Event, b: Event) -> bool:  # one sounds during most of the other
-        return _overlap(a, b) > 0.5 * min(a.end - a.start, b.end - b.start)
+    def gives_way(coarse: Event, finer: Event) -> bool:
+        if coarse.label not in ancestors(finer.label) or finer.score < FINER * coarse.score:
+            return False
+        # An animal is named by its call wherever they meet; a class like "Siren" stays
+        # where the finer one ("Police car (siren)") covers only part of it.
+        span = min(coarse.end - coarse.start, finer.end - finer.start) if \
+            is_animal(coarse.label) else coarse.end - coarse.start
+        return _overlap(coarse, finer) > 0.5 * span
 
-    kept = [e for e in events if not any(e.label in ancestors(finer.label) and over(e, finer)
-                                         for finer in events)]
+    kept = [e for e in events if not any(gives_way(e, finer) for finer in events)]
     named = []
     for event in kept:
-        animal = next((a.label for a in events if is_animal_kind(a.label) and over(event, a)
-                       and a.label in ancestors(event.label)), None)
+        animal = next((a.label for a in events if is_animal_kind(a.label)
+                       and a.label in ancestors(event.label) and _overlap(event, a) > 0), None)
         named.append(replace(event, label=f"{short(animal)}: {short(event.label).lower()}")
                      if animal else event)
     return named

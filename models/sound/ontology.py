@@ -45,6 +45,11 @@ def short(label: str) -> str:
     return label.split(",")[0].split(" (")[0].strip()
 
 
+def is_animal(label: str) -> bool:
+    """Whether the class is "Animal" or below it (groups, kinds and their calls)."""
+    return label == ANIMAL or ANIMAL in ancestors(label)
+
+
 def is_animal_kind(label: str) -> bool:
     """Whether the class is a kind of animal ("Dog", "Bird", "Cattle"): the ontology puts
     them two levels below "Animal", under a group ("Domestic animals, pets"), and their
