@@ -3,6 +3,8 @@
 Every task of the registry has a slash command besides `/audiogpt request: [file:]`; it
 words its request the way its registry entry says people ask for the task, so the planner
 (the same one every message meets) plans it, with the command's file as the turn's upload.
+The commands every platform has are slash commands too: /help, /tasks, /cancel, /reset,
+/usage, and /voice on and /voice off as sub-commands, so they are typed as anywhere else.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from discord import app_commands
 
 from bots import commands
 from bots.base import Adapter
+from bots.common import split_text
 from bots.discord import convert
-from bots.discord.send import AfterMessage, InInteraction, Target
+from bots.discord.send import TEXT_LIMIT, AfterMessage, InInteraction, Target
 from bots.discord.voice_call import Call
 from core_agent.config import Settings
 from core_agent.errors import AttachmentNotTaken
@@ -31,6 +34,16 @@ from tasks.base import TaskSpec
 log = logging.getLogger(__name__)
 Run = Callable[[discord.Interaction, str, discord.Attachment | None], Awaitable[None]]
 DESCRIPTION_LIMIT = 100  # characters, Discord's cap for command and option descriptions
+PRIVATE_ANSWERS = ("help", "tasks", "usage")  # shown only to who asked
+
+
+def how(settings: Settings) -> str:
+    """How to ask on Discord, for /help."""
+    return (f"Mention me with a request and attach audio, video or a picture, message me "
+            f"directly, or use /{settings.discord_command} or a task's own command (such as "
+            f"/transcribe). Reply to any file posted here (\"make it slower\") to work on that "
+            f"file; reply to my messages without mentioning me. /join brings me into your "
+            f"voice channel.")
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,7 @@ class Handlers:
         self.client, self.settings = client, settings
         self._targets: dict[str, Target] = {}  # by platform_message_id, while a turn runs
         self._calls: dict[int, Call] = {}  # by guild id
+        self.commands = commands.CommandSet(self.agent, adapter.turns, how(settings))
 
     def register(self, tree: app_commands.CommandTree[Any]) -> None:
         """Add every slash command."""
@@ -128,10 +142,22 @@ class Handlers:
         async def leave(interaction: discord.Interaction) -> None:
             await self.on_leave(interaction)
 
-        @tree.command(name="voice", description="Turn spoken replies in this channel on or off")
-        @app_commands.describe(on="Speak replies (voice messages) in this channel")
-        async def voice(interaction: discord.Interaction, on: bool) -> None:
-            await self.on_voice(interaction, on)
+        for name in ("help", "tasks", "cancel", "reset", "usage"):
+            tree.add_command(self._chat_command(name))
+        voice = app_commands.Group(name="voice", description="Spoken replies in this channel")
+        for choice in (c for c in commands.COMMANDS if c.name == "voice"):
+            voice.add_command(self._chat_command("voice", choice.word))
+        tree.add_command(voice)
+
+    def _chat_command(self, name: str, word: str = "") -> app_commands.Command[Any, ..., None]:
+        """One of the commands every platform has (`/voice on` is a sub-command)."""
+        command = next(c for c in commands.COMMANDS if (c.name, c.word) == (name, word))
+
+        async def callback(interaction: discord.Interaction) -> None:
+            await self.on_chat_command(interaction, name, [word] if word else [])
+
+        return app_commands.Command(name=word or name, description=command.does,
+                                    callback=callback)
 
     def target(self, message: Message) -> Target | None:
         """Where the running turn of a message shows progress and posts its reply."""
@@ -224,9 +250,19 @@ class Handlers:
             await call.stop()
         return call is not None
 
-    async def on_voice(self, interaction: discord.Interaction, on: bool) -> None:
-        """Speak (or stop speaking) replies in this channel."""
-        channel_id = convert.channel_key(interaction.channel_id or interaction.user.id)
-        await commands.set_voice(self.agent, self.adapter.platform, channel_id, on)
-        await interaction.response.send_message(
-            "🔊 I'll speak my replies here." if on else "🔇 Text replies only here.")
+    async def on_chat_command(self, interaction: discord.Interaction, name: str,
+                              words: list[str]) -> None:
+        """A command answered at once: to the caller alone where it is about them (help,
+        tasks, usage), to the channel where it changes the channel."""
+        message = convert.from_interaction(interaction, "", [])
+        if not self.agent.access.admits(message):
+            await interaction.response.send_message(
+                "Sorry, this bot isn't open to you here. Ask its admin to add you.",
+                ephemeral=True)
+            return
+        answer = await self.commands.run(name, words, [message.channel_id], message.user_id)
+        private = name in PRIVATE_ANSWERS
+        first, *rest = split_text(answer, TEXT_LIMIT)
+        await interaction.response.send_message(first, ephemeral=private)
+        for piece in rest:
+            await interaction.followup.send(piece, ephemeral=private)

@@ -19,6 +19,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots import commands
 from bots.base import Adapter
 from bots.catalog import task_rows
 from bots.slack import send
@@ -31,11 +32,11 @@ from bots.slack.convert import (
     mrkdwn,
     plain,
 )
-from bots.slack.home import home_view
+from bots.slack.home import home_view, how
 from bots.slack.send import DONE, FAILED, WORKING, Status
 from core_agent.config import Settings
 from core_agent.errors import AttachmentNotTaken
-from core_agent.types import Message
+from core_agent.types import Channel, Message
 
 log = logging.getLogger(__name__)
 # Message subtypes that are people writing; edits, joins and bots' posts are not.
@@ -50,6 +51,9 @@ class Handlers:
         self.adapter, self.agent = adapter, adapter.agent
         self.client, self.settings = client, settings
         self._status: dict[tuple[str, str], Status] = {}  # while a turn runs
+        self.commands = commands.CommandSet(self.agent, adapter.turns,
+                                            how(settings.slack_command),
+                                            prefix=f"{settings.slack_command} ")
 
     def register(self, bolt: AsyncApp) -> None:
         """Attach every listener."""
@@ -66,16 +70,24 @@ class Handlers:
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond,
                          context: AsyncBoltContext) -> None:
-        """`/audiogpt <request>`: acked at once, answered in a new thread in the channel."""
+        """`/audiogpt <request>`: acked at once, answered in a new thread in the channel;
+        `/audiogpt help` (and the other commands) answered in the ack, to the user alone."""
         text = plain(command.get("text") or "", context.bot_user_id)
         where = Place(command["team_id"], command["channel_id"], "")
         if not text:
             await ack(f"Tell me what to do, e.g. `{command['command']} read this aloud: "
-                      "good morning`. Attach files by mentioning me in a message instead.")
+                      "good morning`, or see `{command['command']} help`. Attach files by "
+                      "mentioning me in a message instead.")
             return
         if not self.agent.access.admits(where.message(command["user_id"], text,
                                                       platform_message_id="")):
             await ack("Sorry, this app isn't open to you here. Ask its admin to add you.")
+            return
+        if (asked := commands.parse(text)) is not None:
+            name, words = asked
+            answer = await self.commands.run(name, words, await self._threads(where),
+                                             f"{PLATFORM}:user:{command['user_id']}")
+            await ack(mrkdwn(answer))  # shown only to the user
             return
         await ack()
         self.adapter.turns.spawn(self._command_turn(
@@ -106,6 +118,19 @@ class Handlers:
             user_id=user, view=home_view(rows, jobs, self.settings.slack_command))
 
     # turns
+
+    async def _conversation(self, where: Place) -> Channel:
+        """The Slack conversation's own record, with the settings its new threads start
+        with; made once, not by each of its threads' turns at once."""
+        level = Place(where.team, where.channel, "").channel_id
+        async with self.adapter.turns.lock(level):
+            return await self.agent.memory.channel(level, PLATFORM, self.settings.voice_replies)
+
+    async def _threads(self, where: Place) -> list[str]:
+        """A Slack conversation's memory channels: its own and each of its threads'."""
+        level = (await self._conversation(where)).id
+        return [level, *(c for c in await self.agent.memory.channel_ids(PLATFORM)
+                         if c.startswith(level) and c != level)]
 
     async def _knows(self, item: Incoming) -> bool:
         """Whether the app is part of this thread (it has answered in it before)."""
@@ -151,7 +176,10 @@ class Handlers:
                              DONE if done else FAILED)
 
     async def _answer(self, item: Incoming) -> bool:
-        place = item.place
+        place, memory = item.place, self.agent.memory
+        # a new thread speaks its replies as its conversation was told to (/audiogpt voice on)
+        level = await self._conversation(place)
+        await memory.channel(place.channel_id, PLATFORM, level.voice_replies)
         status = self._status[(place.channel_id, item.key)] = await send.placeholder(
             self.client, place)
         with TemporaryDirectory(prefix="audiogpt-slack-") as folder:

@@ -23,6 +23,12 @@ class Send(BaseModel):
     uploads: list[str] = Field(default_factory=list, max_length=10)
 
 
+class Typed(BaseModel):
+    """A command typed in the message box ("/voice on")."""
+
+    text: str = Field(max_length=200)
+
+
 class Voice(BaseModel):
     """Voice replies on or off."""
 

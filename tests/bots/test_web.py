@@ -24,7 +24,9 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from bots import commands
 from bots.web import WebChat
+from bots.web.handlers import HOW
 from core_agent.config import Settings
 from media.decode import decode
 from media.probe import probe
@@ -220,6 +222,28 @@ async def test_voice_replies_and_reset_reach_every_page(browser: Browser, web: S
     assert not web.runtime.memory.channel_dir("web:general").exists()
     for page in (ana, ben):
         await page.context.close()
+
+
+async def test_typed_commands_are_answered_in_the_page(browser: Browser, web: Served) -> None:
+    page = await open_chat(browser, web.url, "ana")
+    models = web.settings.models_dir
+
+    async def typed(text: str) -> str:
+        await say(page, text)
+        await expect(page.locator("#text")).to_have_value("")
+        return str(await page.locator("#notice.info").text_content())
+
+    shown = await typed("/help")
+    assert shown == commands.help_text(models, HOW)
+    assert "/voice on — Also speak my replies here" in shown
+    assert await typed("/tasks") == commands.tasks_text(models)
+    assert await typed("/voice") == "Say /voice on or /voice off."
+    assert await typed("/voice on") == "I'll speak my replies here."
+    await expect(page.locator("#voice")).to_be_checked()  # told to the page, as the toggle is
+    assert (await web.runtime.memory.channel("web:general", "web")).voice_replies
+    assert await typed("/cancel") == "Nothing is running."
+    assert (await typed("/usage")).startswith("In the last 24 hours you ran 0 jobs")
+    await page.context.close()
 
 
 async def test_a_refused_upload_is_explained_and_nothing_is_kept(

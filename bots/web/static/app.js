@@ -10,8 +10,6 @@ const STAGES = {
   response_generation: "replying",
 };
 const WAVEFORM_MAX_SECONDS = 600;  // longer recordings get the player alone
-const HELP = "Commands: /voice on|off (speak replies), /reset (forget this channel), " +
-  "/tasks (what I can do). Files are named a1, a2, … — say \"transcribe a2\".";
 
 const state = { channel: "", socket: null, retry: 0, uploads: [], recorder: null };
 
@@ -32,9 +30,10 @@ const postJSON = (path, data) => api(path, {
   method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(data),
 });
 
-function notify(text) {
+function notify(text, kind = "error") {  // kind "info": a command's answer
   const notice = $("notice");
   notice.textContent = text;
+  notice.className = kind;
   notice.hidden = !text;
 }
 
@@ -267,14 +266,13 @@ async function send() {
   }
 }
 
-async function command(line) {
-  const [name, arg] = line.split(/\s+/);
+async function command(line) {  // the server runs it and says what it did
+  if (line.split(/\s+/)[0].toLowerCase() === "/reset" &&
+      !confirm(`Forget every message and file in #${state.channel}?`)) return;
   try {
-    if (name === "/voice" && (arg === "on" || arg === "off")) await setVoice(arg === "on");
-    else if (name === "/reset") await reset();
-    else if (name === "/tasks") await showTasks();
-    else return notify(HELP);
+    const { text } = await postJSON(`/api/channels/${state.channel}/commands`, { text: line });
     $("text").value = "";
+    notify(text, "info");
   } catch (err) {
     notify(err.message);
   }
