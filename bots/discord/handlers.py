@@ -174,16 +174,28 @@ class Handlers:
 
     async def _message_turn(self, origin: discord.Message, bot_id: int) -> None:
         target = AfterMessage(origin, self.client.http)
+        attachments, replying = list(origin.attachments), await self._replying_to(origin)
+        replied = convert.replied_to(origin)
+        if replied is not None and not replying:  # a post the bot never took: bring its files
+            attachments += replied.attachments
         with tempfile.TemporaryDirectory(prefix="audiogpt-discord-") as folder:
             try:
-                files = await convert.download(origin.attachments, Path(folder),
+                files = await convert.download(attachments, Path(folder),
                                                self.settings.max_upload_bytes)
             except AttachmentNotTaken as err:
                 await origin.reply(str(err), mention_author=False)
                 return
-            message = convert.from_message(origin, bot_id, files)
+            message = convert.from_message(origin, bot_id, files, replying)
             async with origin.channel.typing():
                 await self._turn(message, target)
+
+    async def _replying_to(self, origin: discord.Message) -> list[str]:
+        """Handles of the files the replied-to message carried (the bot's or anyone's)."""
+        if origin.reference is None or origin.reference.message_id is None:
+            return []
+        carried = await self.agent.memory.carried_by(convert.channel_key(origin.channel.id),
+                                                     str(origin.reference.message_id))
+        return [a.handle for a in carried]
 
     async def on_command(self, interaction: discord.Interaction, text: str,
                          file: discord.Attachment | None) -> None:

@@ -368,3 +368,36 @@ async def test_the_commands_every_platform_has(discord_: Served) -> None:
     assert (await command("usage"))["content"] == await commands_.usage(
         runtime.agent, "discord:user:1400000000000000001")
     assert (await command("reset"))["content"].startswith("Done: I've forgotten")
+
+
+async def test_a_reply_to_a_file_posted_earlier_edits_that_file(
+        discord_: Served, backends: Any, tmp_path: Path) -> None:
+    api = discord_.api
+    path = f"/channels/{GENERAL}/messages"
+    first, second = "the first words are blue", "the second words are green"
+
+    def spoken(r: Recorded) -> bool:
+        return r.status == 200 and r.body.get("flags") == 8192
+
+    for number, words in enumerate((first, second), start=1):
+        ask = api.payload("message_create_mention")
+        ask.update(id=str(1600000000000000010 + number), attachments=[],
+                   content=f"<@{APP}> say {words}")
+        await api.dispatch("MESSAGE_CREATE", ask)
+        await api.wait_for("POST", path, count=number, where=spoken)
+    posted = (await api.wait_for("POST", path, where=spoken))[0]
+    # replying to the bot needs no mention; the newest audio is the second, not this one
+    reply = api.payload("message_create_mention")
+    reply.update(id="1600000000000000020", content="make it slower", mentions=[],
+                 attachments=[], type=19, referenced_message=posted.answer,
+                 message_reference={"type": 0, "message_id": posted.answer["id"],
+                                    "channel_id": GENERAL, "guild_id": str(GUILD)})
+    await api.dispatch("MESSAGE_CREATE", reply)
+    (slower,) = await api.wait_for("POST", path, where=lambda r: bool(r.files) and
+                                   replied_to(r) == reply["id"])
+    (file,) = slower.files
+    made, original = tmp_path / file.filename, tmp_path / "first.ogg"
+    made.write_bytes(file.data)
+    original.write_bytes(posted.files[0].data)
+    assert wer(first, heard(backends, decode(made))) < 0.3
+    assert probe(made).duration > 1.1 * (probe(original).duration or 0)
