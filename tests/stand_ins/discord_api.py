@@ -180,7 +180,8 @@ class DiscordStandIn:
             recorded.body = await request.json()
         answer = self._refusal(recorded) or self._answer(recorded)
         recorded.status = answer.status
-        if answer.content_type == "application/json" and isinstance(answer.body, bytes):
+        if isinstance(answer, web.Response) and isinstance(answer.body, bytes) and \
+                answer.content_type == "application/json":
             recorded.answer = json.loads(answer.body)
         async with self._changed:
             self.requests.append(recorded)
