@@ -20,11 +20,8 @@ import pytest
 import yaml
 from sqlmodel import Session, select
 
-from bots import commands
 from bots.slack import SlackApp
 from bots.slack.adapter import SlackNotConfigured
-from bots.slack.convert import mrkdwn
-from bots.slack.home import how
 from bots.slack.send import DONE, FAILED, WORKING
 from core_agent.config import Settings
 from core_agent.tables import MessageRecord
@@ -33,7 +30,7 @@ from models.cache import BackendCache
 from tasks import TASKS
 from tests.conftest import make_settings, report
 from tests.samples import tone, voice_note, wer
-from tests.stand_ins.slack_api import BOT_USER, TEAM, SlackStandIn, mention
+from tests.stand_ins.slack_api import BOT_USER, SlackStandIn, mention
 from workers.runtime import Runtime, build_runtime
 
 BOT_TOKEN = "xoxb-1111-2222-StandInBotToken"
@@ -321,34 +318,3 @@ async def test_http_mode_needs_the_signing_secret(runtime: Runtime, tmp_path: Pa
     with pytest.raises(SlackNotConfigured, match="SLACK_SIGNING_SECRET"):
         SlackApp(runtime.agent, settings)
 
-
-async def test_the_commands_every_platform_has(app: Running, slack: SlackStandIn) -> None:
-    memory, settings = app.runtime.memory, app.runtime.agent.settings
-
-    async def command(text: str) -> str:
-        status, body = await slack.send_command(app.url, slack.command_form(COMMAND, text))
-        assert status == 200
-        return body
-
-    shown = await command("help")
-    assert shown == mrkdwn(commands.help_text(settings.models_dir, how(COMMAND), f"{COMMAND} "))
-    assert f"{COMMAND} voice on — Also speak my replies here" in shown
-    assert await command("tasks") == mrkdwn(commands.tasks_text(settings.models_dir))
-    assert await command("voice") == f"Say {COMMAND} voice on or {COMMAND} voice off."
-    asked = slack.user_message(CHANNEL, f"<@{BOT_USER}> hello")
-    await slack.send_event(app.url, mention(asked))
-    await slack.wait_for(lambda: DONE in slack.reactions(CHANNEL, asked["ts"]))
-    thread = f"slack:{TEAM}:{CHANNEL}:{asked['ts']}"
-    assert not (await memory.channel(thread, "slack")).voice_replies
-    assert await command("voice on") == "I'll speak my replies here."
-    assert (await memory.channel(thread, "slack")).voice_replies  # the thread there already
-    later = slack.user_message(CHANNEL, f"<@{BOT_USER}> hello again")
-    await slack.send_event(app.url, mention(later))
-    await slack.wait_for(lambda: DONE in slack.reactions(CHANNEL, later["ts"]))
-    assert (await memory.channel(f"slack:{TEAM}:{CHANNEL}:{later['ts']}", "slack")).voice_replies
-    assert await command("cancel") == "Nothing is running."
-    assert await command("usage") == await commands.usage(app.runtime.agent, "slack:user:U0ANA")
-    assert (await command("reset")).startswith("Done: I've forgotten")
-    assert await memory.messages(thread) == []
-    # the two mentions' placeholders: the commands posted nothing in the channel
-    assert len(slack.called("chat.postMessage")) == 2
