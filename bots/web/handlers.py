@@ -40,8 +40,9 @@ MAX_JSON_BYTES = 256 * 1024  # a message's text is capped far below this by the 
 HISTORY_MESSAGES = 200  # what a page loads when it opens a channel
 M = TypeVar("M", bound=BaseModel)
 HOW = ("Type a request, attach or record audio, video or pictures, or both. Files are named "
-       "a1, a2, …: say \"transcribe a2\". The voice toggle and the reset button do what "
-       "/voice and /reset do.")
+       "a1, a2, …: say \"transcribe a2\", or press reply under a file and say what to do "
+       "with it (\"make it slower\"). The voice toggle and the reset button do what /voice "
+       "and /reset do.")
 
 
 class Handlers:
@@ -126,7 +127,7 @@ class Handlers:
         if not body.text.strip() and not uploads:
             return JSONResponse({"error": "Type something or attach a file."}, 400)
         turn = self.submit(channel, browser_id(request), body.author.strip() or "guest",
-                           body.text, uploads)
+                           body.text, uploads, [h for h in body.replying_to if HANDLE.match(h)])
         return JSONResponse({"turn": turn}, 202)
 
     async def command(self, request: Request) -> Response:
@@ -202,13 +203,14 @@ class Handlers:
                 "messages": [shown(channel, row, media) for row, media in messages]}
 
     def submit(self, channel: str, user_id: str, author: str, text: str,
-               uploads: list[Staged]) -> str:
-        """Start a turn for a browser (`user_id`); its progress and reply reach every page
-        in the room. Returns its id."""
+               uploads: list[Staged], replying_to: list[str]) -> str:
+        """Start a turn for a browser (`user_id`), replying to files of the channel by
+        handle; its progress and reply reach every page in the room. Returns its id."""
         turn = secrets.token_hex(8)
         message = Message(channel_id=channel, text=text, author=author, user_id=user_id,
                           platform=self.adapter.platform, platform_message_id=turn,
-                          attachments=[u.attachment() for u in uploads])
+                          attachments=[u.attachment() for u in uploads],
+                          replying_to=replying_to)
         self.rooms.broadcast(channel, {
             "type": "turn", "turn": turn, "author": author, "text": text,
             "files": [{"name": u.name, "kind": u.kind} for u in uploads]})

@@ -246,6 +246,25 @@ async def test_typed_commands_are_answered_in_the_page(browser: Browser, web: Se
     await page.context.close()
 
 
+async def test_reply_under_a_file_works_on_that_file(browser: Browser, web: Served) -> None:
+    page = await open_chat(browser, web.url, "ana")
+    for number, words in enumerate(("the first words are blue",
+                                    "the second words are green"), start=1):
+        await say(page, f"read this aloud: {words}")
+        await expect(page.locator("article.assistant audio")).to_have_count(number, timeout=TURN)
+    first = page.locator("article.assistant figure", has_text="a1 ·")
+    await first.locator("button.reply").click()
+    await expect(page.locator("#uploads li.reply")).to_have_text("↩ replying to a1 ×")
+    await say(page, "make it slower")
+    await expect(page.locator("article.assistant audio")).to_have_count(3, timeout=TURN)
+    await expect(page.locator("#uploads li.reply")).to_have_count(0)
+    stored = await web.runtime.memory.messages("web:general")
+    asked = next(row for row, _ in stored if row.text == "make it slower")
+    (job,) = await web.runtime.memory.jobs_for(asked.id)
+    assert (job.task, job.args["audio"]) == ("audio_edit", "a1")  # not a2, the newest
+    await page.context.close()
+
+
 async def test_a_refused_upload_is_explained_and_nothing_is_kept(
         browser: Browser, tmp_path: Path, embedder: Any, backends: Any) -> None:
     limit = 20_000  # bytes

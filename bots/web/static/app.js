@@ -11,7 +11,8 @@ const STAGES = {
 };
 const WAVEFORM_MAX_SECONDS = 600;  // longer recordings get the player alone
 
-const state = { channel: "", socket: null, retry: 0, uploads: [], recorder: null };
+const state = { channel: "", socket: null, retry: 0, uploads: [], recorder: null,
+                replyTo: null };  // replyTo: the file a reply works on, {handle, node}
 
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -95,7 +96,7 @@ function receive(event) {
     done: () => finish(event.turn, event.messages),
     failed: () => finish(event.turn, [], event.error),
     voice: () => { $("voice").checked = event.on; },
-    reset: () => $("messages").replaceChildren(),
+    reset: () => { $("messages").replaceChildren(); dropReply(); },
   };
   handlers[event.type]?.();
 }
@@ -157,7 +158,10 @@ function player(media) {
   const caption = el("figcaption", {},
     `${media.handle} · ${media.kind}${media.duration ? ` · ${media.duration.toFixed(1)} s` : ""}` +
     `${media.label ? ` · ${media.label}` : ""} · `,
-    el("a", { href: `${media.url}?download=1`, textContent: "download" }));
+    el("a", { href: `${media.url}?download=1`, textContent: "download" }), " · ",
+    el("button", { type: "button", className: "reply", textContent: "reply",
+                   title: `Work on ${media.handle}: say what to do with it`,
+                   onclick: () => replyTo(media.handle) }));
   if (media.kind === "image") {
     return el("figure", {}, el("img", { src: media.url, alt: media.label || media.handle }),
       caption);
@@ -240,6 +244,20 @@ async function upload(file, item) {
   }
 }
 
+function replyTo(handle) {
+  dropReply();
+  const node = el("li", { className: "reply", textContent: `↩ replying to ${handle} ` },
+    el("button", { type: "button", textContent: "×", title: "Don't reply", onclick: dropReply }));
+  state.replyTo = { handle, node };
+  $("uploads").prepend(node);
+  $("text").focus();
+}
+
+function dropReply() {
+  state.replyTo?.node.remove();
+  state.replyTo = null;
+}
+
 function dropUpload(item) {
   state.uploads = state.uploads.filter((u) => u !== item);
   item.node.remove();
@@ -255,8 +273,10 @@ async function send() {
     const ready = state.uploads.filter((u) => u.id);
     if (!text.trim() && !ready.length) return;
     await postJSON(`/api/channels/${state.channel}/messages`,
-      { text, author: author(), uploads: ready.map((u) => u.id) });
+      { text, author: author(), uploads: ready.map((u) => u.id),
+        replying_to: state.replyTo ? [state.replyTo.handle] : [] });
     ready.forEach(dropUpload);
+    dropReply();
     $("text").value = "";
     notify("");
   } catch (err) {
