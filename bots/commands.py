@@ -1,13 +1,17 @@
-"""The chat commands, written once for every platform: what /voice on|off, /reset,
-/cancel, /tasks and /usage do, and the lists /tasks and /usage answer with.
+"""The chat commands, written once for every platform: /help, /tasks, /voice on|off,
+/cancel, /reset and /usage, what each does and what it answers.
 
-A platform maps its own syntax onto these (Telegram's and the terminal's `/voice on`,
-Discord's `/voice on:True`, the web chat's toggle and routes) and says the outcome in its
-own words, where it posts them.
+A platform maps its own way of giving a command onto `CommandSet.run` (Telegram's and
+Discord's slash commands, the web chat's and the terminal's typed `/voice on`, Slack's
+`/audiogpt voice on`) and posts the answer; every hint an answer gives is written in the
+platform's own syntax (its `prefix`), so it works when followed literally.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from bots.base import Turns
@@ -15,6 +19,39 @@ from bots.catalog import task_rows
 from core_agent.agent import Agent
 
 CANCELLED = "cancelled with /cancel"  # what a stopped job's record says
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command as users give it: its name, the word after it, and what it does."""
+
+    name: str
+    word: str  # "on" in "/voice on"; "" for most
+    does: str
+
+    def typed(self, prefix: str = "/") -> str:
+        """The command as a user types it where commands start with `prefix`."""
+        return f"{prefix}{self.name} {self.word}".rstrip()
+
+
+COMMANDS = (
+    Command("help", "", "What I can do and how to ask"),
+    Command("tasks", "", "Every task and whether its model is installed"),
+    Command("voice", "on", "Also speak my replies here"),
+    Command("voice", "off", "Reply in text only here"),
+    Command("cancel", "", "Stop what I'm working on here"),
+    Command("reset", "", "Forget this conversation and its files"),
+    Command("usage", "", "Your jobs and model time lately"),
+)
+NAMES = tuple(dict.fromkeys(c.name for c in COMMANDS))  # each command once, in order
+
+
+def parse(text: str) -> tuple[str, list[str]] | None:
+    """A command's name and words (`"voice on"` -> ("voice", ["on"])), None if the text
+    is no command; the name may be written with a leading slash."""
+    name, *words = text.strip().lower().split() or [""]
+    name = name.removeprefix("/")
+    return (name, words) if name in NAMES else None
 
 
 async def set_voice(agent: Agent, platform: str, channel_id: str, on: bool) -> None:
@@ -35,6 +72,15 @@ async def cancel(agent: Agent, turns: Turns, channel_id: str) -> bool:
     turns_stopped = await turns.cancel(channel_id)
     jobs_stopped = await agent.memory.cancel_jobs(channel_id, CANCELLED)
     return bool(turns_stopped or jobs_stopped)
+
+
+def help_text(models_dir: Path | None, how: str, prefix: str = "/") -> str:
+    """What the bot can do here: how to ask (`how`), the installed tasks, and the commands
+    as they are typed on the platform."""
+    ready = [row for row in task_rows(models_dir) if any(b["installed"] for b in row["backends"])]
+    tasks = "\n".join(f"• {row['title']}" for row in ready) or "• nothing yet"
+    listed = "\n".join(f"{c.typed(prefix)} — {c.does}" for c in COMMANDS)
+    return f"{how}\n\nI can:\n{tasks}\n\nCommands:\n{listed}"
 
 
 def tasks_text(models_dir: Path | None) -> str:
@@ -63,3 +109,44 @@ async def usage(agent: Agent, user_id: str | None) -> str:
         return said + " As an admin you have no limits."
     return (said + f" Your limits: {settings.quota_user_jobs} jobs and "
             f"{settings.quota_user_compute_seconds / 60:.0f} minutes.")
+
+
+class CommandSet:
+    """The commands as one platform offers them: its turns, how its users ask, and the
+    prefix its commands are typed with."""
+
+    def __init__(self, agent: Agent, turns: Turns, how: str, prefix: str = "/") -> None:
+        self.agent, self.turns, self.how, self.prefix = agent, turns, how, prefix
+
+    def help(self) -> str:
+        """The answer to help."""
+        return help_text(self.agent.settings.models_dir, self.how, self.prefix)
+
+    async def run(self, name: str, words: Sequence[str], channel_ids: Sequence[str],
+                  user_id: str | None) -> str:
+        """Run a command (one of NAMES) for a user in a conversation, which is one or more
+        memory channels (a Slack channel's threads); the answer to post."""
+        if name == "help":
+            return self.help()
+        if name == "tasks":
+            return await asyncio.to_thread(tasks_text, self.agent.settings.models_dir)
+        if name == "usage":
+            return await usage(self.agent, user_id)
+        if name == "voice":
+            return await self._voice(words, channel_ids)
+        if name == "cancel":
+            stopped = [await cancel(self.agent, self.turns, c) for c in channel_ids]
+            return "Stopped." if any(stopped) else "Nothing is running."
+        assert name == "reset", name
+        for channel_id in channel_ids:
+            await reset(self.agent, self.turns, channel_id)
+        return "Done: I've forgotten this conversation's messages and files."
+
+    async def _voice(self, words: Sequence[str], channel_ids: Sequence[str]) -> str:
+        on, off = (c for c in COMMANDS if c.name == "voice")
+        if list(words[:1]) not in ([on.word], [off.word]) or len(words) > 1:
+            return f"Say {on.typed(self.prefix)} or {off.typed(self.prefix)}."
+        for channel_id in channel_ids:
+            await set_voice(self.agent, self.turns.platform, channel_id, words[0] == on.word)
+        return "I'll speak my replies here." if words[0] == on.word \
+            else "I'll reply in text only here."

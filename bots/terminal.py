@@ -12,15 +12,10 @@ from bots import commands
 from bots.base import Adapter
 from core_agent.agent import Agent
 from core_agent.types import Attachment, Event, Message, Reply
-from tasks import capabilities_text
 
-HELP = """Type a request, or a command:
-  /attach PATH [PATH ...]  attach files to your next message
-                           (an empty message sends them alone: a voice note is the request)
-  /voice on|off            speak my replies as voice notes
-  /reset                   forget this channel's conversation
-  /tasks                   what I can do
-  /quit                    leave"""
+HOW = ("Type a request. /attach PATH [PATH ...] attaches files to your next message (an empty "
+       "message sends them alone: a voice note is the request); a file's handle (a1, a2, …) "
+       "names it in a request; /quit leaves.")
 
 
 class TerminalChat(Adapter):
@@ -34,6 +29,7 @@ class TerminalChat(Adapter):
         self.console = console or Console()
         self._status: Status | None = None
         self._pending: list[Attachment] = []
+        self.commands = commands.CommandSet(agent, self.turns, HOW)
 
     async def serve(self) -> None:
         self.console.print(f"[bold]AudioGPT[/] · channel [cyan]{self.channel_id}[/] · /help")
@@ -65,16 +61,10 @@ class TerminalChat(Adapter):
             else:
                 self._pending += [Attachment(path=p, filename=p.name) for p in found]
                 self.console.print(f"Attached {len(found)} file(s) to your next message.")
-        elif name == "/voice" and args[:1] in (["on"], ["off"]):
-            await commands.set_voice(self.agent, self.platform, self.channel_id, args[0] == "on")
-            self.console.print(f"Voice replies {args[0]}.")
-        elif name == "/reset":
-            await commands.reset(self.agent, self.turns, self.channel_id)
-            self.console.print("Forgotten: this channel starts afresh.")
-        elif name == "/tasks":
-            self.console.print(capabilities_text())
         else:
-            self.console.print(HELP)
+            asked = commands.parse(line) or ("help", [])
+            answer = await self.commands.run(*asked, [self.channel_id], None)
+            self.console.print(answer, markup=False, highlight=False)
         return True
 
     async def show_progress(self, message: Message, event: Event) -> None:

@@ -93,4 +93,9 @@ class DiscordBot(Adapter):
         target = self.handlers.target(message)
         assert target is not None  # registered by the turn before it responded
         await target.close()
-        await send.deliver(target, reply)
+        posted = await send.deliver(target, reply)
+        memory = self.agent.memory
+        if posted.text is not None and reply.message_id is not None:
+            await memory.update_message(reply.message_id, platform_message_id=posted.text)
+        for artifact, message_id in posted.files:
+            await memory.mark_posted(artifact.id, message_id)

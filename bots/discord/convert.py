@@ -57,14 +57,16 @@ async def download(files: list[discord.Attachment], folder: Path, limit: int
     return saved
 
 
-def from_message(message: discord.Message, bot_id: int, files: list[Attachment]) -> Message:
-    """A mention, a reply to the bot, or a DM (voice messages included) as a turn."""
+def from_message(message: discord.Message, bot_id: int, files: list[Attachment],
+                 replying_to: list[str] | None = None) -> Message:
+    """A mention, a reply to the bot, or a DM (voice messages included) as a turn;
+    `replying_to`: the handles of the files in the post it replies to."""
     author = message.author
     return Message(
         channel_id=channel_key(message.channel.id), text=mentions_removed(message.content, bot_id),
         attachments=files, author=author.display_name, platform=PLATFORM,
         platform_message_id=str(message.id), user_id=f"discord:user:{author.id}",
-        scopes=scopes(message.guild, message.channel, author))
+        scopes=scopes(message.guild, message.channel, author), replying_to=replying_to or [])
 
 
 def from_interaction(interaction: discord.Interaction, text: str, files: list[Attachment]
@@ -84,5 +86,11 @@ def addressed(message: discord.Message, me: discord.ClientUser) -> bool:
         return False
     if message.guild is None or me in message.mentions:
         return True
+    replied = replied_to(message)
+    return replied is not None and replied.author.id == me.id
+
+
+def replied_to(message: discord.Message) -> discord.Message | None:
+    """The message this one replies to, as the gateway sent it along."""
     replied = message.reference.resolved if message.reference else None
-    return isinstance(replied, discord.Message) and replied.author.id == me.id
+    return replied if isinstance(replied, discord.Message) else None

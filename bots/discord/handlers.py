@@ -3,6 +3,8 @@
 Every task of the registry has a slash command besides `/audiogpt request: [file:]`; it
 words its request the way its registry entry says people ask for the task, so the planner
 (the same one every message meets) plans it, with the command's file as the turn's upload.
+The commands every platform has are slash commands too: /help, /tasks, /cancel, /reset,
+/usage, and /voice on and /voice off as sub-commands, so they are typed as anywhere else.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from discord import app_commands
 
 from bots import commands
 from bots.base import Adapter
+from bots.common import split_text
 from bots.discord import convert
-from bots.discord.send import AfterMessage, InInteraction, Target
+from bots.discord.send import TEXT_LIMIT, AfterMessage, InInteraction, Target
 from bots.discord.voice_call import Call
 from core_agent.config import Settings
 from core_agent.errors import AttachmentNotTaken
@@ -31,6 +34,16 @@ from tasks.base import TaskSpec
 log = logging.getLogger(__name__)
 Run = Callable[[discord.Interaction, str, discord.Attachment | None], Awaitable[None]]
 DESCRIPTION_LIMIT = 100  # characters, Discord's cap for command and option descriptions
+PRIVATE_ANSWERS = ("help", "tasks", "usage")  # shown only to who asked
+
+
+def how(settings: Settings) -> str:
+    """How to ask on Discord, for /help."""
+    return (f"Mention me with a request and attach audio, video or a picture, message me "
+            f"directly, or use /{settings.discord_command} or a task's own command (such as "
+            f"/transcribe). Reply to any file posted here (\"make it slower\") to work on that "
+            f"file; reply to my messages without mentioning me. /join brings me into your "
+            f"voice channel.")
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,7 @@ class Handlers:
         self.client, self.settings = client, settings
         self._targets: dict[str, Target] = {}  # by platform_message_id, while a turn runs
         self._calls: dict[int, Call] = {}  # by guild id
+        self.commands = commands.CommandSet(self.agent, adapter.turns, how(settings))
 
     def register(self, tree: app_commands.CommandTree[Any]) -> None:
         """Add every slash command."""
@@ -128,10 +142,22 @@ class Handlers:
         async def leave(interaction: discord.Interaction) -> None:
             await self.on_leave(interaction)
 
-        @tree.command(name="voice", description="Turn spoken replies in this channel on or off")
-        @app_commands.describe(on="Speak replies (voice messages) in this channel")
-        async def voice(interaction: discord.Interaction, on: bool) -> None:
-            await self.on_voice(interaction, on)
+        for name in ("help", "tasks", "cancel", "reset", "usage"):
+            tree.add_command(self._chat_command(name))
+        voice = app_commands.Group(name="voice", description="Spoken replies in this channel")
+        for choice in (c for c in commands.COMMANDS if c.name == "voice"):
+            voice.add_command(self._chat_command("voice", choice.word))
+        tree.add_command(voice)
+
+    def _chat_command(self, name: str, word: str = "") -> app_commands.Command[Any, ..., None]:
+        """One of the commands every platform has (`/voice on` is a sub-command)."""
+        command = next(c for c in commands.COMMANDS if (c.name, c.word) == (name, word))
+
+        async def callback(interaction: discord.Interaction) -> None:
+            await self.on_chat_command(interaction, name, [word] if word else [])
+
+        return app_commands.Command(name=word or name, description=command.does,
+                                    callback=callback)
 
     def target(self, message: Message) -> Target | None:
         """Where the running turn of a message shows progress and posts its reply."""
@@ -148,16 +174,28 @@ class Handlers:
 
     async def _message_turn(self, origin: discord.Message, bot_id: int) -> None:
         target = AfterMessage(origin, self.client.http)
+        attachments, replying = list(origin.attachments), await self._replying_to(origin)
+        replied = convert.replied_to(origin)
+        if replied is not None and not replying:  # a post the bot never took: bring its files
+            attachments += replied.attachments
         with tempfile.TemporaryDirectory(prefix="audiogpt-discord-") as folder:
             try:
-                files = await convert.download(origin.attachments, Path(folder),
+                files = await convert.download(attachments, Path(folder),
                                                self.settings.max_upload_bytes)
             except AttachmentNotTaken as err:
                 await origin.reply(str(err), mention_author=False)
                 return
-            message = convert.from_message(origin, bot_id, files)
+            message = convert.from_message(origin, bot_id, files, replying)
             async with origin.channel.typing():
                 await self._turn(message, target)
+
+    async def _replying_to(self, origin: discord.Message) -> list[str]:
+        """Handles of the files the replied-to message carried (the bot's or anyone's)."""
+        if origin.reference is None or origin.reference.message_id is None:
+            return []
+        carried = await self.agent.memory.carried_by(convert.channel_key(origin.channel.id),
+                                                     str(origin.reference.message_id))
+        return [a.handle for a in carried]
 
     async def on_command(self, interaction: discord.Interaction, text: str,
                          file: discord.Attachment | None) -> None:
@@ -224,9 +262,19 @@ class Handlers:
             await call.stop()
         return call is not None
 
-    async def on_voice(self, interaction: discord.Interaction, on: bool) -> None:
-        """Speak (or stop speaking) replies in this channel."""
-        channel_id = convert.channel_key(interaction.channel_id or interaction.user.id)
-        await commands.set_voice(self.agent, self.adapter.platform, channel_id, on)
-        await interaction.response.send_message(
-            "🔊 I'll speak my replies here." if on else "🔇 Text replies only here.")
+    async def on_chat_command(self, interaction: discord.Interaction, name: str,
+                              words: list[str]) -> None:
+        """A command answered at once: to the caller alone where it is about them (help,
+        tasks, usage), to the channel where it changes the channel."""
+        message = convert.from_interaction(interaction, "", [])
+        if not self.agent.access.admits(message):
+            await interaction.response.send_message(
+                "Sorry, this bot isn't open to you here. Ask its admin to add you.",
+                ephemeral=True)
+            return
+        answer = await self.commands.run(name, words, [message.channel_id], message.user_id)
+        private = name in PRIVATE_ANSWERS
+        first, *rest = split_text(answer, TEXT_LIMIT)
+        await interaction.response.send_message(first, ephemeral=private)
+        for piece in rest:
+            await interaction.followup.send(piece, ephemeral=private)

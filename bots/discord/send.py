@@ -18,6 +18,7 @@ import base64
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,23 @@ VOICE_OFF_HERE = 50173  # Discord's code: "Cannot send voice messages in this ch
 NO_VOICE_HERE = "(Voice messages aren't allowed in this channel, so the speech is attached.)"
 TOKEN_MARGIN = timedelta(minutes=1)  # stop using an interaction token this long before it dies
 DM_UPLOAD_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """A voice message's fate: the message it was posted as, or why it wasn't."""
+
+    message_id: str | None = None
+    why_not: str | None = None
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a reply went: the message its text began in, and each file's message (a
+    reply to one of them works on its files)."""
+
+    text: str | None
+    files: list[tuple[Artifact, str]]
 
 
 def waveform(samples: np.ndarray, points: int = WAVEFORM_POINTS) -> bytes:
@@ -85,9 +103,9 @@ def is_voice_note(path: Path) -> bool:
 
 
 async def send_voice_message(http: discord.http.HTTPClient, channel_id: int, path: Path,
-                             reference: discord.Message | None = None) -> str | None:
-    """POST a voice message (no text allowed with it), as a reply when one is given; None
-    when it was posted, else why not, in a line for the reply."""
+                             reference: discord.Message | None = None) -> Spoken:
+    """POST a voice message (no text allowed with it), as a reply when one is given; its
+    message id when it was posted, else why not, in a line for the reply."""
     note = await asyncio.to_thread(VoiceNote, path)  # ffmpeg reads the waveform
     ref = reference.to_message_reference_dict() if reference else discord.utils.MISSING
     with handle_message_parameters(file=note, flags=discord.MessageFlags(voice=True),
@@ -97,13 +115,14 @@ async def send_voice_message(http: discord.http.HTTPClient, channel_id: int, pat
         assert params.multipart is not None
         next(p for p in params.multipart if p["name"] == "files[0]")["content_type"] = VOICE_MIME
         try:
-            await http.send_message(channel_id, params=params)
+            posted = await http.send_message(channel_id, params=params)
         except discord.HTTPException as err:
             log.warning("voice message refused in %s: %s", channel_id, err)
             if err.code == VOICE_OFF_HERE:
-                return NO_VOICE_HERE
-            return f"(Discord didn't take the voice message ({err.text}); the speech is attached.)"
-    return None
+                return Spoken(why_not=NO_VOICE_HERE)
+            return Spoken(why_not=f"(Discord didn't take the voice message ({err.text}); the "
+                                  "speech is attached.)")
+    return Spoken(message_id=str(posted["id"]))
 
 
 def may_send_voice(channel: object, me: discord.Member | None) -> bool:
@@ -144,18 +163,21 @@ class AfterMessage:
                 log.info("status message not removed: %s", err)
             self._status = None
 
-    async def send(self, text: str, files: Sequence[discord.File]) -> None:
+    async def send(self, text: str, files: Sequence[discord.File]) -> str | None:
+        """Post a message; its id."""
         if self._replied:
-            await self.origin.channel.send(text or None, files=list(files))
+            posted = await self.origin.channel.send(text or None, files=list(files))
         else:
-            await self.origin.reply(text or None, files=list(files), mention_author=False)
+            posted = await self.origin.reply(text or None, files=list(files),
+                                             mention_author=False)
             self._replied = True
+        return str(posted.id)
 
-    async def send_voice(self, path: Path) -> str | None:
-        """Post a voice message; None when posted, else why not."""
+    async def send_voice(self, path: Path) -> Spoken:
+        """Post a voice message, or say why not."""
         guild = self.origin.guild
         if not may_send_voice(self.origin.channel, guild.me if guild else None):
-            return NO_VOICE_HERE
+            return Spoken(why_not=NO_VOICE_HERE)
         return await send_voice_message(self.http, self.origin.channel.id, path, self.origin)
 
 
@@ -177,31 +199,36 @@ class InInteraction:
     async def close(self) -> None:
         """The original response is overwritten by the answer's first piece."""
 
-    async def send(self, text: str, files: Sequence[discord.File]) -> None:
+    async def send(self, text: str, files: Sequence[discord.File]) -> str | None:
+        """Post a message (the original response first); its id, if it was posted."""
         interaction = self.interaction
+        posted: discord.Message | None
         if not self._token_alive():
-            await self._to_channel(text, files)
+            posted = await self._to_channel(text, files)
         elif not self._answered:
-            await interaction.edit_original_response(content=text or None, attachments=files)
+            posted = await interaction.edit_original_response(content=text or None,
+                                                              attachments=files)
         else:
-            await interaction.followup.send(content=text or discord.utils.MISSING,
-                                            files=list(files))
+            posted = await interaction.followup.send(content=text or discord.utils.MISSING,
+                                                     files=list(files), wait=True)
         self._answered = True
+        return str(posted.id) if posted is not None else None
 
-    async def _to_channel(self, text: str, files: Sequence[discord.File]) -> None:
+    async def _to_channel(self, text: str, files: Sequence[discord.File]
+                          ) -> discord.Message | None:
         channel = self.interaction.channel
         if not isinstance(channel, discord.abc.Messageable):
             log.warning("interaction %s expired and its channel is out of reach",
                         self.interaction.id)
-            return
+            return None
         prefix = "" if self._answered else f"{self.interaction.user.mention} "
-        await channel.send(prefix + text or None, files=list(files))
+        return await channel.send(prefix + text or None, files=list(files))
 
-    async def send_voice(self, path: Path) -> str | None:
-        """Post a voice message into the channel; None when posted, else why not."""
+    async def send_voice(self, path: Path) -> Spoken:
+        """Post a voice message into the channel, or say why not."""
         if not self.interaction.app_permissions.send_voice_messages or \
                 self.interaction.channel_id is None:
-            return NO_VOICE_HERE
+            return Spoken(why_not=NO_VOICE_HERE)
         return await send_voice_message(self.interaction.client.http,
                                         self.interaction.channel_id, path)
 
@@ -229,33 +256,46 @@ def batches(files: Sequence[tuple[discord.File, int]], budget: int) -> list[list
     return groups
 
 
-async def deliver(target: Target, reply: Reply) -> None:
-    """Text, then files, then voice messages; what can't be sent is said in the text."""
+async def deliver(target: Target, reply: Reply) -> Posted:
+    """Text, then files, then voice messages; what can't be sent is said in the text.
+    Returns the message the text began in and the message each file went in."""
     voices = [a for a in spoken(reply) if await asyncio.to_thread(is_voice_note, a.path)]
     files, notes = [], []
+    by_name: dict[str, Artifact] = {}
     for art in [a for a in reply.artifacts if a not in voices] + voices:
         size = art.path.stat().st_size
         if size > target.upload_limit:
             notes.append(f"({art.handle} is {megabytes(size)}, over the "
                          f"{megabytes(target.upload_limit)} upload limit here.)")
         elif art not in voices:
-            files.append((discord.File(art.path, filename=f"{art.handle}{art.path.suffix}"),
-                          size))
+            name = f"{art.handle}{art.path.suffix}"
+            files.append((discord.File(art.path, filename=name), size))
+            by_name[name] = art
     pieces = split_text("\n".join([reply.text, *notes]), TEXT_LIMIT)
-    for piece in pieces[:-1]:
-        await target.send(piece, [])
+    ids = [await target.send(piece, []) for piece in pieces[:-1]]
     # A boosted guild's files may be larger than the usual request; one still fits.
     budget = max(REQUEST_LIMIT, target.upload_limit) - REQUEST_OVERHEAD
+    carried: list[tuple[Artifact, str]] = []
     for index, group in enumerate(batches(files, budget)):
-        await target.send(pieces[-1] if index == 0 else "", group)
-    await speak(target, [v for v in voices if v.path.stat().st_size <= target.upload_limit])
+        ids.append(posted := await target.send(pieces[-1] if index == 0 else "", group))
+        carried += [(by_name[f.filename], posted) for f in group if posted is not None]
+    carried += await speak(target, [v for v in voices
+                                    if v.path.stat().st_size <= target.upload_limit])
+    return Posted(text=ids[0], files=carried)
 
 
-async def speak(target: Target, voices: Sequence[Artifact]) -> None:
-    """Each as a voice message, or as an .ogg file where that isn't allowed, saying why once."""
+async def speak(target: Target, voices: Sequence[Artifact]) -> list[tuple[Artifact, str]]:
+    """Each as a voice message, or as an .ogg file where that isn't allowed, saying why once;
+    each with the message it went in."""
     said: set[str] = set()
+    carried = []
     for voice in voices:
-        if (why := await target.send_voice(voice.path)) is not None:
-            await target.send("" if why in said else why,
-                              [discord.File(voice.path, filename=f"{voice.handle}.ogg")])
+        spoken_as = await target.send_voice(voice.path)
+        if (why := spoken_as.why_not) is not None:
+            spoken_as = Spoken(message_id=await target.send(
+                "" if why in said else why,
+                [discord.File(voice.path, filename=f"{voice.handle}.ogg")]))
             said.add(why)
+        if spoken_as.message_id is not None:
+            carried.append((voice, spoken_as.message_id))
+    return carried

@@ -69,6 +69,12 @@ class Incoming:
     author: str = ""
     file_ids: tuple[str, ...] = ()
 
+    @property
+    def under_a_post(self) -> bool:
+        """Whether it was written in a thread under someone's post (not the thread's first
+        message, nor a slash command's thread)."""
+        return self.react_ts != self.place.thread_ts
+
 
 def plain(text: str, bot_user_id: str | None) -> str:
     """Slack's wire text as the user meant it: the bot's mention dropped, links and
@@ -95,6 +101,19 @@ def incoming(event: dict[str, Any], context: AsyncBoltContext) -> Incoming | Non
                     user=event["user"], text=plain(event.get("text") or "", context.bot_user_id),
                     key=ts, react_ts=ts,
                     file_ids=tuple(f["id"] for f in event.get("files") or [] if f.get("id")))
+
+
+async def root_files(client: AsyncWebClient, place: Place) -> tuple[str, ...]:
+    """The ids of the files a thread's first message carried, as Slack has it now."""
+    try:
+        found = await client.conversations_replies(channel=place.channel, ts=place.thread_ts,
+                                                   limit=1)
+    except SlackApiError as err:
+        raise AttachmentNotTaken("Slack wouldn't show me the post this thread is under "
+                                 f"({err.response.get('error')}).") from err
+    messages: list[dict[str, Any]] = found.get("messages") or []
+    root = next((m for m in messages if m.get("ts") == place.thread_ts), {})
+    return tuple(f["id"] for f in root.get("files") or [] if f.get("id"))
 
 
 async def fetch(client: AsyncWebClient, file_id: str, folder: Path, *, files_url: str,

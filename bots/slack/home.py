@@ -37,11 +37,17 @@ def job_line(job: Job) -> str:
             f"^{{date_short_pretty}} {{time}}|{at:%Y-%m-%d %H:%M} UTC>")
 
 
+def how(command: str) -> str:
+    """How to ask on Slack (plain text: escape it for mrkdwn)."""
+    return (f"Mention me in a channel, message me directly, or use `{command} <request>`. "
+            "Attach a voice clip, audio, video or a picture; I answer in the thread, and "
+            "replies in that thread need no mention. To work on a file someone posted, reply "
+            "in its thread (\"make it slower\"), mentioning me if I'm not in it yet.")
+
+
 def home_view(rows: list[dict[str, Any]], jobs: list[Job], command: str) -> dict[str, Any]:
     """The Home tab as a Block Kit view."""
-    usage = (f"Mention me in a channel, message me directly, or use `{mrkdwn(command)} "
-             "<request>`. Attach a voice clip, audio, video or a picture; I answer in the "
-             "thread, and replies in that thread need no mention.")
+    usage = mrkdwn(how(command)) + f" `{mrkdwn(command)} help` lists the commands."
     jobs_text = "\n".join(job_line(j) for j in jobs) or "No jobs yet."
     return {"type": "home", "blocks": [
         {"type": "header", "text": {"type": "plain_text", "text": "AudioGPT"}},

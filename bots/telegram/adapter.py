@@ -14,7 +14,7 @@ from telegram.ext import AIORateLimiter, Application
 
 from bots.base import Adapter
 from bots.telegram.convert import Where, wants_round
-from bots.telegram.handlers import COMMANDS, Handlers
+from bots.telegram.handlers import MENU, Handlers
 from bots.telegram.send import Poster, action_for, is_spoken
 from bots.telegram.webhook import webhook_server
 from core_agent.agent import Agent
@@ -78,7 +78,7 @@ class TelegramBot(Adapter):
                     .base_file_url(settings.telegram_base_file_url).local_mode(local)
                     .rate_limiter(AnswersFirst(max_retries=RATE_RETRIES))
                     .read_timeout(READ_TIMEOUT).media_write_timeout(MEDIA_WRITE_TIMEOUT)
-                    .post_init(self._post_init).build())
+                    .build())
         self.handlers = Handlers(self, settings, self.download_limit, self.upload_limit)
         self.handlers.register(self.app)
         self._stopped = asyncio.Event()
@@ -88,6 +88,8 @@ class TelegramBot(Adapter):
         try:
             async with self.app:
                 await self.app.start()
+                # the menu of commands (the builder's post_init runs only in run_polling)
+                await self.app.bot.set_my_commands(MENU)
                 stop_receiving = await self._start_receiving()
                 try:
                     await self._stopped.wait()
@@ -122,9 +124,6 @@ class TelegramBot(Adapter):
         await self.app.updater.start_polling(allowed_updates=UPDATES,
                                              error_callback=_polling_error)
         return self.app.updater.stop
-
-    async def _post_init(self, app: Application) -> None:  # type: ignore[type-arg]
-        await app.bot.set_my_commands(COMMANDS)
 
     async def show_progress(self, message: Message, event: Event) -> None:
         if (progress := self.handlers.progress(message)) is not None:

@@ -22,7 +22,6 @@ from telegram.ext import filters as tg_filters
 
 from bots import commands
 from bots.base import Adapter
-from bots.catalog import task_rows
 from bots.common import split_text
 from bots.telegram.convert import (
     Media,
@@ -42,25 +41,12 @@ from core_agent.types import Message
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
-COMMANDS = [
-    BotCommand("help", "What I can do"),
-    BotCommand("tasks", "Every task and whether its model is installed"),
-    BotCommand("voice", "on|off: also speak my replies"),
-    BotCommand("cancel", "Stop what I'm working on in this chat"),
-    BotCommand("reset", "Forget this chat's conversation and files"),
-    BotCommand("usage", "Your jobs and model time lately"),
-]
+MENU = [BotCommand(name, "; ".join(f"{c.word}: {c.does}" if c.word else c.does
+                                  for c in commands.COMMANDS if c.name == name))
+        for name in commands.NAMES]  # the command menu Telegram shows
 HOW = ("Send me a voice note, an audio file, a video or a photo, with a caption saying what "
-       "to do, or just talk to me. In groups, mention me or reply to my messages; you can "
-       "reply to any file posted here to work on it.")
-
-
-def help_text(models_dir: Path | None) -> str:
-    """What the bot can do here: the installed tasks, and its commands."""
-    ready = [row for row in task_rows(models_dir) if any(b["installed"] for b in row["backends"])]
-    tasks = "\n".join(f"• {row['title']}" for row in ready) or "• nothing yet"
-    listed = "\n".join(f"/{c.command} — {c.description}" for c in COMMANDS)
-    return f"{HOW}\n\nI can:\n{tasks}\n\nCommands:\n{listed}"
+       "to do, or just talk to me. In groups, mention me or reply to my messages; reply to "
+       "any file posted here (\"make it slower\") to work on that file.")
 
 
 class Handlers:
@@ -71,16 +57,12 @@ class Handlers:
         self.adapter, self.agent, self.settings = adapter, adapter.agent, settings
         self.download_limit, self.upload_limit = download_limit, upload_limit
         self._progress: dict[tuple[str, str | None], Progress] = {}  # while a turn runs
+        self.commands = commands.CommandSet(self.agent, adapter.turns, HOW)
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
         """Attach every handler."""
         app.add_handler(CommandHandler("start", self.on_start))
-        app.add_handler(CommandHandler("help", self.on_help))
-        app.add_handler(CommandHandler("tasks", self.on_tasks))
-        app.add_handler(CommandHandler("voice", self.on_voice))
-        app.add_handler(CommandHandler("cancel", self.on_cancel))
-        app.add_handler(CommandHandler("reset", self.on_reset))
-        app.add_handler(CommandHandler("usage", self.on_usage))
+        app.add_handler(CommandHandler(commands.NAMES, self.on_command))
         app.add_handler(MessageHandler(
             tg_filters.UpdateType.MESSAGE & ~tg_filters.COMMAND, self.on_message))
 
@@ -174,49 +156,14 @@ class Handlers:
     async def on_start(self, update: Update, context: Context) -> None:
         """Greet and explain."""
         if (await self._allowed(update)) and update.message:
-            await update.message.reply_text("Hi! " + help_text(self.settings.models_dir))
+            await update.message.reply_text("Hi! " + self.commands.help())
 
-    async def on_help(self, update: Update, context: Context) -> None:
-        """What the bot can do."""
-        if (await self._allowed(update)) and update.message:
-            await update.message.reply_text(help_text(self.settings.models_dir))
-
-    async def on_tasks(self, update: Update, context: Context) -> None:
-        """Every task and its install state."""
-        if (await self._allowed(update)) and update.message:
-            for piece in split_text(commands.tasks_text(self.settings.models_dir),
-                                    MessageLimit.MAX_TEXT_LENGTH - 1):
-                await update.message.reply_text(piece)
-
-    async def on_voice(self, update: Update, context: Context) -> None:
-        """Speak replies in this chat, or stop."""
+    async def on_command(self, update: Update, context: Context) -> None:
+        """One of the commands every platform has, answered in the chat."""
         if not (message := await self._allowed(update)) or not update.message:
             return
-        choice = (context.args or [""])[0].lower()
-        if choice not in ("on", "off"):
-            await update.message.reply_text("Say /voice on or /voice off.")
-            return
-        await commands.set_voice(self.agent, self.adapter.platform, message.channel_id,
-                                 choice == "on")
-        await update.message.reply_text("I'll speak my replies here." if choice == "on"
-                                        else "I'll reply in text only here.")
-
-    async def on_cancel(self, update: Update, context: Context) -> None:
-        """Stop this channel's running and waiting turns and their jobs."""
-        if not (message := await self._allowed(update)) or not update.message:
-            return
-        stopped = await commands.cancel(self.agent, self.adapter.turns, message.channel_id)
-        await update.message.reply_text("Stopped." if stopped else "Nothing is running.")
-
-    async def on_reset(self, update: Update, context: Context) -> None:
-        """Forget this channel's conversation and files."""
-        if not (message := await self._allowed(update)) or not update.message:
-            return
-        await commands.reset(self.agent, self.adapter.turns, message.channel_id)
-        await update.message.reply_text("Done: I've forgotten this chat's messages and files.")
-
-    async def on_usage(self, update: Update, context: Context) -> None:
-        """The sender's jobs and model time in the quota window."""
-        if not (message := await self._allowed(update)) or not update.message:
-            return
-        await update.message.reply_text(await commands.usage(self.agent, message.user_id))
+        name = (update.message.text or "/").split(maxsplit=1)[0][1:].split("@")[0].lower()
+        answer = await self.commands.run(name, context.args or [], [message.channel_id],
+                                         message.user_id)
+        for piece in split_text(answer, MessageLimit.MAX_TEXT_LENGTH - 1):
+            await update.message.reply_text(piece)

@@ -16,11 +16,19 @@ Payload = dict[str, Any]
 
 
 class Send(BaseModel):
-    """A message from the page: text, uploads by id, and who wrote it."""
+    """A message from the page: text, uploads by id, who wrote it, and the files (by
+    handle) it replies to, which its request works on."""
 
     text: str = ""
     author: str = Field("guest", min_length=1, max_length=40)
     uploads: list[str] = Field(default_factory=list, max_length=10)
+    replying_to: list[str] = Field(default_factory=list, max_length=10)  # files' handles
+
+
+class Typed(BaseModel):
+    """A command typed in the message box ("/voice on")."""
+
+    text: str = Field(max_length=200)
 
 
 class Voice(BaseModel):

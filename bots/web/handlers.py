@@ -2,7 +2,8 @@
 
 Pages send with HTTP (uploads as raw bodies, messages and commands as JSON) and listen on
 one WebSocket per open channel, which starts with the channel's history and then carries
-every turn's events: `turn`, `progress`, `done`, `failed`, `voice`, `reset`. Turns in a
+every turn's events: `turn`, `progress`, `done`, `failed`, `voice`, `reset`. Commands typed
+in the message box ("/voice on") go to their own route and are answered with a text. Turns in a
 channel run one at a time, as in a group chat; different channels run side by side.
 """
 
@@ -26,7 +27,7 @@ from bots import commands
 from bots.base import Adapter
 from bots.catalog import task_rows
 from bots.web.browsers import browser_id
-from bots.web.convert import Payload, Send, Voice, channel_id, channel_name, shown
+from bots.web.convert import Payload, Send, Typed, Voice, channel_id, channel_name, shown
 from bots.web.send import Rooms
 from bots.web.uploads import Staged, Staging, UploadRejected
 from core_agent.config import Settings
@@ -38,6 +39,10 @@ MEDIA_TYPES = ("audio/", "video/", "image/")
 MAX_JSON_BYTES = 256 * 1024  # a message's text is capped far below this by the agent
 HISTORY_MESSAGES = 200  # what a page loads when it opens a channel
 M = TypeVar("M", bound=BaseModel)
+HOW = ("Type a request, attach or record audio, video or pictures, or both. Files are named "
+       "a1, a2, …: say \"transcribe a2\", or press reply under a file and say what to do "
+       "with it (\"make it slower\"). The voice toggle and the reset button do what /voice "
+       "and /reset do.")
 
 
 class Handlers:
@@ -47,6 +52,7 @@ class Handlers:
                  rooms: Rooms) -> None:
         self.adapter, self.agent, self.settings = adapter, adapter.agent, settings
         self.staging, self.rooms = staging, rooms
+        self.commands = commands.CommandSet(self.agent, adapter.turns, HOW)
 
     def routes(self) -> list[BaseRoute]:
         """The route table."""
@@ -59,6 +65,7 @@ class Handlers:
             Route("/api/channels", self.channels),
             Route("/api/uploads", self.upload, methods=["POST"]),
             Route("/api/channels/{name}/messages", self.send, methods=["POST"]),
+            Route("/api/channels/{name}/commands", self.command, methods=["POST"]),
             Route("/api/channels/{name}/voice", self.voice, methods=["POST"]),
             Route("/api/channels/{name}/reset", self.reset, methods=["POST"]),
             Route("/api/channels/{name}/media/{handle}", self.media),
@@ -120,11 +127,25 @@ class Handlers:
         if not body.text.strip() and not uploads:
             return JSONResponse({"error": "Type something or attach a file."}, 400)
         turn = self.submit(channel, browser_id(request), body.author.strip() or "guest",
-                           body.text, uploads)
+                           body.text, uploads, [h for h in body.replying_to if HANDLE.match(h)])
         return JSONResponse({"turn": turn}, 202)
 
+    async def command(self, request: Request) -> Response:
+        """A command typed in the message box, answered with the text to show; what it
+        changes (voice replies, a reset) is told to every page in the room."""
+        channel = _channel(request)
+        if (asked := commands.parse((await _body(request, Typed)).text)) is None:
+            return JSONResponse({"error": self.commands.help()}, 400)
+        name, words = asked
+        answer = await self.commands.run(name, words, [channel], browser_id(request))
+        if name == "reset":
+            self.rooms.broadcast(channel, {"type": "reset"})
+        elif name == "voice" and words in (["on"], ["off"]):
+            self.rooms.broadcast(channel, {"type": "voice", "on": words == ["on"]})
+        return JSONResponse({"text": answer})
+
     async def voice(self, request: Request) -> Response:
-        """Voice replies on or off for the channel, told to its pages."""
+        """Voice replies on or off for the channel (the toggle), told to its pages."""
         body = await _body(request, Voice)
         channel = _channel(request)
         await commands.set_voice(self.agent, self.adapter.platform, channel, body.on)
@@ -132,7 +153,7 @@ class Handlers:
         return JSONResponse({"voice_replies": body.on})
 
     async def reset(self, request: Request) -> Response:
-        """Forget the channel's conversation and media, and clear its pages."""
+        """Forget the channel's conversation and media (the button), and clear its pages."""
         channel = _channel(request)
         await commands.reset(self.agent, self.adapter.turns, channel)
         self.rooms.broadcast(channel, {"type": "reset"})
@@ -182,13 +203,14 @@ class Handlers:
                 "messages": [shown(channel, row, media) for row, media in messages]}
 
     def submit(self, channel: str, user_id: str, author: str, text: str,
-               uploads: list[Staged]) -> str:
-        """Start a turn for a browser (`user_id`); its progress and reply reach every page
-        in the room. Returns its id."""
+               uploads: list[Staged], replying_to: list[str]) -> str:
+        """Start a turn for a browser (`user_id`), replying to files of the channel by
+        handle; its progress and reply reach every page in the room. Returns its id."""
         turn = secrets.token_hex(8)
         message = Message(channel_id=channel, text=text, author=author, user_id=user_id,
                           platform=self.adapter.platform, platform_message_id=turn,
-                          attachments=[u.attachment() for u in uploads])
+                          attachments=[u.attachment() for u in uploads],
+                          replying_to=replying_to)
         self.rooms.broadcast(channel, {
             "type": "turn", "turn": turn, "author": author, "text": text,
             "files": [{"name": u.name, "kind": u.kind} for u in uploads]})

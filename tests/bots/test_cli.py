@@ -79,9 +79,9 @@ def test_terminal_chat_keeps_a_conversation(tmp_path: Path) -> None:
     script = "read this aloud: good night\n/voice on\nhello\n/reset\n/quit\n"
     done = audiogpt(tmp_path, "chat", "--channel", "t", stdin=script)
     assert done.returncode == 0, done.stderr
-    assert "a1:" in done.stdout and "Voice replies on." in done.stdout
+    assert "a1:" in done.stdout and "I'll speak my replies here." in done.stdout
     assert "a2:" in done.stdout  # the spoken reply to "hello"
-    assert "Forgotten" in done.stdout
+    assert "Done: I've forgotten" in done.stdout
     assert not any((tmp_path / "media").glob("cli_t/*"))
 
 

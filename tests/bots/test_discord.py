@@ -21,6 +21,7 @@ from typing import Any
 import discord
 import pytest
 
+from bots import commands as commands_
 from bots.discord import DiscordBot
 from bots.discord.handlers import TASK_COMMANDS
 from bots.discord.send import NO_VOICE_HERE
@@ -130,7 +131,7 @@ async def test_login_identify_and_commands_from_the_registry(discord_: Served) -
     (synced,) = await api.wait_for("PUT", f"/applications/{APP}/commands")
     commands = {c["name"]: c for c in synced.body}
     assert {c.task for c in TASK_COMMANDS} == set(TASKS)  # every task has a command
-    assert {"audiogpt", "join", "leave", "voice", *(c.name for c in TASK_COMMANDS)} \
+    assert {"audiogpt", "join", "leave", *commands_.NAMES, *(c.name for c in TASK_COMMANDS)} \
         == set(commands)
     for command in synced.body:
         assert re.fullmatch(r"[-_a-z0-9]{1,32}", command["name"]) and \
@@ -141,6 +142,10 @@ async def test_login_identify_and_commands_from_the_registry(discord_: Served) -
     assert [(o["name"], o["type"], o["required"]) for o in commands["speak"]["options"]] == \
         [("text", 3, True)]
     assert [(o["name"], o["type"]) for o in commands["transcribe"]["options"]] == [("file", 11)]
+    # `/voice on` as typed everywhere else: two sub-commands, no options to fill in
+    assert [(o["name"], o["type"]) for o in commands["voice"]["options"]] == [("on", 1),
+                                                                               ("off", 1)]
+    assert "options" not in commands["help"] or commands["help"]["options"] == []
 
 
 async def test_commands_synced_to_one_guild_are_all_there(tmp_path: Path, embedder: Any,
@@ -149,7 +154,8 @@ async def test_commands_synced_to_one_guild_are_all_there(tmp_path: Path, embedd
         (synced,) = await running.api.wait_for(
             "PUT", f"/applications/{APP}/guilds/{GUILD}/commands")
         names = {c["name"] for c in synced.body}
-        assert {"audiogpt", "join", "leave", "voice", *(c.name for c in TASK_COMMANDS)} == names
+        assert {"audiogpt", "join", "leave", *commands_.NAMES,
+                *(c.name for c in TASK_COMMANDS)} == names
         assert not [r for r in running.api.requests
                     if r.method == "PUT" and r.path == f"/applications/{APP}/commands"]
 
@@ -186,7 +192,7 @@ async def ask_aloud(api: DiscordStandIn, tmp_path: Path) -> dict[str, Any]:
     """Turn spoken replies on with /voice, then send a voice message asking for speech."""
     toggle = api.payload("interaction_join")
     toggle["data"] = {"id": "1900000000000000004", "name": "voice", "type": 1,
-                      "options": [{"name": "on", "type": 5, "value": True}]}
+                      "options": [{"name": "on", "type": 1}]}
     await api.dispatch("INTERACTION_CREATE", toggle)
     (switched,) = await api.wait_for("POST", r"/interactions/\d+/[^/]+/callback")
     assert "speak my replies" in switched.body["data"]["content"]
@@ -329,3 +335,4 @@ async def test_join_outside_a_voice_channel_says_how(discord_: Served) -> None:
     (answer,) = await api.wait_for("POST", rf"/interactions/{join['id']}/[^/]+/callback")
     assert answer.body["type"] == 4 and answer.body["data"]["flags"] == 64
     assert answer.body["data"]["content"].startswith("Join a voice channel first")
+

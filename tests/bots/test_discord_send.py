@@ -51,12 +51,12 @@ async def test_a_voice_message_goes_as_audio_unless_the_channel_forbids_it(
         discord_rest: DiscordREST, tmp_path: Path) -> None:
     api, http = discord_rest.api, discord_rest.client.http
     speech = voice_note("one two three", tmp_path)
-    assert await send_voice_message(http, int(GENERAL), speech) is None
+    assert (await send_voice_message(http, int(GENERAL), speech)).why_not is None
     (sent,) = await api.wait_for("POST", f"/channels/{GENERAL}/messages")
     assert sent.status == 200 and sent.files[0].content_type == "audio/ogg"
 
     api.no_voice_messages.add(GENERAL)
-    assert await send_voice_message(http, int(GENERAL), speech) == NO_VOICE_HERE
+    assert (await send_voice_message(http, int(GENERAL), speech)).why_not == NO_VOICE_HERE
 
 
 async def test_speech_is_attached_where_the_channel_refuses_voice_messages(
@@ -104,8 +104,8 @@ async def test_files_go_in_as_many_messages_as_their_size_needs(
         made = [Artifact(id=handle, handle=handle, kind=Kind.AUDIO, mime="audio/wav",
                          path=sound(tmp_path, handle, mib), producer="job:audio_edit")
                 for handle, mib in sizes.items()]
-        await deliver(target, Reply(channel_id=f"discord:{GENERAL}", text="Here they are.",
-                                    artifacts=made))
+        posted = await deliver(target, Reply(channel_id=f"discord:{GENERAL}",
+                                             text="Here they are.", artifacts=made))
 
         posts = [r for r in api.requests if r.method == "POST" and r.files]
         assert all(r.status == 200 and r.size <= api.request_limit for r in posts)
@@ -114,3 +114,7 @@ async def test_files_go_in_as_many_messages_as_their_size_needs(
         assert posts[0].body["content"].startswith("Here they are.\n(a3 is 11 MB, over the "
                                                    "10 MB upload limit here.)")
         assert posts[1].body["content"] is None
+        first, second = (r.answer["id"] for r in posts)  # each file's message, for replies
+        assert posted.text == first
+        assert [(a.handle, m) for a, m in posted.files] == [("a1", first), ("a2", first),
+                                                            ("a4", second)]

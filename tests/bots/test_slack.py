@@ -317,3 +317,4 @@ async def test_http_mode_needs_the_signing_secret(runtime: Runtime, tmp_path: Pa
     settings = make_settings(tmp_path / "data", slack_bot_token=BOT_TOKEN)
     with pytest.raises(SlackNotConfigured, match="SLACK_SIGNING_SECRET"):
         SlackApp(runtime.agent, settings)
+

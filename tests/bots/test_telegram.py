@@ -17,8 +17,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bots import commands
 from bots.base import SORRY
 from bots.telegram import TelegramBot
+from bots.telegram.handlers import HOW, MENU
 from core_agent.config import Settings
 from core_agent.types import Job, StepStatus
 from media.decode import decode
@@ -276,9 +278,13 @@ async def test_commands(tmp_path: Path, embedder: Any, backends: BackendCache) -
             api.push(api.user_message(PRIVATE, ANA, text))
             return str((await reply_count(api, len(replies(api)) + 1))[-1].params["text"])
 
-        assert "Transcribe speech" in await command("/help")
-        assert "✅ speech_recognition" in await command("/tasks")
-        assert "speak my replies" in await command("/voice on")
+        models = tg.settings.models_dir
+        shown = await command("/help")
+        assert shown == commands.help_text(models, HOW) and "Transcribe speech" in shown
+        assert "/voice on — Also speak my replies here" in shown
+        assert await command("/tasks") == commands.tasks_text(models)
+        assert await command("/voice") == "Say /voice on or /voice off."
+        assert await command("/voice on") == "I'll speak my replies here."
         assert (await memory.channel(channel, "telegram")).voice_replies
         long_text = " ".join(["the quick brown fox jumps over the lazy dog"] * 12)
         api.push(api.user_message(PRIVATE, ANA, f"read this aloud: {long_text}"))
@@ -286,13 +292,17 @@ async def test_commands(tmp_path: Path, embedder: Any, backends: BackendCache) -
             while "record_voice" not in {c.params["action"] for c in api.sent("sendChatAction")}:
                 await api.wait_for("sendChatAction", len(api.sent("sendChatAction")) + 1)
         assert await command("/cancel") == "Stopped."
+        (menu,) = api.sent("setMyCommands")
+        assert [c["command"] for c in menu.json("commands")] == [c.command for c in MENU]
         jobs = [j for (row, _) in await memory.messages(channel) for j in
                 await memory.jobs_for(row.id)]
         assert jobs and all(isinstance(j, Job) and j.status == StepStatus.CANCELLED
                             for j in jobs)
         assert not api.sent("sendVoice")
+        assert await command("/usage") == await commands.usage(tg.runtime.agent,
+                                                                "telegram:user:4242")
         assert "ran 1 jobs" in await command("/usage")
-        assert "forgotten" in await command("/reset")
+        assert (await command("/reset")).startswith("Done: I've forgotten")
         assert await memory.messages(channel) == []
 
 

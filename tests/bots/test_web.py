@@ -24,7 +24,9 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from bots import commands
 from bots.web import WebChat
+from bots.web.handlers import HOW
 from core_agent.config import Settings
 from media.decode import decode
 from media.probe import probe
@@ -221,6 +223,47 @@ async def test_voice_replies_and_reset_reach_every_page(browser: Browser, web: S
     assert not web.runtime.memory.channel_dir("web:general").exists()
     for page in (ana, ben):
         await page.context.close()
+
+
+async def test_typed_commands_are_answered_in_the_page(browser: Browser, web: Served) -> None:
+    page = await open_chat(browser, web.url, "ana")
+    models = web.settings.models_dir
+
+    async def typed(text: str) -> str:
+        await say(page, text)
+        await expect(page.locator("#text")).to_have_value("")
+        return str(await page.locator("#notice.info").text_content())
+
+    shown = await typed("/help")
+    assert shown == commands.help_text(models, HOW)
+    assert "/voice on — Also speak my replies here" in shown
+    assert await typed("/tasks") == commands.tasks_text(models)
+    assert await typed("/voice") == "Say /voice on or /voice off."
+    assert await typed("/voice on") == "I'll speak my replies here."
+    await expect(page.locator("#voice")).to_be_checked()  # told to the page, as the toggle is
+    assert (await web.runtime.memory.channel("web:general", "web")).voice_replies
+    assert await typed("/cancel") == "Nothing is running."
+    assert (await typed("/usage")).startswith("In the last 24 hours you ran 0 jobs")
+    await page.context.close()
+
+
+async def test_reply_under_a_file_works_on_that_file(browser: Browser, web: Served) -> None:
+    page = await open_chat(browser, web.url, "ana")
+    for number, words in enumerate(("the first words are blue",
+                                    "the second words are green"), start=1):
+        await say(page, f"read this aloud: {words}")
+        await expect(page.locator("article.assistant audio")).to_have_count(number, timeout=TURN)
+    first = page.locator("article.assistant figure", has_text="a1 ·")
+    await first.locator("button.reply").click()
+    await expect(page.locator("#uploads li.reply")).to_have_text("↩ replying to a1 ×")
+    await say(page, "make it slower")
+    await expect(page.locator("article.assistant audio")).to_have_count(3, timeout=TURN)
+    await expect(page.locator("#uploads li.reply")).to_have_count(0)
+    stored = await web.runtime.memory.messages("web:general")
+    asked = next(row for row, _ in stored if row.text == "make it slower")
+    (job,) = await web.runtime.memory.jobs_for(asked.id)
+    assert (job.task, job.args["audio"]) == ("audio_edit", "a1")  # not a2, the newest
+    await page.context.close()
 
 
 async def test_a_refused_upload_is_explained_and_nothing_is_kept(

@@ -67,6 +67,7 @@ class Recorded:
     body: Any = field(default_factory=dict)  # JSON, or a multipart request's payload_json
     files: list[Upload] = field(default_factory=list)
     status: int = 0  # the HTTP status it was answered with
+    answer: Any = None  # the JSON it was answered with (a posted message's id, ...)
     size: int = 0  # bytes in the body
 
 
@@ -179,6 +180,9 @@ class DiscordStandIn:
             recorded.body = await request.json()
         answer = self._refusal(recorded) or self._answer(recorded)
         recorded.status = answer.status
+        if isinstance(answer, web.Response) and isinstance(answer.body, bytes) and \
+                answer.content_type == "application/json":
+            recorded.answer = json.loads(answer.body)
         async with self._changed:
             self.requests.append(recorded)
             self._changed.notify_all()

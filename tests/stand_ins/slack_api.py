@@ -294,6 +294,13 @@ class SlackStandIn:
         message["text"] = p.get("text", "")
         return {"channel": p["channel"], "ts": p["ts"], "text": message["text"]}
 
+    def _conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
+        thread = sorted((m for (c, ts), m in self.messages.items() if c == p.get("channel") and
+                         p.get("ts") in (ts, m.get("thread_ts"))), key=lambda m: m["ts"])
+        if not thread:
+            return {"error": "thread_not_found"}
+        return {"messages": thread[:int(p.get("limit") or 1000)], "has_more": False}
+
     def _reactions_add(self, p: dict[str, Any]) -> dict[str, Any]:
         key = (p.get("channel", ""), p.get("timestamp", ""))
         if key not in self.messages:

@@ -4,10 +4,9 @@
 
 const $ = (id) => document.getElementById(id);
 const WAVEFORM_MAX_SECONDS = 600;  // longer recordings get the player alone
-const HELP = "Commands: /voice on|off (speak replies), /reset (forget this channel), " +
-  "/tasks (what I can do). Files are named a1, a2, … — say \"transcribe a2\".";
 
-const state = { channel: "", socket: null, retry: 0, uploads: [], recorder: null };
+const state = { channel: "", socket: null, retry: 0, uploads: [], recorder: null,
+                replyTo: null };  // replyTo: the file a reply works on, {handle, node}
 
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -34,9 +33,10 @@ const postJSON = (path, data) => api(path, {
   method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(data),
 });
 
-function notify(text) {
+function notify(text, kind = "error") {  // kind "info": a command's answer
   const notice = $("notice");
   notice.textContent = text;
+  notice.className = kind;
   notice.hidden = !text;
 }
 
@@ -98,7 +98,7 @@ function receive(event) {
     done: () => finish(event.turn, event.messages),
     failed: () => finish(event.turn, [], event.error),
     voice: () => { $("voice").checked = event.on; },
-    reset: () => $("messages").replaceChildren(),
+    reset: () => { $("messages").replaceChildren(); dropReply(); },
   };
   handlers[event.type]?.();
 }
@@ -160,7 +160,10 @@ function player(media) {
   const caption = el("figcaption", {},
     `${media.handle} · ${media.kind}${media.duration ? ` · ${media.duration.toFixed(1)} s` : ""}` +
     `${media.label ? ` · ${media.label}` : ""} · `,
-    el("a", { href: `${media.url}?download=1`, textContent: "download" }));
+    el("a", { href: `${media.url}?download=1`, textContent: "download" }), " · ",
+    el("button", { type: "button", className: "reply", textContent: "reply",
+                   title: `Work on ${media.handle}: say what to do with it`,
+                   onclick: () => replyTo(media.handle) }));
   if (media.kind === "image") {
     return el("figure", {}, el("img", { src: media.url, alt: media.label || media.handle }),
       caption);
@@ -245,6 +248,20 @@ async function upload(file, item) {
   }
 }
 
+function replyTo(handle) {
+  dropReply();
+  const node = el("li", { className: "reply", textContent: `↩ replying to ${handle} ` },
+    el("button", { type: "button", textContent: "×", title: "Don't reply", onclick: dropReply }));
+  state.replyTo = { handle, node };
+  $("uploads").prepend(node);
+  $("text").focus();
+}
+
+function dropReply() {
+  state.replyTo?.node.remove();
+  state.replyTo = null;
+}
+
 function dropUpload(item) {
   state.uploads = state.uploads.filter((u) => u !== item);
   item.node.remove();
@@ -260,8 +277,10 @@ async function send() {
     const ready = state.uploads.filter((u) => u.id);
     if (!text.trim() && !ready.length) return;
     await postJSON(`/api/channels/${state.channel}/messages`,
-      { text, author: author(), uploads: ready.map((u) => u.id) });
+      { text, author: author(), uploads: ready.map((u) => u.id),
+        replying_to: state.replyTo ? [state.replyTo.handle] : [] });
     ready.forEach(dropUpload);
+    dropReply();
     $("text").value = "";
     notify("");
   } catch (err) {
@@ -271,14 +290,13 @@ async function send() {
   }
 }
 
-async function command(line) {
-  const [name, arg] = line.split(/\s+/);
+async function command(line) {  // the server runs it and says what it did
+  if (line.split(/\s+/)[0].toLowerCase() === "/reset" &&
+      !confirm(`Forget every message and file in #${state.channel}?`)) return;
   try {
-    if (name === "/voice" && (arg === "on" || arg === "off")) await setVoice(arg === "on");
-    else if (name === "/reset") await reset();
-    else if (name === "/tasks") await showTasks();
-    else return notify(HELP);
+    const { text } = await postJSON(`/api/channels/${state.channel}/commands`, { text: line });
     $("text").value = "";
+    notify(text, "info");
   } catch (err) {
     notify(err.message);
   }
