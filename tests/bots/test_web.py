@@ -384,3 +384,20 @@ async def test_a_video_shows_a_frame_before_it_is_played(browser: Browser, web: 
                                  "'article.assistant video'); return v && v.readyState >= 2 "
                                  "&& v.paused && v.currentTime > 0; }", timeout=20_000)
     await page.context.close()
+
+
+async def test_the_chat_fits_a_phone(browser: Browser, web: Served) -> None:
+    """At 390 px (a phone held upright) nothing is cut off and the page doesn't scroll
+    sideways; the channels stay reachable; a reply with a player fits too."""
+    page = await open_chat(browser, web.url, "eli", "phone")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await say(page, "read this aloud: it fits")
+    await expect(page.locator("article.assistant audio")).to_have_count(1, timeout=TURN)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    for control in ("#attach", "#record", "#text", "#send", "#voice", "#show-tasks", "#reset",
+                    "#new-channel-name", "article.assistant audio"):
+        box = await page.locator(control).first.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, control
+    chat = await page.locator("#messages").bounding_box()
+    assert chat is not None and chat["width"] >= 0.9 * 390  # the sidebar no longer takes half
+    await page.context.close()
