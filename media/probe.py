@@ -23,7 +23,7 @@ MIME = {
     "wav": "audio/wav", "flac": "audio/flac", "m4a": "audio/mp4", "webm": "video/webm",
     "mp4": "video/mp4", "mov": "video/quicktime", "mkv": "video/x-matroska",
     "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp",
-    "gif": "image/gif", "bmp": "image/bmp",
+    "gif": "image/gif", "bmp": "image/bmp", "srt": "application/x-subrip", "vtt": "text/vtt",
 }
 
 

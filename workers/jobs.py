@@ -235,13 +235,15 @@ async def _execute(memory: Memory, job: Job, executor: Executor, backend: Backen
         for made in output.files:
             if await _was_cancelled(memory, job.id):
                 raise Stopped(CANCELLED)
-            info = await asyncio.to_thread(probe, made.path)
+            measured: dict[str, Any] = {}
+            if made.kind != Kind.FILE:  # media is measured; a step's text file (subtitles) not
+                info = await asyncio.to_thread(probe, made.path)
+                measured = {"duration": info.duration, "sample_rate": info.sample_rate,
+                            "channels": info.channels}
             artifact = await memory.add_artifact(
                 job.channel_id, made.path, kind=made.kind, mime=mime_for(made.path),
                 producer=SPOKEN_REPLY if job.purpose == "voice" else f"job:{job.task}",
-                label=made.label, job_id=job.id,
-                message_id=job.message_id, duration=info.duration,
-                sample_rate=info.sample_rate, channels=info.channels)
+                label=made.label, job_id=job.id, message_id=job.message_id, **measured)
             handles.append(artifact.handle)
     return {"text": output.text, "data": output.data, "artifacts": handles}
 

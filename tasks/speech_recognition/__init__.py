@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -15,12 +15,20 @@ from tasks.base import Asking, AudioIn, Command, TaskSpec
 class SpeechRecognitionArgs(AudioIn):
     language: str | None = Field(None, description="ISO 639-1 code; None detects it.")
     word_timestamps: bool = False
+    subtitles: Literal["srt", "vtt"] | None = Field(
+        None, description="Also send the transcript as a subtitle file with timestamps.")
+
+
+SUBTITLES = re.compile(r"subtitle|\bsrt\b|\bweb ?vtt\b|\bvtt\b")
 
 
 def read(text: str) -> dict[str, Any]:
     """The arguments read from the request."""
-    stamps = re.search(r"word.?(level|timing|timestamp)|timings", text.lower())
-    return {"language": language(text), "word_timestamps": True if stamps else None}
+    lowered = text.lower()
+    stamps = re.search(r"word.?(level|timing|timestamp)|timings", lowered)
+    subtitles = SUBTITLES.search(lowered)
+    return {"language": language(text), "word_timestamps": True if stamps else None,
+            "subtitles": ("vtt" if "vtt" in lowered else "srt") if subtitles else None}
 
 
 SPEC = TaskSpec(
@@ -35,7 +43,7 @@ SPEC = TaskSpec(
             "what they are saying; I need the text of this speech; what does the speaker say; "
             "turn this voice memo into text; what are they talking about in this clip"),
         cue=(
-            r"transcri|speech.(in)?to.text|subtitle|write (it |this )?down|dictat|"
+            r"transcri|speech.(in)?to.text|subtitle|\bsrt\b|\bvtt\b|write (it |this )?down|dictat|"
             r"what(?:'s| is| was)? (?:being )?said|\btext (version|of)|type (it |this )?(up|out)|"
             r"(give me|get|send|want|need) (me )?(the|a) (text|words)\b|"
             r"\b(in|as|into) (text|writing)\b|"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from core_agent.types import Kind
 from media.decode import decode
+from media.subtitles import write_subtitles
 from models.speech_recognition.base import Transcriber, Transcript
 from tasks.speech_recognition import SpeechRecognitionArgs
-from workers.steps.base import Inputs, Output, Step
+from workers.steps.base import Inputs, Output, OutputFile, Step
 
 
 def run(asr: Transcriber, a: SpeechRecognitionArgs, given: Inputs) -> Output:
@@ -15,7 +17,11 @@ def run(asr: Transcriber, a: SpeechRecognitionArgs, given: Inputs) -> Output:
         transcript = given.batcher.transcribe(asr, audio, a.language, a.word_timestamps)
     else:
         transcript = asr.transcribe(audio, a.language, a.word_timestamps)
-    return transcript_output(transcript)
+    output = transcript_output(transcript)
+    if a.subtitles:
+        made = write_subtitles(transcript.segments, given.work / f"transcript.{a.subtitles}")
+        output.files.append(OutputFile(made, Kind.FILE, f"subtitles ({a.subtitles.upper()})"))
+    return output
 
 
 def transcript_output(transcript: Transcript) -> Output:

@@ -174,6 +174,7 @@ function player(media) {
                                           preload: "metadata" }),
       caption);
   }
+  if (media.kind === "file") return el("figure", {}, caption);  // subtitles: the link
   const audio = el("audio", { src: media.url, controls: true, preload: "metadata" });
   if (media.duration > WAVEFORM_MAX_SECONDS) return el("figure", {}, audio, caption);
   const canvas = el("canvas", { className: "wave", width: 600, height: 48 });
