@@ -63,7 +63,8 @@ async def test_a_vtt_is_webvtt(runtime: Runtime, tmp_path: Path) -> None:
     (vtt,) = reply.artifacts
     text = vtt.path.read_text(encoding="utf-8")
     assert vtt.mime == "text/vtt" and text.startswith("WEBVTT\n\n")
-    assert CUE.search(text) and "," not in CUE.search(text)[0], text
+    cue = CUE.search(text)
+    assert cue is not None and "," not in cue[0], text
 
 
 def test_timestamps_past_an_hour() -> None:
