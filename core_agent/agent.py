@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -40,6 +39,7 @@ from core_agent.planning import Planner, PlanningContext
 from core_agent.respond import compose, describe_plan, spoken
 from core_agent.types import (
     HANDLE,
+    HANDLE_IN_TEXT,
     SPOKEN_REPLY,
     STEP_REF,
     Artifact,
@@ -284,7 +284,7 @@ class Agent:
 
     async def _context(self, channel_id: str, text: str, uploads: list[Artifact],
                        replying_to: list[str]) -> PlanningContext:
-        ids, named = {u.id for u in uploads}, set(re.findall(r"\b(a\d+)\b", text.lower()))
+        ids, named = {u.id for u in uploads}, set(HANDLE_IN_TEXT.findall(text.lower()))
         # A reply's voice copy is no result: "now slower" means the file the turn made, so
         # the copies are left out unless named by their handle.
         earlier = [a for a in await self.memory.artifacts(channel_id) if a.id not in ids

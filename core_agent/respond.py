@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core_agent.types import Artifact, Plan, StepResult, StepStatus
-from tasks import TASKS
+from tasks import TASKS, title_of
 
 NO_SPEECH = "I couldn't hear anyone speaking in it."
 SENTENCE_ENDS = (".", "!", "?", "”")
@@ -26,7 +26,7 @@ def in_language(code: object) -> str:
 
 def step_line(result: StepResult, numbered: bool, index: int) -> str:
     """One step's outcome in a sentence or two."""
-    title = TASKS[result.task].title if result.task in TASKS else result.task
+    title = title_of(result.task)
     prefix = f"{index}. {title}: " if numbered else ""
     if result.status == StepStatus.CANCELLED:
         return f"{prefix}skipped, because an earlier step failed."

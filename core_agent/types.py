@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 STEP_REF = re.compile(r"^step(\d+)$")
 HANDLE = re.compile(r"^a(\d+)$")
+HANDLE_IN_TEXT = re.compile(r"\ba\d+\b")  # a handle a request names ("make a2 slower")
 
 
 class Kind(StrEnum):

@@ -84,6 +84,11 @@ def media_refs(spec: TaskSpec, args: Args) -> dict[str, str]:
     }
 
 
+def title_of(task: str) -> str:
+    """A task's title for users ("Transcribe speech"); an unknown id as it is."""
+    return TASKS[task].title if task in TASKS else task
+
+
 def capabilities_text(available: Collection[str] | None = None) -> str:
     """What the bot can do, for greetings, /help and declined requests: the tasks installed
     here first, then those a model could be added for (all alike when not known)."""

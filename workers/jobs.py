@@ -44,7 +44,7 @@ from models.speech_recognition.batching import NOTES_BATCH_SIZE, AsrBatcher
 from models.speech_recognition.faster_whisper import configure_batching
 from models.stop import Stopped, StopToken
 from models.stop import current as current_stop
-from tasks import TASKS, get_task, media_refs
+from tasks import get_task, media_refs, title_of
 from tasks.base import Args, TaskSpec
 from workers.steps import EXECUTORS, Executor, Output, executor_for
 
@@ -176,8 +176,7 @@ def _as_agent_error(err: Exception, task: str) -> AudioGPTError:
     if isinstance(err, MediaError):
         return InputRejected(f"I couldn't use that file: {err}.")
     if isinstance(err, Unsupported):
-        title = TASKS[task].title if task in TASKS else task
-        return TaskUnsupported(f"{title}: {str(err).rstrip('.')}.")
+        return TaskUnsupported(f"{title_of(task)}: {str(err).rstrip('.')}.")
     if isinstance(err, BackendUnavailable):
         return ModelNotInstalled(str(err))
     return ModelFailed(f"The {task} model failed ({type(err).__name__}). The job is recorded.")

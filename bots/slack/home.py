@@ -7,7 +7,7 @@ from typing import Any
 from bots.common import split_text
 from bots.slack.convert import Place, mrkdwn
 from core_agent.types import Job
-from tasks import TASKS
+from tasks import title_of
 
 SECTION_CHARS = 3000  # Slack's cap on a section block's text
 STATUS_EMOJI = {"done": "✅", "failed": "❌", "cancelled": "⏭", "running": "⏳", "queued": "⏳"}
@@ -30,7 +30,7 @@ def task_line(row: dict[str, Any]) -> str:
 
 def job_line(job: Job) -> str:
     """One of the user's jobs: state, task, when."""
-    title = TASKS[job.task].title if job.task in TASKS else job.task
+    title = title_of(job.task)
     at = job.created_at
     return (f"{STATUS_EMOJI.get(job.status, '•')} {mrkdwn(title)} in "
             f"<#{Place.of(job.channel_id).channel}> · <!date^{int(at.timestamp())}"

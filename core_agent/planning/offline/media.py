@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from core_agent.planning.base import PlanningContext
-from core_agent.types import Artifact, Kind, PlanStep
+from core_agent.types import HANDLE_IN_TEXT, Artifact, Kind, PlanStep
 from tasks import TASKS
 
 ORDINAL = re.compile(r"(?<!\d )(?<!\d)"  # not "1 second"
@@ -58,7 +58,7 @@ def required(task: str, field: str) -> bool:
 def score_media(context: PlanningContext, text: str) -> str | None:
     """A score to sing from: one sent now, or an earlier one the request points at."""
     fresh = [a for a in context.attachments if a.kind == Kind.FILE]
-    if fresh or SCORE_WORDS.search(text.lower()) or re.search(r"\ba\d+\b", text.lower()):
+    if fresh or SCORE_WORDS.search(text.lower()) or HANDLE_IN_TEXT.search(text.lower()):
         return pick(context, SOURCES["score"], text)
     return None
 
@@ -84,7 +84,7 @@ def separation_media(context: PlanningContext, steps: list[PlanStep], text: str
         return {"audio": fresh[0], "reference": fresh[1]}
     if reference is None:
         return {}
-    mentioned = [h for h in re.findall(r"\b(a\d+)\b", text.lower()) if h in handles]
+    mentioned = [h for h in HANDLE_IN_TEXT.findall(text.lower()) if h in handles]
     others = [h for h in [*mentioned, *fresh[::-1], *handles[::-1]] if h != reference]
     audio = chained_media(steps, "audio") or next(iter(others), None)
     return {"audio": audio, "reference": reference} if audio else {}
@@ -96,7 +96,7 @@ def pair_media(context: PlanningContext, steps: list[PlanStep], text: str) -> di
     In a mix the bed goes second: the file whose name the text puts "under" the other."""
     pool = [a for a in [*context.artifacts, *context.attachments] if a.kind in SOURCES["audio"]]
     handles = [a.handle for a in pool]
-    named = [h for h in re.findall(r"\b(a\d+)\b", text.lower()) if h in handles]
+    named = [h for h in HANDLE_IN_TEXT.findall(text.lower()) if h in handles]
     fresh = [a for a in context.attachments if a.kind in SOURCES["audio"]]
     if len(named) >= 2:
         pair = named[:2]
@@ -119,7 +119,7 @@ def pick(context: PlanningContext, kinds: tuple[Kind, ...], text: str) -> str | 
     """The artifact a media argument means: named ("a3"), in the post replied to, by ordinal,
     "what you made", or the newest."""
     pool = [*context.artifacts, *context.attachments]
-    if mentioned := re.findall(r"\b(a\d+)\b", text.lower()):
+    if mentioned := HANDLE_IN_TEXT.findall(text.lower()):
         fitting = {a.handle for a in pool if a.kind in kinds}
         return next((h for h in mentioned if h in fitting), None)
     if replied := [a.handle for a in pool if a.kind in kinds and a.handle in context.replying_to]:

@@ -3,7 +3,6 @@ a speech step given the text of an earlier step, or a reply asking for what is m
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from core_agent.errors import TaskUnsupported
@@ -21,11 +20,9 @@ from core_agent.planning.offline.media import (
     separation_media,
 )
 from core_agent.planning.offline.routing import cue_hits, normalise
-from core_agent.types import Kind, Plan, PlanStep
+from core_agent.types import HANDLE, HANDLE_IN_TEXT, Kind, Plan, PlanStep
 from tasks import TASKS
 from tasks.talking_head import wants_default_face
-
-HANDLE_REF = re.compile(r"\ba\d+\b")
 
 
 def implied_chain(context: PlanningContext, task: str) -> list[tuple[str, str]]:
@@ -76,11 +73,11 @@ def each_named(context: PlanningContext, task: str, args: dict[str, Any], text: 
     """The other files a one-file task is asked for by handle ("transcribe a1 and a2"): the
     step runs once for each (not for a mix or a join, which take two files at once)."""
     fields = media_fields(task)
-    if len(fields) != 1 or "other" in args or not HANDLE_REF.fullmatch(str(args.get(fields[0]))):
+    if len(fields) != 1 or "other" in args or not HANDLE.match(str(args.get(fields[0]))):
         return []
     kinds = SOURCES[fields[0]]
     fitting = {a.handle for a in [*context.artifacts, *context.attachments] if a.kind in kinds}
-    named = list(dict.fromkeys(h for h in HANDLE_REF.findall(text.lower()) if h in fitting))
+    named = list(dict.fromkeys(h for h in HANDLE_IN_TEXT.findall(text.lower()) if h in fitting))
     return [(fields[0], h) for h in named if h != args[fields[0]]] if len(named) > 1 else []
 
 
