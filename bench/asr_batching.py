@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from media.audio import Audio
 from media.decode import decode
-from models.speech_recognition import faster_whisper as faster_whisper_asr
+from models.settings import ModelSettings
 from models.speech_recognition.batching import AsrBatcher
 from models.speech_recognition.whisper_tiny_en import FasterWhisperTinyEn
 from tests.samples import SENTENCES, voice_note, wer
@@ -35,14 +35,13 @@ def long_recording(folder: Path, minutes: float = 10.0) -> tuple[Audio, str]:
 def bench_long(asr: FasterWhisperTinyEn, folder: Path, sizes: list[int]) -> None:
     audio, said = long_recording(folder)
     for size in sizes:
-        faster_whisper_asr.configure_batching(size)
+        asr.with_settings(ModelSettings(asr_batch_size=size))
         started = time.perf_counter()
         out = asr.transcribe(audio)
         seconds = time.perf_counter() - started
         print(f"long {audio.duration / 60:.1f} min, batch {size}: {seconds:.1f} s "
               f"({audio.duration / seconds:.0f}x real time), {len(out.segments)} segments, "
               f"WER {wer(said, out.text):.1%}")
-    faster_whisper_asr.configure_batching(None)
 
 
 def bench_notes(asr: FasterWhisperTinyEn, folder: Path, count: int, rounds: int = 3) -> None:

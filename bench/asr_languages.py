@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from media.audio import Audio
 from media.decode import decode
 from models.cache import resident_bytes
+from models.settings import ModelSettings
 from models.speech_recognition.base import Transcript
 from models.speech_recognition.faster_whisper import run_whisper
 from models.speech_recognition.whisper_base import (
@@ -76,7 +77,8 @@ def main() -> None:
         base_model = load_whisper_base(whisper_base_folder(Path(tmp) / "models"))
         print(f"base join + load {time.perf_counter() - started:.2f} s, "
               f"+{(resident_bytes() - before) / MB:.0f} MiB")
-        backend = cast(FasterWhisperBase, FasterWhisperBase.create(Path(tmp) / "models"))
+        models = ModelSettings(Path(tmp) / "models")
+        backend = cast(FasterWhisperBase, FasterWhisperBase.create(models))
         backend.load()  # shares base's model; tiny.en once more
         audios = [a for a, _ in english]
         said = " ".join(t for _, t in english)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from models.registry import backends_for
+from models.settings import ModelSettings
 from tasks import TASKS
 
 
-def task_rows(models_dir: Path | None) -> list[dict[str, Any]]:
+def task_rows(settings: ModelSettings) -> list[dict[str, Any]]:
     """Every task with its backends, each saying whether it is installed and how to install it."""
     return [{"task": t, "title": spec.title, "backends": [
         {"name": b.name, "model": b.model, "tier": b.tier, "license": b.license,
-         "installed": b.installed(models_dir), "install": b.install_hint}
+         "installed": b.installed(settings), "install": b.install_hint}
         for b in backends_for(t)]} for t, spec in TASKS.items()]

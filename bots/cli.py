@@ -156,11 +156,9 @@ async def _serve(settings: Settings) -> None:
 def tasks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Each task, its backends, and whether each is installed."""
     from bots.catalog import task_rows
-    from models.binaural.sofa_hrtf import SofaHrtf
+    from models.settings import ModelSettings
 
-    settings = _setup()
-    SofaHrtf.configure(settings.hrtf_sofa)
-    rows = task_rows(settings.models_dir)
+    rows = task_rows(ModelSettings.of(_setup()))
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -192,9 +190,11 @@ def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")
     from models.catalog.checkpoints import NeuralBackend
     from models.catalog.hub import Hub, PullError, pull
     from models.registry import BACKENDS
+    from models.settings import ModelSettings
     from tasks import TASKS
 
     settings = _setup()
+    models = ModelSettings.of(settings)
     if task != "all" and task not in TASKS:
         err.print(f"There is no task {task!r}. `audiogpt tasks` lists them.", highlight=False)
         raise typer.Exit(2)
@@ -223,16 +223,14 @@ def models_pull(task: Annotated[str, typer.Argument(help="A task id, or 'all'.")
     try:
         with Progress(*columns, console=err) as bars:
             for cls in wanted:
-                setting = cls.repo_setting
-                entry = cls.catalog_entry(getattr(settings, setting) if setting else None)
+                entry = cls.catalog_entry(models)
                 if not entry.repo and task == "all":
-                    bars.console.print(f"{cls.model}: skipped, AUDIOGPT_{str(setting).upper()} "
-                                       "is not set", highlight=False)
+                    bars.console.print(f"{cls.model}: skipped, no repository is configured "
+                                       f"({cls.install_hint})", highlight=False)
                     continue
                 if not entry.repo:
-                    raise PullError(f"{cls.model} has no repository configured: set "
-                                    f"AUDIOGPT_{str(setting).upper()} to the hub repository "
-                                    "that holds its weights")
+                    raise PullError(f"{cls.model} has no repository configured: "
+                                    f"{cls.install_hint}")
                 bars.console.print(f"{cls.model}: {entry.repo} ({entry.size}, {entry.license})",
                                    highlight=False)
                 folder = pull(entry, settings.models_dir, hub, _file_bars(bars))

@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from bots.base import Turns
 from bots.catalog import task_rows
 from core_agent.agent import Agent
+from models.settings import ModelSettings
 
 CANCELLED = "cancelled with /cancel"  # what a stopped job's record says
 
@@ -74,19 +74,19 @@ async def cancel(agent: Agent, turns: Turns, channel_id: str) -> bool:
     return bool(turns_stopped or jobs_stopped)
 
 
-def help_text(models_dir: Path | None, how: str, prefix: str = "/") -> str:
+def help_text(models: ModelSettings, how: str, prefix: str = "/") -> str:
     """What the bot can do here: how to ask (`how`), the installed tasks, and the commands
     as they are typed on the platform."""
-    ready = [row for row in task_rows(models_dir) if any(b["installed"] for b in row["backends"])]
+    ready = [row for row in task_rows(models) if any(b["installed"] for b in row["backends"])]
     tasks = "\n".join(f"• {row['title']}" for row in ready) or "• nothing yet"
     listed = "\n".join(f"{c.typed(prefix)} — {c.does}" for c in COMMANDS)
     return f"{how}\n\nI can:\n{tasks}\n\nCommands:\n{listed}"
 
 
-def tasks_text(models_dir: Path | None) -> str:
+def tasks_text(models: ModelSettings) -> str:
     """Every task, with the model that serves it or how to install one."""
     lines = []
-    for row in task_rows(models_dir):
+    for row in task_rows(models):
         installed = [b for b in row["backends"] if b["installed"]]
         if installed:
             lines.append(f"✅ {row['task']} — {installed[0]['model']}")
@@ -120,7 +120,7 @@ class CommandSet:
 
     def help(self) -> str:
         """The answer to help."""
-        return help_text(self.agent.settings.models_dir, self.how, self.prefix)
+        return help_text(ModelSettings.of(self.agent.settings), self.how, self.prefix)
 
     async def run(self, name: str, words: Sequence[str], channel_ids: Sequence[str],
                   user_id: str | None) -> str:
@@ -129,7 +129,7 @@ class CommandSet:
         if name == "help":
             return self.help()
         if name == "tasks":
-            return await asyncio.to_thread(tasks_text, self.agent.settings.models_dir)
+            return await asyncio.to_thread(tasks_text, ModelSettings.of(self.agent.settings))
         if name == "usage":
             return await usage(self.agent, user_id)
         if name == "voice":

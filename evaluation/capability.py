@@ -22,6 +22,7 @@ from evaluation.capability_cases import Case, Figure, Kit
 from media.probe import probe
 from models.cache import BackendCache
 from models.registry import backends_for
+from models.settings import ModelSettings
 from tasks import TASKS
 from workers.runner import InlineRunner
 from workers.steps import EXECUTORS
@@ -74,11 +75,11 @@ class Scripted:
         return Plan(steps=[st.model_copy(deep=True) for st in self.steps], planner=self.name)
 
 
-def installed(task: str, models_dir: Path | None) -> tuple[bool, str]:
+def installed(task: str, models: ModelSettings) -> tuple[bool, str]:
     """Whether the task can run here, and the hint that installs it."""
     found = backends_for(task)
-    if task in EXECUTORS and any(cls.installed(models_dir) for cls in found):
-        names = [cls.name for cls in found if cls.installed(models_dir)]
+    if task in EXECUTORS and any(cls.installed(models) for cls in found):
+        names = [cls.name for cls in found if cls.installed(models)]
         return True, names[0]
     if not found:
         return False, "no model packaged yet (a later release)"
@@ -95,7 +96,7 @@ async def run_capability(settings: Settings, backends: BackendCache, work: Path,
     rows = []
     try:
         for task in tasks or TASKS:
-            ready, note = installed(task, backends.models_dir)
+            ready, note = installed(task, backends.settings)
             if not ready:
                 rows.append({"task": task, "status": "not installed", "install": note})
                 continue

@@ -27,6 +27,7 @@ from core_agent.memory import Memory
 from core_agent.types import HANDLE, Attachment, Message, Reply, StepStatus
 from evaluation import signals as sig
 from evaluation.capability import installed
+from models.settings import ModelSettings
 
 INTERNAL = "internal-error"
 
@@ -132,12 +133,12 @@ async def run_scenario(agent: Agent, memory: Memory, scenario: dict[str, Any], i
 
 
 async def run_robustness(agent: Agent, memory: Memory, folder: Path,
-                         models_dir: Path | None) -> dict[str, Any]:
+                         models: ModelSettings) -> dict[str, Any]:
     """Every scenario; one that needs a task left uninstalled is skipped where it is."""
     rows = []
     for index, scenario in enumerate(load_scenarios(), start=1):
         missing = scenario.get("needs_missing")
-        if missing and installed(missing, models_dir)[0]:
+        if missing and installed(missing, models)[0]:
             rows.append({"name": scenario["name"], "kind": scenario["kind"],
                          "passed": None, "problems": [f"{missing} is installed here"]})
             continue

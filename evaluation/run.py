@@ -22,6 +22,7 @@ from evaluation.robustness import run_robustness
 from media.probe import probe
 from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
+from models.settings import ModelSettings
 from tasks import TASKS
 from workers.runner import InlineRunner
 
@@ -80,7 +81,7 @@ async def evaluate(settings: Settings, parts: list[str], planner_kind: str,
             "planner": {"name": planner.name,
                         "model": settings.llm_model if planner.name == "llm" else None},
             "seconds": {}}
-        backends = BackendCache(settings.models_dir)
+        backends = BackendCache(ModelSettings.of(settings))
         try:
             for part in parts:
                 say(f"running {part}")
@@ -108,7 +109,7 @@ async def _robustness(settings: Settings, planner: Planner, backends: BackendCac
     folder = work / "robustness"
     folder.mkdir()
     try:
-        return await run_robustness(agent, memory, folder, backends.models_dir)
+        return await run_robustness(agent, memory, folder, backends.settings)
     finally:
         memory.engine.dispose()
 

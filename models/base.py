@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 from abc import ABC, abstractmethod
-from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from core_agent.errors import BackendUnavailable, Unsupported
+from models.settings import BARE, ModelSettings
 
 
 class Backend(ABC):
@@ -23,12 +23,11 @@ class Backend(ABC):
     install_hint: ClassVar[str] = "pip install audiogpt"
     requires: ClassVar[tuple[str, ...]] = ()  # importable modules it needs
     languages: ClassVar[tuple[str, ...]] = ()  # ISO 639-1; empty means any
+    settings: ModelSettings = BARE  # those it was created with
 
     @classmethod
-    def installed(cls, models_dir: Path | None = None) -> bool:
-        """Whether its packages and weights are present (cheap; loads nothing).
-
-        `models_dir` is where neural-catalog checkpoints are pulled to."""
+    def installed(cls, settings: ModelSettings = BARE) -> bool:
+        """Whether its packages and weights are present (cheap; loads nothing)."""
         return not cls.missing_modules()
 
     @classmethod
@@ -37,11 +36,17 @@ class Backend(ABC):
         return [m for m in cls.requires if importlib.util.find_spec(m) is None]
 
     @classmethod
-    def create(cls, models_dir: Path | None = None) -> Backend:
-        """An unloaded instance; BackendUnavailable naming the model and how to install it."""
-        if not cls.installed(models_dir):
+    def create(cls, settings: ModelSettings = BARE) -> Backend:
+        """An unloaded instance on these settings; BackendUnavailable naming the model and
+        how to install it."""
+        if not cls.installed(settings):
             raise BackendUnavailable(cls.model, cls.install_hint)
-        return cls()
+        return cls().with_settings(settings)
+
+    def with_settings(self, settings: ModelSettings) -> Self:
+        """This instance, created with these settings."""
+        self.settings = settings
+        return self
 
     @classmethod
     def speaks(cls, language: str | None) -> bool:

@@ -13,12 +13,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Protocol
 
 from core_agent.errors import BackendUnavailable, Unsupported
 from models.base import Backend
 from models.registry import BACKENDS, backends_for, usable_backends
+from models.settings import BARE, ModelSettings
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,10 @@ class BackendCache:
     the least recently used are dropped; a dropped backend loads again on its next use.
     """
 
-    def __init__(self, models_dir: Path | None = None, budget_mb: float | None = None,
+    def __init__(self, settings: ModelSettings = BARE, budget_mb: float | None = None,
                  listener: CacheListener | None = None,
                  measure: Callable[[], int] = resident_bytes) -> None:
-        self.models_dir = models_dir  # where `audiogpt models pull` puts checkpoints
+        self.settings = settings  # every backend is created with them
         self.budget = None if budget_mb is None else int(budget_mb * 1024 * 1024)  # bytes
         self.listener, self.measure = listener, measure
         self._loaded: OrderedDict[str, Backend] = OrderedDict()  # least recently used first
@@ -74,7 +74,7 @@ class BackendCache:
         """The first installed backend of a task that handles the language, loaded; of a
         voice's task, the first that has the voice named, if any has it. BackendUnavailable
         if none is installed, Unsupported if no model of ours could be."""
-        usable = usable_backends(task, self.models_dir, language, voice, ask_torch=True)
+        usable = usable_backends(task, self.settings, language, voice, ask_torch=True)
         if usable:
             return self.get(usable[0].name)
         candidates = backends_for(task)
@@ -97,7 +97,7 @@ class BackendCache:
                 self._loaded.move_to_end(name)
                 return self._loaded[name]
             cls = BACKENDS[name]
-            backend = cls.create(self.models_dir)
+            backend = cls.create(self.settings)
             log.info("loading %s", cls.model)
             before, started = self.measure(), time.perf_counter()
             backend.load()

@@ -4,10 +4,10 @@ them are installed here. Each task's folder lists its own (`tasks/<task>/backend
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from models.base import Backend
 from models.catalog.checkpoints import torch_device
+from models.settings import ModelSettings
 from models.text_to_speech.base import Synthesizer
 from tasks import ORDER, part_of
 
@@ -43,14 +43,14 @@ def backends_for(task: str, has_cuda: bool | None = None) -> list[type[Backend]]
                   key=lambda cls: (cls.tier != "neural", cls.prefers_gpu != cuda))
 
 
-def usable_backends(task: str, models_dir: Path | None, language: str | None = None,
+def usable_backends(task: str, settings: ModelSettings, language: str | None = None,
                     voice: str | None = None, ask_torch: bool = False) -> list[type[Backend]]:
     """The installed backends of a task that handle the language, best first: of a voice's
     task, those that have the voice named ahead of the rest. Where an installed one prefers
     a GPU, `ask_torch` imports torch to see whether there is one (a worker about to run the
     job); otherwise only a torch already imported is asked (routing, listings)."""
     usable = [cls for cls in backends_for(task)  # `speaks` first: it is cheap, `installed`
-              if cls.speaks(language) and cls.installed(models_dir)]  # looks on disk
+              if cls.speaks(language) and cls.installed(settings)]  # looks on disk
     if ask_torch and any(cls.prefers_gpu for cls in usable):
         order = backends_for(task, cuda_present(import_torch=True))
         usable.sort(key=order.index)

@@ -17,6 +17,7 @@ from core_agent.errors import SettingsError
 from core_agent.metrics import MODELS
 from models.binaural.sofa_hrtf import SofaHrtf
 from models.cache import BackendCache
+from models.settings import ModelSettings
 from workers.health import WorkerStatus, serve_health
 from workers.jobs import asr_batcher, run_step, worker_timeout
 from workers.queues import Resource, queue_name, resource_for, tasks_for
@@ -94,8 +95,9 @@ def serve(settings: Settings, burst: bool = False, resource: Resource = Resource
     health = None
     if settings.worker_metrics_port is not None:
         health = serve_health(status, settings.worker_metrics_host, settings.worker_metrics_port)
-    SofaHrtf.configure(settings.hrtf_sofa)  # HRTFs of a SOFA file the user installed
-    backends = BackendCache(settings.models_dir, settings.model_memory_mb, MODELS)
+    models = ModelSettings.of(settings)
+    SofaHrtf.check(models)  # a SOFA file the user named is refused now, not at its first job
+    backends = BackendCache(models, settings.model_memory_mb, MODELS)
     log.info("serving %s on queue %s", ", ".join(tasks), queue)
     backends.preload(tasks)
     status.ready.set()

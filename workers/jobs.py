@@ -40,8 +40,8 @@ from core_agent.types import SPOKEN_REPLY, STEP_REF, Artifact, Job, Kind, StepSt
 from media.probe import mime_for, probe
 from models.base import Backend
 from models.registry import backends_for
+from models.settings import ModelSettings
 from models.speech_recognition.batching import NOTES_BATCH_SIZE, AsrBatcher
-from models.speech_recognition.faster_whisper import configure_batching
 from models.stop import Stopped, StopToken
 from models.stop import current as current_stop
 from tasks import get_task, media_refs, title_of
@@ -70,21 +70,19 @@ def worker_timeout(job_timeout: float) -> float:
 
 
 def asr_batcher(settings: Settings) -> AsrBatcher | None:
-    """What gathers concurrent speech_recognition jobs into one Whisper batch (None: off),
-    with Whisper's batch size configured from the settings."""
-    configure_batching(settings.asr_batch_size)
+    """What gathers concurrent speech_recognition jobs into one Whisper batch (None: off)."""
     if settings.asr_batch_window <= 0 or (settings.asr_batch_size or NOTES_BATCH_SIZE) <= 1:
         return None
     return AsrBatcher(settings.asr_batch_size or NOTES_BATCH_SIZE, settings.asr_batch_window)
 
 
-def require_installed(task: str, models_dir: Path | None, language: str | None = None
+def require_installed(task: str, models: ModelSettings, language: str | None = None
                       ) -> None:
     """ModelNotInstalled unless an installed backend serves the task in the language (loads
     nothing), naming the model that would: the preferred one of those that handle it."""
     candidates = backends_for(task)
     able = [cls for cls in candidates if cls.speaks(language)] or candidates
-    if task in EXECUTORS and any(cls.installed(models_dir) for cls in able):
+    if task in EXECUTORS and any(cls.installed(models) for cls in able):
         return
     title = get_task(task).title
     if not able:
@@ -121,7 +119,7 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
     try:
         spec = get_task(job.task)
         args = spec.validate(job.args)
-        require_installed(job.task, ctx["backends"].models_dir, getattr(args, "language", None))
+        require_installed(job.task, ctx["backends"].settings, getattr(args, "language", None))
         backend = ctx["backends"].for_task(job.task, getattr(args, "language", None),
                                            getattr(args, "voice", None))
         if await memory.claim_job(job_id, backend.name) is None:

@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 
 from core_agent.config import Settings
 from models.registry import usable_backends
+from models.settings import ModelSettings
 from tasks import TASKS
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def resource_for(task: str, settings: Settings, language: str | None = None,
     embedded tier's CPU queue when none is installed; loads nothing)."""
     if task in settings.gpu_tasks:
         return Resource.GPU
-    usable = usable_backends(task, settings.models_dir, language, voice)
+    usable = usable_backends(task, ModelSettings.of(settings), language, voice)
     return Resource.GPU if usable and usable[0].tier == "neural" else Resource.CPU
 
 

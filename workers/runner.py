@@ -22,6 +22,7 @@ from core_agent.errors import JobLost, QueueUnavailable
 from core_agent.memory import Memory
 from core_agent.metrics import MODELS
 from models.cache import BackendCache
+from models.settings import ModelSettings
 from workers.jobs import asr_batcher, require_installed, run_step, worker_timeout
 from workers.queues import Resource, queue_name, resource_for
 
@@ -40,13 +41,13 @@ class InlineRunner:
     def __init__(self, memory: Memory, settings: Settings, backends: BackendCache | None = None
                  ) -> None:
         self.ctx: dict[str, Any] = {"memory": memory, "backends": backends or BackendCache(
-            settings.models_dir, settings.model_memory_mb, MODELS)}
+            ModelSettings.of(settings), settings.model_memory_mb, MODELS)}
         self.ctx["asr_batcher"] = asr_batcher(settings)
         self.ctx["job_timeout"] = settings.job_timeout  # the job function enforces it
 
     def check(self, task: str, language: str | None = None) -> None:
         """Raise ModelNotInstalled if the task cannot run (in this language)."""
-        require_installed(task, self.ctx["backends"].models_dir, language)
+        require_installed(task, self.ctx["backends"].settings, language)
 
     async def run(self, job_id: str) -> None:
         """Run the job to its end (a timed-out or cancelled step is stopped and recorded)."""
@@ -79,13 +80,13 @@ class ArqRunner:
         self.settings, self.memory = settings, memory
         self.queues = {resource: queue_name(settings, resource) for resource in Resource}
         self.timeout = settings.job_timeout
-        self.models_dir = settings.models_dir
+        self.models = ModelSettings.of(settings)
         self._pool: ArqRedis | None = None
 
     def check(self, task: str, language: str | None = None) -> None:
         """Raise ModelNotInstalled if the task cannot run in this language (workers share
         this install)."""
-        require_installed(task, self.models_dir, language)
+        require_installed(task, self.models, language)
 
     async def pool(self) -> ArqRedis:
         """The Redis pool, connected on first use."""

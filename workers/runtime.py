@@ -16,6 +16,7 @@ from media.probe import probe
 from models.binaural.sofa_hrtf import SofaHrtf
 from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
+from models.settings import ModelSettings
 from workers.runner import ArqRunner, InlineRunner
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def build_runtime(settings: Settings, *, embedder: Embedder | None = None,
 
     A process that builds several runtimes (tests, benchmarks) can share loaded models.
     """
-    SofaHrtf.configure(settings.hrtf_sofa)  # HRTFs of a SOFA file the user installed
+    SofaHrtf.check(ModelSettings.of(settings))  # a SOFA file the user named is refused now
     memory = open_memory(settings)
     runner: InlineRunner | ArqRunner = (
         ArqRunner(settings, memory) if settings.redis_url

@@ -39,6 +39,7 @@ from bots.slack.send import DONE, FAILED, WORKING, Status
 from core_agent.config import Settings
 from core_agent.errors import AttachmentNotTaken
 from core_agent.types import Channel, Message
+from models.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 # Message subtypes that are people writing; edits, joins and bots' posts are not.
@@ -122,7 +123,7 @@ class Handlers:
             return
         user = event["user"]
         jobs = await self.agent.memory.user_jobs(f"{PLATFORM}:user:{user}", HOME_JOBS)
-        rows = await asyncio.to_thread(task_rows, self.settings.models_dir)
+        rows = await asyncio.to_thread(task_rows, ModelSettings.of(self.settings))
         await self.client.views_publish(
             user_id=user, view=home_view(rows, jobs, self.settings.slack_command))
 

@@ -33,6 +33,7 @@ from bots.web.uploads import Staged, Staging, UploadRejected
 from core_agent.config import Settings
 from core_agent.metrics import exposition
 from core_agent.types import HANDLE, Message
+from models.settings import ModelSettings
 
 STATIC = Path(__file__).parent / "static"
 MEDIA_TYPES = ("audio/", "video/", "image/")
@@ -96,7 +97,7 @@ class Handlers:
     async def tasks(self, request: Request) -> Response:
         """Every task, its backends, and whether each is installed (as `audiogpt tasks
         --json`)."""
-        return JSONResponse(await asyncio.to_thread(task_rows, self.settings.models_dir))
+        return JSONResponse(await asyncio.to_thread(task_rows, ModelSettings.of(self.settings)))
 
     async def channels(self, request: Request) -> Response:
         """The web chat's channels, oldest first."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from media.audio import Audio, limit_peak
 from models.base import Backend
 from models.binaural.base import BinauralRenderer
 from models.binaural.spherical_head import FRAME, MIN_DISTANCE, source_azimuths
+from models.settings import BARE, ModelSettings
 
 log = logging.getLogger(__name__)
 HRTF_FOLDER = "hrtf"  # under the models folder
@@ -250,34 +251,32 @@ class SofaHrtf(BinauralRenderer):
     requires = ("h5py", "scipy")
     install_hint = ("put a SOFA file (SimpleFreeFieldHRIR) in <models dir>/hrtf/, or set "
                     "AUDIOGPT_HRTF_SOFA to its path")
-    configured: ClassVar[Path | None] = None  # the settings' hrtf_sofa, see configure()
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.hrirs: Hrirs | None = None
         self._sets: dict[int, HrtfSet] = {}  # by sample rate
 
-    @classmethod
-    def configure(cls, path: Path | None) -> None:
-        """Use this file rather than one in <models dir>/hrtf/ (None: look there); a file
-        that is not usable raises SofaError now, at start-up."""
-        if path is not None:
-            read_sofa(path, with_data=False)
-        cls.configured = path
+    @staticmethod
+    def check(settings: ModelSettings) -> None:
+        """Refuse a configured file that is not usable (SofaError), at start-up rather than
+        at the first request."""
+        if settings.hrtf_sofa is not None:
+            read_sofa(settings.hrtf_sofa, with_data=False)
 
-    @classmethod
-    def locate(cls, models_dir: Path | None) -> Path | None:
+    @staticmethod
+    def locate(settings: ModelSettings) -> Path | None:
         """The configured file, else the first *.sofa in <models dir>/hrtf/, else None."""
-        if cls.configured is not None:
-            return cls.configured
-        folder = models_dir / HRTF_FOLDER if models_dir is not None else None
+        if settings.hrtf_sofa is not None:
+            return settings.hrtf_sofa
+        folder = settings.folder / HRTF_FOLDER if settings.folder is not None else None
         found = sorted(folder.glob("*.sofa")) if folder is not None and folder.is_dir() else []
         return found[0] if found else None
 
     @classmethod
-    def installed(cls, models_dir: Path | None = None) -> bool:
-        path = cls.locate(models_dir)
-        if path is None or not super().installed(models_dir):
+    def installed(cls, settings: ModelSettings = BARE) -> bool:
+        path = cls.locate(settings)
+        if path is None or not super().installed(settings):
             return False
         try:
             stat = path.stat()
@@ -286,13 +285,13 @@ class SofaHrtf(BinauralRenderer):
         return _problem(path, stat.st_mtime_ns, stat.st_size) is None
 
     @classmethod
-    def create(cls, models_dir: Path | None = None) -> Backend:
+    def create(cls, settings: ModelSettings = BARE) -> Backend:
         """An unloaded instance on the located file; SofaError if that file is not usable."""
-        path = cls.locate(models_dir)
-        if path is None or not super().installed(models_dir):
+        path = cls.locate(settings)
+        if path is None or not super().installed(settings):
             raise BackendUnavailable(cls.model, cls.install_hint)
         read_sofa(path, with_data=False)
-        return cls(path)
+        return cls(path).with_settings(settings)
 
     def load(self) -> None:
         """Read the responses."""

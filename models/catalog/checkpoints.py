@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from core_agent.errors import BackendUnavailable
 from models.base import Backend
+from models.settings import BARE, ModelSettings
 
 log = logging.getLogger(__name__)
 MANIFEST = "audiogpt-manifest.json"
@@ -66,23 +67,28 @@ class NeuralBackend(Backend):
 
     tier = "neural"
     entry: ClassVar[CatalogEntry]
-    repo_setting: ClassVar[str | None] = None  # a Settings field that names the repository
 
     @classmethod
-    def catalog_entry(cls, repo: str | None = None) -> CatalogEntry:
-        """The entry, pointed at `repo` where the setting named by `repo_setting` gives one."""
+    def configured_repo(cls, settings: ModelSettings) -> str | None:
+        """The hub repository the settings name for it, where it has no canonical one."""
+        return None
+
+    @classmethod
+    def catalog_entry(cls, settings: ModelSettings) -> CatalogEntry:
+        """The entry, pointed at the repository the settings name, if they name one."""
+        repo = cls.configured_repo(settings)
         return replace(cls.entry, repo=repo) if repo else cls.entry
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
     @classmethod
-    def installed(cls, models_dir: Path | None = None) -> bool:
-        return super().installed() and locate(cls.entry, models_dir) is not None
+    def installed(cls, settings: ModelSettings = BARE) -> bool:
+        return super().installed() and locate(cls.entry, settings.folder) is not None
 
     @classmethod
-    def create(cls, models_dir: Path | None = None) -> Backend:
-        folder = locate(cls.entry, models_dir)
+    def create(cls, settings: ModelSettings = BARE) -> Backend:
+        folder = locate(cls.entry, settings.folder)
         if folder is None or not super().installed():
             raise BackendUnavailable(cls.model, cls.install_hint)
-        return cls(folder)
+        return cls(folder).with_settings(settings)

@@ -153,7 +153,7 @@ class SepFormerWsj02Mix(NeuralBackend, SpeakerSeparator):
         """The embedded tier's speaker encoder, loaded on first use."""
         with self._lock:
             if self._voices is None:
-                encoder = cast(VoiceFilter, VoiceFilter.create())
+                encoder = cast(VoiceFilter, VoiceFilter.create(self.settings))
                 encoder.load()
                 self._voices = encoder
             return self._voices

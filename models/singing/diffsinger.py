@@ -29,6 +29,7 @@ from core_agent.errors import BackendUnavailable, ModelNotInstalled, Unsupported
 from media.audio import Audio, limit_peak
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend
+from models.settings import ModelSettings
 from models.singing.base import Singer
 from models.singing.phones import lay_out, pitch_curve
 from models.singing.scores import Score
@@ -93,9 +94,12 @@ class DiffSingerOnnx(NeuralBackend, Singer):
                                                       "*.emb"),
                          size="the voicebank's (typically 0.2-1 GB)",
                          license="the voicebank's own")
-    repo_setting = "diffsinger_repo"
     _acoustic: Any = None
     _vocoder: Any = None
+
+    @classmethod
+    def configured_repo(cls, settings: ModelSettings) -> str | None:
+        return settings.diffsinger_repo  # no single canonical voicebank repository exists
 
     def load(self) -> None:
         import onnxruntime as ort

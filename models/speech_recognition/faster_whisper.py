@@ -20,21 +20,14 @@ CLIP_GAP_SECONDS = 2.0  # speech spans closer than this share a batch row
 NOTE_GAP_SECONDS = 1.0  # silence between voice notes laid end to end for one batch
 # Rows decoded at once when not configured (AUDIOGPT_ASR_BATCH_SIZE), by device.
 DEFAULT_BATCH_SIZE = {"cpu": 1, "cuda": 16}
-_configured_batch_size: int | None = None
 CT2_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.*",
              "preprocessor_config.json")
 
 
-def configure_batching(batch_size: int | None) -> None:
-    """Rows faster-whisper decodes at once (None: DEFAULT_BATCH_SIZE for the model's device)."""
-    global _configured_batch_size
-    _configured_batch_size = batch_size
-
-
-def batch_size_for(model: Any) -> int:
+def batch_size_for(model: Any, configured: int | None) -> int:
     """The configured batch size, else the default for the device the model runs on."""
-    if _configured_batch_size is not None:
-        return max(1, _configured_batch_size)
+    if configured is not None:
+        return max(1, configured)
     return DEFAULT_BATCH_SIZE.get(getattr(model.model, "device", "cpu"), 1)
 
 
@@ -53,18 +46,19 @@ class FasterWhisperCheckpoint(NeuralBackend):
 
 
 def run_whisper(model: Any, audio: Audio, language: str | None, task: str = "transcribe",
-                word_timestamps: bool = False) -> Transcript:
+                word_timestamps: bool = False, batch_size: int | None = None) -> Transcript:
     """A faster-whisper model over a recording of any length (16 kHz mono).
 
     faster-whisper computes the features of all it is given at once (hundreds of MB for
     ten minutes), so long recordings go in windows of at most WINDOW_SECONDS, cut in the
     pauses Silero VAD finds; within each, its own VAD skips the silence. With a batch size
-    above 1, each window's speech segments are decoded that many at a time
-    (BatchedInferencePipeline: one pass per segment, no temperature fallback).
+    above 1 (None: DEFAULT_BATCH_SIZE for the model's device), each window's speech
+    segments are decoded that many at a time (BatchedInferencePipeline: one pass per
+    segment, no temperature fallback).
     """
     found: list[Segment] = []
     detected = language
-    batch_size = batch_size_for(model)
+    batch_size = batch_size_for(model, batch_size)
     for start, end in speech_windows(audio):
         stop.check()
         if batch_size > 1:

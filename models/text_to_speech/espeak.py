@@ -10,7 +10,6 @@ import functools
 import io
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import soundfile as sf
@@ -18,6 +17,7 @@ import soundfile as sf
 from core_agent.errors import MediaError, Unsupported
 from media.audio import Audio
 from models import stop
+from models.settings import BARE, ModelSettings
 from models.text_to_speech.base import Synthesizer
 
 WORDS_PER_MINUTE = 165  # espeak-ng's rate at speed 1.0 (its own default is a hurried 175)
@@ -57,7 +57,7 @@ class EspeakNG(Synthesizer):
     install_hint = "apt-get install espeak-ng"
 
     @classmethod
-    def installed(cls, models_dir: Path | None = None) -> bool:
+    def installed(cls, settings: ModelSettings = BARE) -> bool:
         return shutil.which("espeak-ng") is not None
 
     @classmethod

@@ -31,10 +31,11 @@ class WhisperTranslate(FasterWhisperCheckpoint, Translator):
 
     def translate(self, audio: Audio, target: str, source: str | None = None) -> Transcript:
         self.check_language(target)
-        return whisper_translate(self._model, audio, source)
+        return whisper_translate(self._model, audio, source, self.settings.asr_batch_size)
 
 
-def whisper_translate(model: Any, audio: Audio, source: str | None) -> Transcript:
+def whisper_translate(model: Any, audio: Audio, source: str | None,
+                      batch_size: int | None) -> Transcript:
     """A faster-whisper model's translate task: English text for speech in `source`."""
-    heard = run_whisper(model, audio, source, task="translate")
+    heard = run_whisper(model, audio, source, task="translate", batch_size=batch_size)
     return replace(heard, language="en")  # run_whisper reports the language it heard

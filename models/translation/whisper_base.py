@@ -22,4 +22,4 @@ class WhisperBaseTranslate(WhisperBaseWeights, Translator):
     def translate(self, audio: Audio, target: str, source: str | None = None) -> Transcript:
         self.check_language(target)
         self.check_source(source)
-        return whisper_translate(self._model, audio, source)
+        return whisper_translate(self._model, audio, source, self.settings.asr_batch_size)

@@ -13,6 +13,7 @@ from bots import commands as commands_
 from bots.discord.handlers import how
 from media.decode import decode
 from media.probe import probe
+from models.settings import ModelSettings
 from tests.bots.test_discord import APP, GENERAL, GUILD, Served, heard, replied_to, served
 from tests.samples import wer
 from tests.stand_ins.discord_api import Recorded
@@ -41,11 +42,11 @@ async def test_the_commands_every_platform_has(discord_: Served) -> None:
         return dict(answer.body["data"])
 
     shown = await command("help")
-    assert shown["content"] == commands_.help_text(settings.models_dir, how(settings))
+    assert shown["content"] == commands_.help_text(ModelSettings.of(settings), how(settings))
     assert shown["flags"] == 64  # only the caller sees it
     assert "/voice on — Also speak my replies here" in shown["content"]
     assert "/audiogpt" in shown["content"]
-    assert (await command("tasks"))["content"] == commands_.tasks_text(settings.models_dir)
+    assert (await command("tasks"))["content"] == commands_.tasks_text(ModelSettings.of(settings))
     assert (await command("voice", "on"))["content"] == "I'll speak my replies here."
     assert (await runtime.memory.channel(channel, "discord")).voice_replies
     switched = await command("voice", "off")

@@ -16,6 +16,7 @@ from bots.slack.home import how
 from bots.slack.send import DONE, FAILED
 from media.probe import probe
 from models.cache import BackendCache
+from models.settings import ModelSettings
 from tests.bots.test_slack import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -53,10 +54,10 @@ async def test_the_commands_every_platform_has(app: Running, slack: SlackStandIn
         assert status == 200
         return body
 
-    shown = await command("help")
-    assert shown == mrkdwn(commands.help_text(settings.models_dir, how(COMMAND), f"{COMMAND} "))
+    shown, models = await command("help"), ModelSettings.of(settings)
+    assert shown == mrkdwn(commands.help_text(models, how(COMMAND), f"{COMMAND} "))
     assert f"{COMMAND} voice on — Also speak my replies here" in shown
-    assert await command("tasks") == mrkdwn(commands.tasks_text(settings.models_dir))
+    assert await command("tasks") == mrkdwn(commands.tasks_text(models))
     assert await command("voice") == f"Say {COMMAND} voice on or {COMMAND} voice off."
     asked = slack.user_message(CHANNEL, f"<@{BOT_USER}> hello")
     await slack.send_event(app.url, mention(asked))

@@ -26,6 +26,7 @@ from core_agent.types import Job, StepStatus
 from media.decode import decode
 from media.probe import probe
 from models.cache import BackendCache
+from models.settings import ModelSettings
 from tests.conftest import make_settings
 from tests.samples import voice_note, wer
 from tests.stand_ins.telegram_api import (
@@ -278,7 +279,7 @@ async def test_commands(tmp_path: Path, embedder: Any, backends: BackendCache) -
             api.push(api.user_message(PRIVATE, ANA, text))
             return str((await reply_count(api, len(replies(api)) + 1))[-1].params["text"])
 
-        models = tg.settings.models_dir
+        models = ModelSettings.of(tg.settings)
         shown = await command("/help")
         assert shown == commands.help_text(models, HOW) and "Transcribe speech" in shown
         assert "/voice on — Also speak my replies here" in shown
@@ -286,7 +287,9 @@ async def test_commands(tmp_path: Path, embedder: Any, backends: BackendCache) -
         assert await command("/voice") == "Say /voice on or /voice off."
         assert await command("/voice on") == "I'll speak my replies here."
         assert (await memory.channel(channel, "telegram")).voice_replies
-        long_text = " ".join(["the quick brown fox jumps over the lazy dog"] * 12)
+        # Long enough (about a minute of speech) that /cancel lands while it is synthesised
+        # even on a busy machine.
+        long_text = " ".join(["The quick brown fox jumps over the lazy dog."] * 60)
         api.push(api.user_message(PRIVATE, ANA, f"read this aloud: {long_text}"))
         async with asyncio.timeout(60):
             while "record_voice" not in {c.params["action"] for c in api.sent("sendChatAction")}:

@@ -30,6 +30,7 @@ from bots.web.handlers import HOW
 from core_agent.config import Settings
 from media.decode import decode
 from media.probe import probe
+from models.settings import ModelSettings
 from tests.conftest import make_settings
 from tests.samples import espeak, voice_note, wer
 from workers.runtime import Runtime, build_runtime
@@ -227,7 +228,7 @@ async def test_voice_replies_and_reset_reach_every_page(browser: Browser, web: S
 
 async def test_typed_commands_are_answered_in_the_page(browser: Browser, web: Served) -> None:
     page = await open_chat(browser, web.url, "ana")
-    models = web.settings.models_dir
+    models = ModelSettings.of(web.settings)
 
     async def typed(text: str) -> str:
         await say(page, text)

@@ -15,6 +15,7 @@ import pytest
 
 from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
+from models.settings import ModelSettings
 from tests.conftest import make_settings
 from tests.stand_ins.hub_server import HubStandIn
 from workers.runtime import Runtime, build_runtime
@@ -26,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 async def empty_models(tmp_path: Path, embedder: MiniLMEmbedder) -> AsyncIterator[Runtime]:
     """A runtime with its own model cache (the session's shared one would hide a pull)."""
     settings = make_settings(tmp_path / "data")
-    rt = build_runtime(settings, embedder=embedder, backends=BackendCache(settings.models_dir))
+    cache = BackendCache(ModelSettings.of(settings))
+    rt = build_runtime(settings, embedder=embedder, backends=cache)
     try:
         yield rt
     finally:

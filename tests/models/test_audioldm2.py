@@ -23,6 +23,7 @@ from media.decode import decode
 from models.generation.audioldm2 import AudioLdm2
 from models.generation.blip_caption import BlipCaptioner
 from models.inpainting.audioldm2 import METHOD, AudioLdm2Inpaint
+from models.settings import ModelSettings
 from tasks.base import GenerateArgs
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
@@ -157,7 +158,8 @@ async def test_sounds_and_gaps_after_a_pull(hub: HubStandIn, empty_runtime: Runt
     assert note.kind == Kind.AUDIO and note.duration is not None
     assert abs(note.duration - 2.0) < 0.05
 
-    listed = {row["task"]: row["backends"] for row in task_rows(empty_runtime.settings.models_dir)}
+    rows = task_rows(ModelSettings.of(empty_runtime.settings))
+    listed = {row["task"]: row["backends"] for row in rows}
     assert [(b["name"], b["installed"]) for b in listed["text_to_audio"]] == [
         (AudioLdm2.name, True)]
     assert [b["name"] for b in listed["audio_inpainting"]] == [AudioLdm2Inpaint.name,

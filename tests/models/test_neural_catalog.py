@@ -20,6 +20,7 @@ from media.audio import Audio
 from media.decode import decode
 from media.probe import probe
 from models.generation.musicgen import MusicGenSmall
+from models.settings import ModelSettings
 from models.sound.ast_audioset import AstDetector
 from models.text_to_speech.mms import MmsFrench, MmsGerman
 from models.text_to_speech.piper_voices import VOICES
@@ -52,7 +53,7 @@ async def test_ast_finds_timed_events_after_a_pull(hub: HubStandIn, empty_runtim
                                                    tmp_path: Path) -> None:
     recording = tone(tmp_path / "beep.wav", 3.0)
     assert (await pull_async(hub, empty_runtime, "sound_detection")).returncode == 0
-    assert AstDetector.installed(empty_runtime.settings.models_dir)
+    assert AstDetector.installed(ModelSettings.of(empty_runtime.settings))
     reply = await empty_runtime.agent.handle(Message(
         channel_id="cli:ast", text="what sounds can you detect in this",
         attachments=[Attachment(path=recording, filename=recording.name)]))
@@ -109,8 +110,9 @@ async def test_voices_speak_their_language_after_a_pull(hub: HubStandIn, empty_r
     done = await pull_async(hub, empty_runtime, "text_to_speech", "--language", "de")
     assert done.returncode == 0, done.stderr
     models_dir = empty_runtime.settings.models_dir
-    assert MmsGerman.installed(models_dir) and not MmsFrench.installed(models_dir)
-    assert GERMAN.installed(models_dir) and not FRENCH.installed(models_dir)
+    models = ModelSettings(models_dir)
+    assert MmsGerman.installed(models) and not MmsFrench.installed(models)
+    assert GERMAN.installed(models) and not FRENCH.installed(models)
     assert sorted(p.name for p in models_dir.glob("piper-*/**/*") if p.is_file()) == [
         "MODEL_CARD", "audiogpt-manifest.json", "de_DE-thorsten-medium.onnx",
         "de_DE-thorsten-medium.onnx.json"]  # one voice of the repository's hundreds

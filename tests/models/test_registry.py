@@ -19,10 +19,11 @@ from core_agent.planning import PlanningContext
 from core_agent.planning.offline.planner import OfflinePlanner
 from models.embeddings import MiniLMEmbedder
 from models.registry import usable_backends
+from models.settings import BARE
 from tasks import ORDER
 
-rows = task_rows(None)
-usable = {task: [cls.name for cls in usable_backends(task, None)] for task in ORDER}
+rows = task_rows(BARE)
+usable = {task: [cls.name for cls in usable_backends(task, BARE)] for task in ORDER}
 plan = asyncio.run(OfflinePlanner(MiniLMEmbedder()).plan(PlanningContext(text="hi")))
 print(json.dumps({"rows": len(rows), "usable": usable, "reply": plan.reply,
                   "imported": sorted({name.split(".")[0] for name in sys.modules})}))

@@ -21,6 +21,7 @@ from core_agent.tables import Job
 from core_agent.types import Attachment, Message, StepStatus
 from models.cache import BackendCache
 from models.catalog.checkpoints import MANIFEST
+from models.settings import ModelSettings
 from models.speech_enhancement.deepfilternet import DeepFilterNet
 from models.speech_recognition.whisper_turbo import WhisperTurbo
 from tests.conftest import make_settings
@@ -122,7 +123,7 @@ async def test_each_step_of_a_plan_lands_on_the_worker_for_its_resource(
     await eventually(lambda: b"worker ready" in cpu_log.read_bytes(), seconds=120)
     await eventually(lambda: b"worker ready" in gpu_log.read_bytes(), seconds=120)
     await eventually(lambda: get(f"http://127.0.0.1:{port}/healthz")[0] == 200)
-    in_process = BackendCache(queue_settings.models_dir)
+    in_process = BackendCache(ModelSettings.of(queue_settings))
     runtime = build_runtime(queue_settings, embedder=embedder, backends=in_process)  # type: ignore[arg-type]
     assert isinstance(runtime.runner, ArqRunner)
     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from models.registry import backends_for
+from models.settings import BARE
 from models.speech_recognition.base import Transcriber
 from tasks import TASKS
 from tasks.base import AudioIn
@@ -25,7 +26,7 @@ def test_a_step_fits_its_task_and_every_backend_of_it(task: str) -> None:
 
 def test_a_backend_of_another_family_is_refused_before_it_runs(tmp_path: Path) -> None:
     detector = next(cls for cls in backends_for("sound_detection") if cls.tier == "embedded")
-    backend = detector.create(None)  # never loaded: the check comes first
+    backend = detector.create(BARE)  # never loaded: the check comes first
     with pytest.raises(TypeError, match=f"{detector.__name__} with AudioIn is not a "
                                         f"{Transcriber.__name__}"):
         executor_for("speech_recognition")(backend, AudioIn(audio="a1"), {}, tmp_path)

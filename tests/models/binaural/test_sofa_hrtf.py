@@ -3,7 +3,6 @@ through the backend and the executor, with the cues measured on the output."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import h5py
@@ -18,6 +17,7 @@ from models.binaural.sofa_hrtf import HRTF_FOLDER, SofaError, SofaHrtf, read_sof
 from models.binaural.spherical_head import SphericalHead
 from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
+from models.settings import ModelSettings
 from tasks.mono_to_binaural import BinauralArgs
 from tests.conftest import make_settings, report
 from tests.models.binaural.test_binaural import level_difference_db, measured_itd
@@ -78,14 +78,6 @@ def write_sofa(path: Path, rate: int = RATE, drop: str | None = None,
         f["ReceiverPosition"] = np.array([[[0.0], [HEAD], [0.0]], [[0.0], [-HEAD], [0.0]]])
         f["ReceiverPosition"].attrs["Type"] = b"cartesian"
     return path
-
-
-@pytest.fixture(autouse=True)
-def unconfigured() -> Iterator[None]:
-    """No configured file leaks from one test to the next."""
-    SofaHrtf.configure(None)
-    yield
-    SofaHrtf.configure(None)
 
 
 @pytest.fixture(scope="module")
@@ -158,10 +150,10 @@ def test_distance_lowers_the_level(backend: SofaHrtf) -> None:
 
 def test_an_installed_file_is_preferred_to_the_spherical_head(sofa: Path, tmp_path: Path
                                                               ) -> None:
-    models = tmp_path / "models"
+    models = ModelSettings(tmp_path / "models")
     assert isinstance(BackendCache(models).for_task("mono_to_binaural"), SphericalHead)
-    (models / HRTF_FOLDER).mkdir(parents=True)
-    (models / HRTF_FOLDER / "kemar.sofa").write_bytes(sofa.read_bytes())
+    (tmp_path / "models" / HRTF_FOLDER).mkdir(parents=True)
+    (tmp_path / "models" / HRTF_FOLDER / "kemar.sofa").write_bytes(sofa.read_bytes())
     chosen = BackendCache(models).for_task("mono_to_binaural")
     assert isinstance(chosen, SofaHrtf) and chosen.path.name == "kemar.sofa"
 
@@ -169,9 +161,11 @@ def test_an_installed_file_is_preferred_to_the_spherical_head(sofa: Path, tmp_pa
 async def test_the_setting_installs_a_file_for_the_agent(sofa: Path, tmp_path: Path,
                                                         embedder: MiniLMEmbedder) -> None:
     settings = make_settings(tmp_path / "data", hrtf_sofa=sofa)
-    rt = build_runtime(settings, embedder=embedder, backends=BackendCache(settings.models_dir))
+    cache = BackendCache(ModelSettings.of(settings))
+    rt = build_runtime(settings, embedder=embedder, backends=cache)
     try:
-        assert SofaHrtf.installed(settings.models_dir) and SofaHrtf.configured == sofa
+        assert SofaHrtf.installed(ModelSettings.of(settings))
+        assert not SofaHrtf.installed()  # a setting of that runtime, not of the process
         chosen = rt.runner.ctx["backends"].for_task("mono_to_binaural")  # type: ignore[union-attr]
         assert isinstance(chosen, SofaHrtf) and chosen.path == sofa
     finally:
@@ -187,19 +181,20 @@ async def test_the_setting_installs_a_file_for_the_agent(sofa: Path, tmp_path: P
 def test_a_malformed_file_is_refused_by_name(tmp_path: Path, broken: dict[str, object],
                                              problem: str) -> None:
     path = write_sofa(tmp_path / "broken.sofa", **broken)  # type: ignore[arg-type]
-    for attempt in (lambda: read_sofa(path), lambda: SofaHrtf.configure(path)):
+    for attempt in (lambda: read_sofa(path), lambda: SofaHrtf.check(ModelSettings(hrtf_sofa=path))):
         with pytest.raises(SofaError) as refused:
             attempt()
         assert str(path) in str(refused.value) and problem in str(refused.value)
-    models = tmp_path / "models"
-    (models / HRTF_FOLDER).mkdir(parents=True)
-    path.rename(models / HRTF_FOLDER / "broken.sofa")
+    (tmp_path / "models" / HRTF_FOLDER).mkdir(parents=True)
+    path.rename(tmp_path / "models" / HRTF_FOLDER / "broken.sofa")
+    models = ModelSettings(tmp_path / "models")
     assert not SofaHrtf.installed(models)  # the spherical head serves, and the log says why
     assert isinstance(BackendCache(models).for_task("mono_to_binaural"), SphericalHead)
 
 
-def test_a_file_that_is_not_hdf5_is_refused_by_name(tmp_path: Path) -> None:
+def test_a_file_that_is_not_hdf5_is_refused_by_name_at_start(tmp_path: Path,
+                                                            embedder: MiniLMEmbedder) -> None:
     path = tmp_path / "notes.sofa"
     path.write_text("not a SOFA file")
     with pytest.raises(SofaError, match="not a readable SOFA"):
-        SofaHrtf.configure(path)
+        build_runtime(make_settings(tmp_path / "data", hrtf_sofa=path), embedder=embedder)

@@ -20,6 +20,7 @@ from core_agent.types import Attachment, Message
 from models.cache import BackendCache
 from models.catalog.checkpoints import MANIFEST
 from models.embeddings import MiniLMEmbedder
+from models.settings import ModelSettings
 from models.speech_recognition.whisper_turbo import WhisperTurbo
 from models.translation.seamless import SeamlessTranslate
 from models.translation.whisper import WhisperTranslate
@@ -114,7 +115,8 @@ async def test_a_pulled_checkpoint_serves_the_agent(
     data = tmp_path / "data"
     settings = make_settings(data)
     note = voice_note("the meeting starts after lunch today", tmp_path)
-    rt = build_runtime(settings, embedder=embedder, backends=BackendCache(settings.models_dir))
+    cache = BackendCache(ModelSettings.of(settings))
+    rt = build_runtime(settings, embedder=embedder, backends=cache)
     try:
         embedded = await rt.agent.handle(Message(  # Whisper base, before anything is pulled
             channel_id="cli:n", text="translate this into english",
@@ -122,8 +124,8 @@ async def test_a_pulled_checkpoint_serves_the_agent(
         assert embedded.error_code is None, embedded.text
 
         assert (await asyncio.to_thread(pull, "all", hub, data)).returncode == 0
-        assert {WhisperTurbo.installed(settings.models_dir),
-                WhisperTranslate.installed(settings.models_dir)} == {True}
+        assert {WhisperTurbo.installed(ModelSettings.of(settings)),
+                WhisperTranslate.installed(ModelSettings.of(settings))} == {True}
         translated = await rt.agent.handle(Message(
             channel_id="cli:n", text="translate a1 into english"))
         german = await rt.agent.handle(Message(

@@ -26,6 +26,7 @@ from media.decode import decode
 from models.embeddings import MiniLMEmbedder
 from models.nets.sepformer import load_sepformer
 from models.separation.sepformer import PEAK, SepFormerWsj02Mix, correlations, separate_long
+from models.settings import ModelSettings
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import empty_models, pull_async
 from tests.neural.separation import SEPFORMER_HYPERPARAMS, tiny_sepformer
@@ -169,7 +170,7 @@ async def test_the_agent_separates_speakers_after_a_pull(
     async with empty_models(tmp_path, embedder) as runtime:
         pulled = await pull_async(hub, runtime, "speech_separation")
         assert pulled.returncode == 0, pulled.stderr
-        assert SepFormerWsj02Mix.installed(runtime.settings.models_dir)
+        assert SepFormerWsj02Mix.installed(ModelSettings.of(runtime.settings))
 
         reply = await runtime.agent.handle(Message(
             channel_id="cli:blind", text="separate the speakers in this",

@@ -19,6 +19,7 @@ import pytest
 from core_agent.tables import Job
 from core_agent.types import Kind, Message
 from media.decode import decode
+from models.settings import ModelSettings
 from models.singing.diffsinger import DiffSingerOnnx, VoicebankError
 from models.singing.phones import lay_out
 from models.singing.scores import requested
@@ -45,7 +46,7 @@ async def test_voicebank_sings_through_the_agent_after_a_pull(
     done = await pull_async(hub, empty_runtime, "singing_synthesis",
                             AUDIOGPT_DIFFSINGER_REPO=REPO)
     assert done.returncode == 0, done.stderr
-    assert DiffSingerOnnx.installed(empty_runtime.settings.models_dir)
+    assert DiffSingerOnnx.installed(ModelSettings.of(empty_runtime.settings))
     reply = await empty_runtime.agent.handle(Message(channel_id="cli:diffsinger",
                                                text="sing happy birthday to my sister"))
     assert reply.error_code is None, reply.text

@@ -20,6 +20,7 @@ from media.audio import Audio
 from media.decode import decode
 from media.encode import write_wav
 from models.registry import backends_for
+from models.settings import ModelSettings
 from models.sound.clap import ClapMask, ClapTargetDetector, prompt_for
 from models.sound.events import FrameScores, similarity_events
 from tests.models.conftest import pull_async
@@ -99,10 +100,10 @@ def hub() -> Iterator[HubStandIn]:
 async def test_clap_says_when_the_siren_sounds_after_a_pull(hub: HubStandIn, empty_runtime: Runtime,
                                                             tmp_path: Path) -> None:
     assert backends_for("target_sound_detection")[0] is ClapTargetDetector  # before YAMNet
-    assert not ClapTargetDetector.installed(empty_runtime.settings.models_dir)
+    assert not ClapTargetDetector.installed(ModelSettings.of(empty_runtime.settings))
     done = await pull_async(hub, empty_runtime, "target_sound_detection")
     assert done.returncode == 0, done.stderr
-    assert ClapTargetDetector.installed(empty_runtime.settings.models_dir)
+    assert ClapTargetDetector.installed(ModelSettings.of(empty_runtime.settings))
     clip = siren_clip(tmp_path / "street.wav")
     reply = await empty_runtime.agent.handle(Message(
         channel_id="cli:clap", text="when does the siren sound in this?",

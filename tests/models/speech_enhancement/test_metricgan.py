@@ -27,6 +27,7 @@ from media.decode import decode
 from media.probe import probe
 from models.nets.metricgan import CEILING
 from models.registry import backends_for
+from models.settings import ModelSettings
 from models.speech_enhancement.metricgan import CHECKPOINT, MetricGanPlus
 from tests.core_agent.test_agent import rows
 from tests.models.conftest import pull_async
@@ -75,7 +76,7 @@ async def test_pull_then_the_agent_cleans_a_noisy_voice_note(
     note = convert(add_noise(speech, tmp_path / "noisy.wav"), tmp_path / "noisy.ogg")
     done = await pull_async(hub, empty_runtime, "speech_enhancement")
     assert done.returncode == 0, done.stderr
-    assert MetricGanPlus.installed(empty_runtime.settings.models_dir)
+    assert MetricGanPlus.installed(ModelSettings.of(empty_runtime.settings))
     assert backends_for("speech_enhancement")[0] is MetricGanPlus  # ahead of spectral gating
     reply = await empty_runtime.agent.handle(Message(
         channel_id="cli:enhance", text="remove the background noise from this",

@@ -16,6 +16,7 @@ from core_agent.types import Artifact, Kind
 from media.audio import ASR_RATE, Audio
 from media.decode import decode
 from models.cache import BackendCache
+from models.settings import ModelSettings
 from models.speech_recognition import faster_whisper as faster_whisper_asr
 from models.speech_recognition.base import Transcriber, Transcript
 from models.speech_recognition.batching import AsrBatcher
@@ -151,12 +152,8 @@ def test_a_long_recording_decodes_its_segments_in_batches(
     said = " ".join(NOTES[i % len(NOTES)] for i in range(24))
     audio = Audio(np.concatenate(pieces), ASR_RATE)
     assert audio.duration > faster_whisper_asr.WINDOW_SECONDS  # more than one window
-    asr = cast(Transcriber, backends.get("faster-whisper-tiny-en"))
-    faster_whisper_asr.configure_batching(4)
-    try:
-        out = asr.transcribe(audio)
-    finally:
-        faster_whisper_asr.configure_batching(None)
+    batching = BackendCache(ModelSettings(asr_batch_size=4))  # AUDIOGPT_ASR_BATCH_SIZE=4
+    out = cast(Transcriber, batching.get("faster-whisper-tiny-en")).transcribe(audio)
     starts = [s.start for s in out.segments]
     assert starts == sorted(starts) and len(out.segments) >= 20
     assert out.segments[-1].end <= audio.duration + 1 and out.segments[-1].end > audio.duration - 15

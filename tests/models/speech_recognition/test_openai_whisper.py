@@ -26,6 +26,7 @@ from core_agent.types import Attachment, Message
 from media.decode import decode
 from models.catalog.checkpoints import MANIFEST
 from models.registry import backends_for
+from models.settings import ModelSettings
 from models.speech_recognition.openai_whisper import WEIGHTS, OpenAIWhisperTurbo, load_whisper
 from models.speech_recognition.whisper_tiny_en import FasterWhisperTinyEn
 from models.speech_recognition.whisper_turbo import WhisperTurbo
@@ -102,8 +103,8 @@ async def test_one_pull_brings_both_engines_and_this_cpu_runs_faster_whisper(
     note = voice_note("please call me back after the meeting", tmp_path)
     done = await pull_async(hub, empty_runtime, "speech_recognition")
     assert done.returncode == 0, done.stderr
-    models_dir = empty_runtime.settings.models_dir
-    assert OpenAIWhisperTurbo.installed(models_dir) and WhisperTurbo.installed(models_dir)
+    models = ModelSettings.of(empty_runtime.settings)
+    assert OpenAIWhisperTurbo.installed(models) and WhisperTurbo.installed(models)
     first = await empty_runtime.agent.handle(Message(
         channel_id="cli:asr", text="transcribe this",
         attachments=[Attachment(path=note, filename=note.name)]))
@@ -111,7 +112,7 @@ async def test_one_pull_brings_both_engines_and_this_cpu_runs_faster_whisper(
 
     # Without the faster-whisper checkpoint the same task runs on openai-whisper, and the
     # step's result has the same shape.
-    (models_dir / WhisperTurbo.entry.name / MANIFEST).unlink()
+    (empty_runtime.settings.models_dir / WhisperTurbo.entry.name / MANIFEST).unlink()
     torch.manual_seed(0)  # its temperature fallback samples: the same tokens every run
     second = await empty_runtime.agent.handle(Message(
         channel_id="cli:asr", text="transcribe a1 with word timings"))

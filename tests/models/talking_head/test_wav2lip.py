@@ -15,6 +15,7 @@ import torch
 
 from core_agent.types import Attachment, Message
 from models.nets.wav2lip import Wav2Lip, published_state
+from models.settings import ModelSettings
 from models.talking_head.faces import fit_size, locate, read_picture
 from models.talking_head.video import FPS
 from models.talking_head.wav2lip import Wav2LipTalkingHead, face_crop, mel_windows, melspectrogram
@@ -88,7 +89,7 @@ async def test_make_this_photo_say_hello_with_wav2lip(hub: HubStandIn, empty_run
     monkeypatch.setenv("AUDIOGPT_WAV2LIP_REPO", REPO)
     done = await pull_async(hub, empty_runtime, "talking_head")
     assert done.returncode == 0, done.stderr
-    assert Wav2LipTalkingHead.installed(empty_runtime.settings.models_dir)
+    assert Wav2LipTalkingHead.installed(ModelSettings.of(empty_runtime.settings))
 
     reply = await empty_runtime.agent.handle(Message(
         channel_id="cli:wav2lip", text="make this photo say hello",

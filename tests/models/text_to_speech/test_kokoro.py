@@ -14,6 +14,7 @@ import pytest
 
 from core_agent.tables import Job
 from core_agent.types import Kind, Message
+from models.settings import ModelSettings
 from models.text_to_speech.kokoro import REPO, Kokoro
 from models.text_to_speech.piper import PiperJoe
 from tests.core_agent.test_agent import rows
@@ -62,7 +63,7 @@ async def test_kokoro_speaks_after_a_pull_and_a_named_voice_picks_its_model(
         hub: HubStandIn, empty_runtime: Runtime) -> None:
     done = await pull_async(hub, empty_runtime, "text_to_speech", "--language", "en")
     assert done.returncode == 0, done.stderr
-    assert Kokoro.installed(empty_runtime.settings.models_dir)
+    assert Kokoro.installed(ModelSettings.of(empty_runtime.settings))
     # The queue a job waits on is that of the model that will run it.
     settings = empty_runtime.settings
     assert resource_for("text_to_speech", settings, "en") == Resource.GPU  # Kokoro, neural

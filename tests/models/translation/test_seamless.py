@@ -23,6 +23,7 @@ from core_agent.types import Artifact, Attachment, Kind, Message
 from media.decode import decode
 from models.cache import BackendCache
 from models.embeddings import MiniLMEmbedder
+from models.settings import ModelSettings
 from models.translation.seamless import SeamlessTranslate
 from models.translation.whisper import WhisperTranslate
 from tasks.speech_translation import SpeechTranslationArgs
@@ -118,7 +119,7 @@ async def test_a_german_voice_note_is_answered_in_french_or_english(
     assert "audiogpt models pull speech_translation" in missing.text
     done = await pull_async(hub, empty_runtime, "speech_translation")
     assert done.returncode == 0, done.stderr
-    models = empty_runtime.settings.models_dir
+    models = ModelSettings.of(empty_runtime.settings)
     assert SeamlessTranslate.installed(models) and WhisperTranslate.installed(models)
 
     french = await empty_runtime.agent.handle(Message(channel_id="cli:de",
@@ -136,7 +137,8 @@ async def test_a_german_voice_note_is_answered_in_french_or_english(
     assert [j.backend for j in rows(empty_runtime, Job, purpose="plan", status="done")] == [
         SeamlessTranslate.name, WhisperTranslate.name]
 
-    shutil.rmtree(models / SeamlessTranslate.entry.name)  # an install from before Seamless
+    # an install from before Seamless
+    shutil.rmtree(empty_runtime.settings.models_dir / SeamlessTranslate.entry.name)
     only_whisper = await empty_runtime.agent.handle(Message(channel_id="cli:de",
                                                       text="what does a1 say in French"))
     assert only_whisper.error_code == "model-not-installed", only_whisper.text
@@ -154,7 +156,8 @@ async def test_a_target_no_model_writes_gets_a_clear_reply(
     async with OpenAIStandIn() as llm:
         settings = make_settings(tmp_path / "data", openai_base_url=llm.url,
                                  openai_api_key="sk-test-seamless", llm_max_retries=0)
-        rt = build_runtime(settings, embedder=embedder, backends=BackendCache(settings.models_dir))
+        cache = BackendCache(ModelSettings.of(settings))
+        rt = build_runtime(settings, embedder=embedder, backends=cache)
         try:
             assert (await pull_async(hub, rt, "speech_translation")).returncode == 0
             llm.script(ToolCalls([("speech_translation",
