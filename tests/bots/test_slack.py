@@ -271,7 +271,7 @@ async def test_requests_that_cannot_run_get_a_short_clear_answer(
         slack: SlackStandIn, tmp_path: Path, embedder: Any, backends: BackendCache) -> None:
     settings = slack_settings(tmp_path, slack, allow=["slack:channel:C0OPEN",
                                                       "slack:channel:C0NOTIN"])
-    slack.not_member.add("C0NOTIN")
+    slack.refused["C0NOTIN"] = "not_in_channel"
     notes = tmp_path / "notes.txt"
     notes.write_text("not a recording")
     text_file = slack.host_file(notes, "text/plain")
