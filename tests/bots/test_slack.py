@@ -171,8 +171,8 @@ async def test_a_refused_upload_leaves_the_answer_and_says_so(app: Running,
         slack.reactions(CHANNEL, roots()[0]["ts"])))
     answer, refusal = slack.thread(CHANNEL, roots()[0]["ts"])
     assert "a1 (audio" in answer["text"]  # the placeholder became the answer, and stays it
-    assert refusal["text"] == ("I couldn't attach a1 here: Slack refused the upload "
-                               "(file_uploads_disabled).")
+    assert refusal["text"] == ("I couldn't attach a1 here: this workspace has turned file "
+                               "uploads off.")
     assert slack.uploads == {}
 
 
