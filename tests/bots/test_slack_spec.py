@@ -184,12 +184,17 @@ async def test_a_long_reply_keeps_under_slacks_text_limit(slack: SlackStandIn,
     assert "".join(p["text"] for p in pieces).count("&lt;&amp;&gt;") == 20_000
 
 
-async def test_rate_limited_calls_are_retried_after_retry_after(app: Running,
-                                                                slack: SlackStandIn) -> None:
-    slack.rate_limited |= {"chat.postMessage": 1, "chat.update": 2}
+async def test_rate_limited_posts_are_retried_and_progress_edits_skipped(
+        app: Running, slack: SlackStandIn) -> None:
+    slack.rate_limited |= {"chat.postMessage": 1, "chat.update": 1}
     asked = slack.user_message(CHANNEL, f"<@{BOT_USER}> hello")
     await slack.send_event(app.url, mention(asked))
     await slack.wait_for(lambda: DONE in slack.reactions(CHANNEL, asked["ts"]))
     (answer,) = slack.thread(CHANNEL, asked["ts"])
     assert not answer["text"].startswith("⏳")
-    assert slack.rate_limited == {"chat.postMessage": 0, "chat.update": 0}  # all waited out
+    assert slack.rate_limited == {"chat.postMessage": 0, "chat.update": 0}
+    posts = [c.params["text"] for c in slack.called("chat.postMessage")]
+    assert posts == [send.FIRST_LINE, send.FIRST_LINE]  # the placeholder, after Retry-After
+    edits = [c.params["text"] for c in slack.called("chat.update")]
+    assert edits[0].startswith("⏳") and edits.count(edits[0]) == 1  # not waited out
+    assert edits[-1] == answer["text"]
