@@ -46,9 +46,12 @@ class SlackApp(Adapter):
             raise SlackNotConfigured("Set SLACK_SIGNING_SECRET for the HTTP events endpoint, "
                                      "or SLACK_APP_TOKEN for Socket Mode.")
         api_url = settings.slack_api_url.rstrip("/") + "/"
-        self.client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(),
-                                     base_url=api_url)
+        token = settings.slack_bot_token.get_secret_value()
+        self.client = AsyncWebClient(token=token, base_url=api_url)
         self.client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+        # Progress edits run inside the turn: one Slack rate-limits is skipped, not waited
+        # out for Retry-After, and the next stage's edit (or the answer) says more anyway.
+        self.progress_client = AsyncWebClient(token=token, base_url=api_url)
         # In Socket Mode Bolt skips signature checks, and no HTTP endpoint is served.
         self.bolt = AsyncApp(client=self.client, name="audiogpt",
                              signing_secret=secret.get_secret_value() if secret else "")
@@ -103,7 +106,8 @@ class SlackApp(Adapter):
 
     async def show_progress(self, message: Message, event: Event) -> None:
         if (status := self.handlers.status(message)) is not None:
-            await send.show(self.client, Place.of(message.channel_id), status, status_line(event))
+            await send.show(self.progress_client, Place.of(message.channel_id), status,
+                            status_line(event))
 
     async def deliver(self, message: Message, reply: Reply) -> None:
         status = self.handlers.status(message)

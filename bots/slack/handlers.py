@@ -199,8 +199,15 @@ class Handlers:
         # a new thread speaks its replies as its conversation was told to (/audiogpt voice on)
         level = await self._conversation(place)
         await memory.channel(place.channel_id, PLATFORM, level.voice_replies)
-        status = self._status[(place.channel_id, item.key)] = await send.placeholder(
-            self.client, place)
+        try:
+            status = self._status[(place.channel_id, item.key)] = await send.placeholder(
+                self.client, place)
+        except SlackApiError as err:
+            if err.response.get("error") not in send.CANT_POST:
+                raise
+            log.info("Slack: can't post in %s: %s", place.channel, err.response.get("error"))
+            await send.tell_user(self.client, item.user, place.channel, err)
+            return False
         with TemporaryDirectory(prefix="audiogpt-slack-") as folder:
             try:
                 files = [await fetch(self.client, f, Path(folder),

@@ -1,6 +1,7 @@
 """Replies into a Slack thread: a placeholder line edited as stages pass, then the answer in
 its place (in pieces under the cap), result files uploaded with the external-upload flow
-(files_upload_v2), and reactions on the asking message showing the turn's state."""
+(files_upload_v2), and reactions on the asking message showing the turn's state. Slack's
+refusals reach the user as reasons in words."""
 
 from __future__ import annotations
 
@@ -19,6 +20,16 @@ log = logging.getLogger(__name__)
 TEXT_CHARS = 3000  # per message, before escaping; Slack advises under 4,000
 WORKING, DONE, FAILED = "hourglass_flowing_sand", "white_check_mark", "x"
 FIRST_LINE = status_line(Event(stage=Stage.MODALITY, message=""))
+FILE_LIMIT = 2**30  # bytes: Slack takes no file over 1 GB
+CANT_POST = ("not_in_channel", "is_archived", "channel_not_found")  # the channel, not the post
+REASONS = {  # Slack's error codes as the reason a user reads
+    "file_uploads_disabled": "this workspace has turned file uploads off",
+    "file_upload_size_restricted": "it's larger than this workspace allows",
+    "file_uploads_except_images_disabled": "this workspace takes only pictures",
+    "not_in_channel": "I'm not a member of that channel",
+    "is_archived": "that channel is archived",
+    "channel_not_found": "I can't see that channel",
+}
 
 
 @dataclass
@@ -57,15 +68,36 @@ async def answer(client: AsyncWebClient, place: Place, status: Status, reply: Re
     files = [(a, title(a)) for a in reply.artifacts]
     if reply.voice is not None:
         files.append((reply.voice, "Spoken reply"))
+    big = {a.handle: size for a, _ in files if (size := a.path.stat().st_size) > FILE_LIMIT}
+    notes = [f"{handle} is {size / 2**30:.1f} GB, over Slack's 1 GB limit for a file, so it "
+             "isn't attached." for handle, size in big.items()]
+    files = [(a, name) for a, name in files if a.handle not in big]
     if files:  # the answer stands whatever the upload meets
         try:
             await upload(client, place.channel, place.thread_ts, files)
         except SlackApiError as err:
-            refusal = err.response.get("error")
-            log.warning("Slack: files not uploaded in %s: %s", place.channel, refusal)
+            log.warning("Slack: files not uploaded in %s: %s", place.channel,
+                        err.response.get("error"))
             handles = ", ".join(a.handle for a, _ in files)
-            await say(client, place, None,
-                      f"I couldn't attach {handles} here: Slack refused the upload ({refusal}).")
+            notes.append(f"I couldn't attach {handles} here: {reason(err)}.")
+    if notes:
+        await say(client, place, None, " ".join(notes))
+
+
+def reason(err: SlackApiError) -> str:
+    """Why Slack refused, in words; its own code where there are none."""
+    code = str(err.response.get("error"))
+    return REASONS.get(code, f"Slack refused it ({code})")
+
+
+async def tell_user(client: AsyncWebClient, user: str, channel: str, err: SlackApiError) -> None:
+    """Where the app can't post in a channel, say why in the user's direct messages with it
+    (a user id as the channel posts there)."""
+    try:
+        await client.chat_postMessage(channel=user, text=f"I couldn't answer you in "
+                                      f"<#{channel}>: {reason(err)}.")
+    except SlackApiError as second:
+        log.warning("Slack: couldn't tell %s either: %s", user, second.response.get("error"))
 
 
 async def say(client: AsyncWebClient, place: Place, status: Status | None, text: str) -> None:

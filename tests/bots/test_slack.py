@@ -171,8 +171,8 @@ async def test_a_refused_upload_leaves_the_answer_and_says_so(app: Running,
         slack.reactions(CHANNEL, roots()[0]["ts"])))
     answer, refusal = slack.thread(CHANNEL, roots()[0]["ts"])
     assert "a1 (audio" in answer["text"]  # the placeholder became the answer, and stays it
-    assert refusal["text"] == ("I couldn't attach a1 here: Slack refused the upload "
-                               "(file_uploads_disabled).")
+    assert refusal["text"] == ("I couldn't attach a1 here: this workspace has turned file "
+                               "uploads off.")
     assert slack.uploads == {}
 
 
@@ -271,7 +271,7 @@ async def test_requests_that_cannot_run_get_a_short_clear_answer(
         slack: SlackStandIn, tmp_path: Path, embedder: Any, backends: BackendCache) -> None:
     settings = slack_settings(tmp_path, slack, allow=["slack:channel:C0OPEN",
                                                       "slack:channel:C0NOTIN"])
-    slack.not_member.add("C0NOTIN")
+    slack.refused["C0NOTIN"] = "not_in_channel"
     notes = tmp_path / "notes.txt"
     notes.write_text("not a recording")
     text_file = slack.host_file(notes, "text/plain")

@@ -112,21 +112,25 @@ async def test_a_reply_in_the_thread_of_a_file_posted_earlier_edits_that_file(
 
 
 @pytest.mark.parametrize("deliveries", [["message"], ["message", "app_mention"],
-                                        ["app_mention", "message"]])
+                                        ["app_mention", "message"], ["teamless message"]])
 async def test_a_mention_sharing_a_file_is_answered_once_however_it_comes(
         app: Running, slack: SlackStandIn, tmp_path: Path, deliveries: list[str]) -> None:
     """Slack may send a post that shares a file and mentions the app as a file_share
-    message alone, or with an app_mention, in either order."""
+    message alone, or with an app_mention, in either order (bolt-python#925); a file_share
+    message may lack its `team` (slack-api-specs#62): the envelope's team_id stands in."""
     clip = voice_note("transcribe this please", tmp_path)
     shared = slack.user_message(CHANNEL, f"<@{BOT_USER}>",
                                 files=[slack.host_file(clip, "audio/ogg")])
-    by_kind = {"message": shared, "app_mention": mention(shared)}
+    by_kind = {"message": shared, "app_mention": mention(shared),
+               "teamless message": {k: v for k, v in shared.items() if k != "team"}}
     for kind in deliveries:
         await slack.send_event(app.url, by_kind[kind])
     await slack.wait_for(lambda: DONE in slack.reactions(CHANNEL, shared["ts"]))
     (answer,) = slack.thread(CHANNEL, shared["ts"])
     assert "transcribe this" in answer["text"].lower()
     assert user_turns(app.runtime, shared["ts"]) == 1
+    thread = f"slack:{TEAM}:{CHANNEL}:{shared['ts']}"
+    assert len(await app.runtime.memory.messages(thread)) == 2  # the turn and its answer
     assert len(slack.downloads) == 1
 
 

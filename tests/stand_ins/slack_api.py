@@ -8,8 +8,10 @@ Socket Mode WebSocket, and signed deliveries of events and slash commands to an 
         await slack.send_event(app_url, mention(event))
         await slack.wait_for(lambda: slack.reactions("C1", event["ts"]) == ["white_check_mark"])
 
-Like Slack, every Web API answer is HTTP 200 with {"ok": false, "error": ...} on failure,
-tokens are checked on every call and on downloads (a sign-in page without one).
+Like Slack, every Web API answer is HTTP 200 with {"ok": false, "error": ...} on failure
+(429 with Retry-After when rate-limited), each call is held to the method's rules from
+slack-sdk's signatures and Slack's documented limits (slack_spec.py), and tokens are checked
+on every call and on downloads (a sign-in page without one).
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from tests.stand_ins import slack_spec
 from tests.stand_ins.loopback import serve
 
 TEAM, BOT_USER, BOT_ID = "T0STANDIN", "U0AUDIOGPT", "B0AUDIOGPT"
 WAIT = 120.0  # seconds a test waits for something the app does (real models on a busy CPU)
 ACK_WAIT = 3.0  # seconds Slack waits for an envelope's ack
+RETRY_AFTER = 1  # seconds a rate-limited call is told to wait
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SIGN_IN_PAGE = "<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
 
@@ -85,7 +89,8 @@ class SlackStandIn:
         self.uploads: dict[str, Upload] = {}
         self.responses: list[dict[str, Any]] = []  # posts to response_url
         self.downloads: list[tuple[str, bool]] = []  # file id, whether the bot token came
-        self.not_member: set[str] = set()  # channels the bot can't post in
+        self.refused: dict[str, str] = {}  # channel -> why the app can't use it (slack_spec)
+        self.rate_limited: dict[str, int] = {}  # method -> how many calls to answer 429
         self.uploads_disabled = False  # the workspace turned file uploads off
         self.acks: dict[str, dict[str, Any]] = {}  # Socket Mode envelope id -> the app's ack
         self._reactions: dict[tuple[str, str], list[str]] = {}
@@ -258,13 +263,22 @@ class SlackStandIn:
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
         method = request.match_info["method"]
         self.calls.append(Call(method, params, token))
+        if not slack_spec.known(method):
+            return web.json_response({"ok": False, "error": "unknown_method"})
         wanted = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != wanted:
-            return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response({"ok": False, "error": "invalid_auth" if token
+                                      else "not_authed"})
+        if self.rate_limited.get(method, 0) > 0:
+            self.rate_limited[method] -= 1
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(RETRY_AFTER)})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
-        if handler is None:
-            return web.json_response({"ok": False, "error": "unknown_method"})
-        result: dict[str, Any] = handler(params)
+        if handler is None:  # a method of the API the stand-in was never taught
+            return web.Response(status=501, text=f"the stand-in doesn't serve {method}")
+        why = slack_spec.channel_refusal(method, params, self.refused)
+        result: dict[str, Any] = (slack_spec.refusal(method, params)
+                                  or ({"error": why} if why else handler(params)))
         return web.json_response({"ok": "error" not in result, **result})
 
     def _auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -276,10 +290,6 @@ class SlackStandIn:
         return {"url": f"ws://{self.base.removeprefix('http://')}/socket"}
 
     def _chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
-        if p.get("channel") in self.not_member:
-            return {"error": "not_in_channel"}
-        if not p.get("text") and not p.get("blocks"):
-            return {"error": "no_text"}
         ts = self._ts()
         message = {"channel": p["channel"], "ts": ts, "text": p.get("text", ""),
                    "bot_id": BOT_ID, "user": BOT_USER,
@@ -325,8 +335,6 @@ class SlackStandIn:
     def _files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
         if self.uploads_disabled:
             return {"error": "file_uploads_disabled"}  # "Team has disabled all file uploads."
-        if not p.get("filename") or not str(p.get("length", "")).isdigit():
-            return {"error": "invalid_arguments"}
         file_id = f"F{uuid.uuid4().hex[:10].upper()}"
         self.uploads[file_id] = Upload(p["filename"], int(p["length"]))
         return {"file_id": file_id, "upload_url": f"{self.base}/upload/{file_id}"}
