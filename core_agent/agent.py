@@ -204,8 +204,7 @@ class Agent:
             await self.memory.update_message(message_id, text=heard)
 
         await progress(Event(stage=Stage.ANALYSIS, message="planning"))
-        plan = await self.planner.plan(await self._context(channel.id, text, uploads,
-                                                            message.replying_to))
+        plan = await self.planner.plan(await self._context(channel.id, text, uploads, message))
         if len(plan.steps) > (cap := self.settings.max_plan_steps):  # before jobs and quotas
             raise plan_too_long(len(plan.steps), cap)
         await self.memory.update_message(message_id, plan=plan.model_dump(mode="json"))
@@ -283,7 +282,7 @@ class Agent:
         return result.artifacts[0] if result.artifacts else None
 
     async def _context(self, channel_id: str, text: str, uploads: list[Artifact],
-                       replying_to: list[str]) -> PlanningContext:
+                       message: Message) -> PlanningContext:
         ids, named = {u.id for u in uploads}, set(HANDLE_IN_TEXT.findall(text.lower()))
         # A reply's voice copy is no result: "now slower" means the file the turn made, so
         # the copies are left out unless named by their handle.
@@ -291,7 +290,8 @@ class Agent:
                    and (a.producer != SPOKEN_REPLY or a.handle in named)]
         turns = await self.memory.recent_turns(channel_id, self.settings.history_turns + 1)
         return PlanningContext(text=text, attachments=uploads, artifacts=earlier,
-                               history=turns[:-1], replying_to=replying_to,
+                               history=turns[:-1], replying_to=message.replying_to,
+                               replied_text=message.replied_text,
                                available=[t for t in TASKS if self._runs_here(t)])
 
     def _runs_here(self, task: str) -> bool:

@@ -46,6 +46,7 @@ class Message(BaseModel):
     user_id: str | None = None  # platform-qualified, e.g. "telegram:user:42"; quotas count it
     scopes: list[str] = Field(default_factory=list)  # where it was said: chat, team, guild, roles
     replying_to: list[str] = Field(default_factory=list)  # handles the replied-to post carried
+    replied_text: str | None = None  # the words of the post replied to ("read this aloud")
 
 
 SPOKEN_REPLY = "spoken-reply"  # the producer of a reply's voice copy, no result of its own

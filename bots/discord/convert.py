@@ -61,12 +61,13 @@ def from_message(message: discord.Message, bot_id: int, files: list[Attachment],
                  replying_to: list[str] | None = None) -> Message:
     """A mention, a reply to the bot, or a DM (voice messages included) as a turn;
     `replying_to`: the handles of the files in the post it replies to."""
-    author = message.author
+    author, replied = message.author, replied_to(message)
     return Message(
         channel_id=channel_key(message.channel.id), text=mentions_removed(message.content, bot_id),
         attachments=files, author=author.display_name, platform=PLATFORM,
         platform_message_id=str(message.id), user_id=f"discord:user:{author.id}",
-        scopes=scopes(message.guild, message.channel, author), replying_to=replying_to or [])
+        scopes=scopes(message.guild, message.channel, author), replying_to=replying_to or [],
+        replied_text=mentions_removed(replied.content, bot_id) or None if replied else None)
 
 
 def from_interaction(interaction: discord.Interaction, text: str, files: list[Attachment]

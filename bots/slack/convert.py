@@ -48,13 +48,16 @@ class Place:
         return cls(team, channel, thread_ts)
 
     def message(self, user: str, text: str, *, platform_message_id: str, author: str = "",
-                attachments: list[Attachment] | None = None) -> Message:
-        """A user's turn here, with the ids the allow-lists and quotas read."""
+                attachments: list[Attachment] | None = None, replied_text: str | None = None
+                ) -> Message:
+        """A user's turn here, with the ids the allow-lists and quotas read, and the words
+        of the post it replies to (the thread's first)."""
         return Message(channel_id=self.channel_id, text=text, author=author or user,
                        platform=PLATFORM, platform_message_id=platform_message_id,
                        user_id=f"{PLATFORM}:user:{user}", attachments=attachments or [],
                        scopes=[f"{PLATFORM}:team:{self.team}",
-                               f"{PLATFORM}:channel:{self.channel}"])
+                               f"{PLATFORM}:channel:{self.channel}"],
+                       replied_text=replied_text)
 
 
 @dataclass(frozen=True)
@@ -103,8 +106,16 @@ def incoming(event: dict[str, Any], context: AsyncBoltContext) -> Incoming | Non
                     file_ids=tuple(f["id"] for f in event.get("files") or [] if f.get("id")))
 
 
-async def root_files(client: AsyncWebClient, place: Place) -> tuple[str, ...]:
-    """The ids of the files a thread's first message carried, as Slack has it now."""
+@dataclass(frozen=True)
+class Root:
+    """A thread's first message, as Slack has it now: its files' ids and its words."""
+
+    file_ids: tuple[str, ...] = ()
+    text: str | None = None
+
+
+async def thread_root(client: AsyncWebClient, place: Place) -> Root:
+    """The first message of the thread a message was written in."""
     try:
         found = await client.conversations_replies(channel=place.channel, ts=place.thread_ts,
                                                    limit=1)
@@ -113,7 +124,8 @@ async def root_files(client: AsyncWebClient, place: Place) -> tuple[str, ...]:
                                  f"({err.response.get('error')}).") from err
     messages: list[dict[str, Any]] = found.get("messages") or []
     root = next((m for m in messages if m.get("ts") == place.thread_ts), {})
-    return tuple(f["id"] for f in root.get("files") or [] if f.get("id"))
+    return Root(tuple(f["id"] for f in root.get("files") or [] if f.get("id")),
+                plain(root.get("text") or "", None) or None)
 
 
 async def fetch(client: AsyncWebClient, file_id: str, folder: Path, *, files_url: str,

@@ -28,11 +28,12 @@ from bots.slack.convert import (
     PLATFORM,
     Incoming,
     Place,
+    Root,
     fetch,
     incoming,
     mrkdwn,
     plain,
-    root_files,
+    thread_root,
 )
 from bots.slack.home import home_view, how
 from bots.slack.send import DONE, FAILED, WORKING, Status
@@ -208,26 +209,28 @@ class Handlers:
             log.info("Slack: can't post in %s: %s", place.channel, err.response.get("error"))
             await send.tell_user(self.client, item.user, place.channel, err)
             return False
+        root = await self._root(item)
         with TemporaryDirectory(prefix="audiogpt-slack-") as folder:
             try:
                 files = [await fetch(self.client, f, Path(folder),
                                      files_url=self.settings.slack_files_url,
                                      limit=self.settings.max_upload_bytes)
-                         for f in (*item.file_ids, *await self._root_files(item))]
+                         for f in (*item.file_ids, *root.file_ids)]
             except AttachmentNotTaken as err:
                 await send.say(self.client, place, status, mrkdwn(str(err)))
                 return False
             reply = await self.adapter.respond(place.message(
                 item.user, item.text, platform_message_id=item.key, author=item.author,
-                attachments=files))
+                attachments=files, replied_text=root.text))
         return reply.error_code is None
 
-    async def _root_files(self, item: Incoming) -> tuple[str, ...]:
-        """The files of the post a thread is under, on the app's first turn in a thread it
-        was never part of: a reply there ("make it slower") works on them."""
+    async def _root(self, item: Incoming) -> Root:
+        """The post a thread is under, on the app's first turn in a thread it was never
+        part of: a reply there works on its files ("make it slower") or its words ("read
+        this aloud")."""
         if not item.under_a_post or await self._knows(item):
-            return ()
-        return await root_files(self.client, item.place)
+            return Root()
+        return await thread_root(self.client, item.place)
 
     async def _say_sorry(self, place: Place, key: tuple[str, str], text: str) -> None:
         await send.say(self.client, place, self._status.get(key), text)

@@ -128,14 +128,16 @@ def request_text(msg: TgMessage, bot: Bot) -> str:
 
 def to_message(msg: TgMessage, text: str, attachments: list[Attachment],
                replying_to: list[str] | None = None) -> Message:
-    """The agent's Message: who (platform-qualified), where, the request and its files."""
-    user = msg.from_user
+    """The agent's Message: who (platform-qualified), where, the request and its files,
+    and the handles and words of the post it replies to."""
+    user, replied = msg.from_user, replied_to(msg)
     return Message(
         channel_id=Where.of(msg).channel_id, text=text, attachments=attachments,
         author=user.full_name if user else "someone", platform=PLATFORM,
         platform_message_id=str(msg.message_id),
         user_id=f"{PLATFORM}:user:{user.id}" if user else None,
-        scopes=[f"{PLATFORM}:chat:{msg.chat_id}"], replying_to=replying_to or [])
+        scopes=[f"{PLATFORM}:chat:{msg.chat_id}"], replying_to=replying_to or [],
+        replied_text=(replied.text or replied.caption or None) if replied else None)
 
 
 def wants_round(text: str) -> bool:

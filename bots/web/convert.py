@@ -17,12 +17,13 @@ Payload = dict[str, Any]
 
 class Send(BaseModel):
     """A message from the page: text, uploads by id, who wrote it, and the files (by
-    handle) it replies to, which its request works on."""
+    handle) or the message (by id) it replies to, which its request works on."""
 
     text: str = ""
     author: str = Field("guest", min_length=1, max_length=40)
     uploads: list[str] = Field(default_factory=list, max_length=10)
     replying_to: list[str] = Field(default_factory=list, max_length=10)  # files' handles
+    replying_to_message: str | None = Field(None, max_length=64)  # a message's id
 
 
 class Typed(BaseModel):

@@ -127,8 +127,11 @@ class Handlers:
                                 400)
         if not body.text.strip() and not uploads:
             return JSONResponse({"error": "Type something or attach a file."}, 400)
+        replied = (await self.agent.memory.get_message(body.replying_to_message)
+                   if body.replying_to_message else None)
         turn = self.submit(channel, browser_id(request), body.author.strip() or "guest",
-                           body.text, uploads, [h for h in body.replying_to if HANDLE.match(h)])
+                           body.text, uploads, [h for h in body.replying_to if HANDLE.match(h)],
+                           replied.text if replied and replied.channel_id == channel else None)
         return JSONResponse({"turn": turn}, 202)
 
     async def command(self, request: Request) -> Response:
@@ -204,14 +207,16 @@ class Handlers:
                 "messages": [shown(channel, row, media) for row, media in messages]}
 
     def submit(self, channel: str, user_id: str, author: str, text: str,
-               uploads: list[Staged], replying_to: list[str]) -> str:
+               uploads: list[Staged], replying_to: list[str], replied_text: str | None = None
+               ) -> str:
         """Start a turn for a browser (`user_id`), replying to files of the channel by
-        handle; its progress and reply reach every page in the room. Returns its id."""
+        handle or to the words of one of its messages; its progress and reply reach every
+        page in the room. Returns its id."""
         turn = secrets.token_hex(8)
         message = Message(channel_id=channel, text=text, author=author, user_id=user_id,
                           platform=self.adapter.platform, platform_message_id=turn,
                           attachments=[u.attachment() for u in uploads],
-                          replying_to=replying_to)
+                          replying_to=replying_to, replied_text=replied_text)
         self.rooms.broadcast(channel, {
             "type": "turn", "turn": turn, "author": author, "text": text,
             "files": [{"name": u.name, "kind": u.kind} for u in uploads]})

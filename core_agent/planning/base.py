@@ -25,6 +25,7 @@ class PlanningContext(BaseModel):
     artifacts: list[Artifact] = Field(default_factory=list)  # earlier ones, oldest first
     history: list[Turn] = Field(default_factory=list)  # recent turns, oldest first
     replying_to: list[str] = Field(default_factory=list)  # handles of the post replied to
+    replied_text: str | None = None  # the words of the post replied to
     available: list[str] | None = None  # the tasks installed here (None: not known)
 
 

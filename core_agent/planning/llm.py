@@ -163,6 +163,8 @@ def _request(context: PlanningContext) -> str:
                if files else "No files in this chat yet.")
     if context.replying_to:
         listing += f"\n\nThe user is replying to {', '.join(context.replying_to)}."
+    if context.replied_text:
+        listing += f"\n\nThe message the user is replying to says:\n{context.replied_text}"
     text = context.text.strip() or "(no text, only the attached files)"
     return f"{listing}\n\nRequest:\n{text}"
 

@@ -90,3 +90,24 @@ async def test_a_reply_to_a_file_posted_earlier_edits_that_file(
     original.write_bytes(posted.files[0].data)
     assert wer(first, heard(backends, decode(made))) < 0.3
     assert (probe(made).duration or 0.0) > 1.1 * (probe(original).duration or 0.0)
+
+
+async def test_read_this_aloud_replying_to_a_message_speaks_that_message(
+        discord_: Served, backends: Any, tmp_path: Path) -> None:
+    api, path = discord_.api, f"/channels/{GENERAL}/messages"
+    said = "the bus to the airport leaves at nine"
+    posted = api.payload("message_create_mention")  # a member's post, not to the bot
+    posted.update(id="1600000000000000030", content=said.capitalize() + ".", mentions=[],
+                  attachments=[])
+    await api.dispatch("MESSAGE_CREATE", posted)
+    ask = api.payload("message_create_mention")
+    ask.update(id="1600000000000000031", content=f"<@{APP}> read this aloud", attachments=[],
+               type=19, referenced_message=posted,
+               message_reference={"type": 0, "message_id": posted["id"],
+                                  "channel_id": GENERAL, "guild_id": str(GUILD)})
+    await api.dispatch("MESSAGE_CREATE", ask)
+    (voice,) = await api.wait_for("POST", path, where=lambda r: r.status == 200 and
+                                  r.body.get("flags") == 8192 and replied_to(r) == ask["id"])
+    (file,) = voice.files
+    (tmp_path / file.filename).write_bytes(file.data)
+    assert wer(said, heard(backends, decode(tmp_path / file.filename))) < 0.2

@@ -111,6 +111,19 @@ async def test_a_reply_in_the_thread_of_a_file_posted_earlier_edits_that_file(
 
 
 
+async def test_read_this_aloud_in_the_thread_of_a_post_speaks_that_post(
+        app: Running, slack: SlackStandIn, backends: BackendCache, tmp_path: Path) -> None:
+    said = "the bus to the airport leaves at nine"
+    post = slack.user_message(CHANNEL, said.capitalize() + ".")  # not to the app
+    await slack.send_event(app.url, post)
+    ask = slack.user_message(CHANNEL, f"<@{BOT_USER}> read this aloud", thread_ts=post["ts"])
+    await slack.send_event(app.url, mention(ask))
+    await slack.wait_for(lambda: DONE in slack.reactions(CHANNEL, ask["ts"]))
+    (upload,) = slack.uploads.values()
+    assert upload.shares == [{"channel": CHANNEL, "thread_ts": post["ts"]}]
+    assert upload.data is not None and wer(said, heard(backends, upload.data, tmp_path)) < 0.2
+
+
 @pytest.mark.parametrize("deliveries", [["message"], ["message", "app_mention"],
                                         ["app_mention", "message"], ["teamless message"]])
 async def test_a_mention_sharing_a_file_is_answered_once_however_it_comes(

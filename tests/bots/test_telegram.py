@@ -207,6 +207,19 @@ async def test_a_reply_to_the_bots_audio_in_a_topic_works_on_that_audio(
         assert wer(first, transcript) < 0.2, answer.params["text"]
 
 
+async def test_read_this_aloud_replying_to_a_message_speaks_that_message(
+        tmp_path: Path, embedder: Any, backends: BackendCache) -> None:
+    said = "the bus to the airport leaves at nine"
+    async with running(tmp_path, embedder, backends) as tg:
+        api = tg.api
+        posted = api.user_message(GROUP, BEN, said.capitalize() + ".")  # not to the bot
+        api.push(posted)
+        api.push(api.user_message(GROUP, ANA, f"@{BOT_USERNAME} read this aloud please",
+                                  reply_to_message=posted))
+        (sent,) = await api.wait_for("sendVoice")
+        assert wer(said, heard(sent, "voice", tmp_path, backends)) < 0.2
+
+
 @pytest.fixture
 def big(tmp_path: Path) -> Path:
     """11 minutes of 16 kHz audio: over 20 MB."""

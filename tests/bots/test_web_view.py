@@ -51,3 +51,20 @@ async def test_the_chat_fits_a_phone(browser: Browser, web: Served) -> None:
     chat = await page.locator("#messages").bounding_box()
     assert chat is not None and chat["width"] >= 0.9 * 390  # the sidebar no longer takes half
     await page.context.close()
+
+
+async def test_read_this_aloud_replying_to_a_message_speaks_its_words(browser: Browser,
+                                                                      web: Served) -> None:
+    page = await open_chat(browser, web.url, "fay", "aloud")
+    words = "The bus to the airport leaves at nine."
+    await say(page, words)  # no request: the bot answers in chat
+    await expect(page.locator("article.assistant")).to_have_count(1, timeout=TURN)
+    await page.locator("article.user", has_text=words).locator("button.reply").click()
+    await expect(page.locator("#uploads li.reply")).to_have_text("↩ replying to fay's message ×")
+    await say(page, "read this aloud")
+    await expect(page.locator("article.assistant audio")).to_have_count(1, timeout=TURN)
+    stored = await web.runtime.memory.messages("web:aloud")
+    asked = next(row for row, _ in stored if row.text == "read this aloud")
+    (job,) = await web.runtime.memory.jobs_for(asked.id)
+    assert (job.task, job.args["text"]) == ("text_to_speech", words)
+    await page.context.close()

@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 const WAVEFORM_MAX_SECONDS = 600;  // longer recordings get the player alone
 
 const state = { channel: "", socket: null, retry: 0, uploads: [], recorder: null,
-                replyTo: null };  // replyTo: the file a reply works on, {handle, node}
+                replyTo: null };  // replyTo: what a reply works on, {handle} or {message}, with its node
 
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -119,6 +119,10 @@ function show(message) {
       el("time", { textContent: new Date(message.at).toLocaleTimeString([],
                      { hour: "2-digit", minute: "2-digit" }) })),
     message.text ? el("p", { className: "text" }, ...withCode(message.text)) : null,
+    message.text && message.id ? el("button", { type: "button", className: "reply",
+      textContent: "reply", title: "Reply to this message, e.g. \"read this aloud\"",
+      onclick: () => replyTo({ message: message.id },
+        message.role === "assistant" ? "my message" : `${message.author}'s message`) }) : null,
     message.files?.length ? el("p", { className: "files", textContent: "Files: " +
       message.files.map((f) => `${f.name} (${f.kind})`).join(", ") }) : null,
     ...message.media.map(player));
@@ -163,7 +167,7 @@ function player(media) {
     el("a", { href: `${media.url}?download=1`, textContent: "download" }), " · ",
     el("button", { type: "button", className: "reply", textContent: "reply",
                    title: `Work on ${media.handle}: say what to do with it`,
-                   onclick: () => replyTo(media.handle) }));
+                   onclick: () => replyTo({ handle: media.handle }, media.handle) }));
   if (media.kind === "image") {
     return el("figure", {}, el("img", { src: media.url, alt: media.label || media.handle }),
       caption);
@@ -249,11 +253,11 @@ async function upload(file, item) {
   }
 }
 
-function replyTo(handle) {
+function replyTo(target, label) {
   dropReply();
-  const node = el("li", { className: "reply", textContent: `↩ replying to ${handle} ` },
+  const node = el("li", { className: "reply", textContent: `↩ replying to ${label} ` },
     el("button", { type: "button", textContent: "×", title: "Don't reply", onclick: dropReply }));
-  state.replyTo = { handle, node };
+  state.replyTo = { ...target, node };
   $("uploads").prepend(node);
   $("text").focus();
 }
@@ -279,7 +283,8 @@ async function send() {
     if (!text.trim() && !ready.length) return;
     await postJSON(`/api/channels/${state.channel}/messages`,
       { text, author: author(), uploads: ready.map((u) => u.id),
-        replying_to: state.replyTo ? [state.replyTo.handle] : [] });
+        replying_to: state.replyTo?.handle ? [state.replyTo.handle] : [],
+        replying_to_message: state.replyTo?.message ?? null });
     ready.forEach(dropUpload);
     dropReply();
     $("text").value = "";

@@ -58,6 +58,8 @@ def build(context: PlanningContext, calls: list[tuple[str, str]]) -> Plan:
                 return Plan(reply=f"For that I need {NEEDS[field]}. Please attach it and ask "
                                   "again.")
         chained_text(steps, task, args)
+        if "text" in TASKS[task].args.model_fields and "text" not in args and context.replied_text:
+            args["text"] = context.replied_text  # "read this aloud", replying to a post
         try:
             TASKS[task].validate(args)
         except TaskUnsupported as err:

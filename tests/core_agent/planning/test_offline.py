@@ -237,3 +237,15 @@ async def test_a_mix_of_two_named_files_stays_one_step(planner: OfflinePlanner) 
                           artifacts=[{"kind": "audio", "producer": "upload"}] * 2)
     assert [(s.task, s.args.get("audio"), s.args.get("other")) for s in plan.steps] == [
         ("audio_edit", "a1", "a2")]
+
+
+@pytest.mark.parametrize(("text", "spoken"), [
+    ("read this message out loud", "Dinner is at eight at Marco's."),
+    ("could u say that one in a deep voice", "Dinner is at eight at Marco's."),
+    ("read this aloud: the words I give", "the words I give"),  # its own words come first
+])
+async def test_speaking_a_post_replied_to_takes_its_words(planner: OfflinePlanner, text: str,
+                                                          spoken: str) -> None:
+    plan = await planner.plan(PlanningContext(text=text,
+                                              replied_text="Dinner is at eight at Marco's."))
+    assert [(s.task, s.args["text"]) for s in plan.steps] == [("text_to_speech", spoken)]

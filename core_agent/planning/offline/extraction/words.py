@@ -23,7 +23,7 @@ FILLER = frozenset({
     "it", "its", "this", "that", "them", "they", "these", "those", "the", "a", "an", "back",
     "out", "loud", "aloud", "to", "me", "us", "please", "pls", "for", "again", "now", "result",
     "results", "text", "transcript", "translation", "description", "caption", "answer", "what",
-    "whatever", "said",
+    "whatever", "said", "message", "post", "reply", "one",
 })
 # Words that describe a voice rather than name one.
 VOICE_WORDS = frozenset({"same", "other", "default", "normal", "usual", "deep", "deeper", "high",
