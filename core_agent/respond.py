@@ -31,7 +31,8 @@ def step_line(result: StepResult, numbered: bool, index: int) -> str:
     if result.status == StepStatus.CANCELLED:
         return f"{prefix}skipped, because an earlier step failed."
     if result.status != StepStatus.DONE:
-        return f"{prefix}{result.error or 'failed.'}"
+        error = result.error or "failed."  # a refusal that names its task already
+        return prefix + (error.removeprefix(f"{title}: ") if numbered else error)
     text = result.text
     if result.task == "speech_recognition" and text is not None:
         text = f"“{text.strip()}”{in_language(result.data.get('language'))}" \

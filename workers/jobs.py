@@ -177,7 +177,8 @@ def _as_agent_error(err: Exception, task: str) -> AudioGPTError:
         return TaskUnsupported(f"{title_of(task)}: {str(err).rstrip('.')}.")
     if isinstance(err, BackendUnavailable):
         return ModelNotInstalled(str(err))
-    return ModelFailed(f"The {task} model failed ({type(err).__name__}). The job is recorded.")
+    return ModelFailed(f"{title_of(task)} failed: its model stopped with an error "
+                       f"({type(err).__name__}). The job is recorded.")
 
 
 async def _resolve(memory: Memory, job: Job, spec: TaskSpec, args: Args

@@ -41,3 +41,11 @@ def test_silence_transcribed_says_no_one_spoke() -> None:
     assert reply == "I couldn't hear anyone speaking in it."
     words = compose(plan("speech_recognition"), [result("speech_recognition", " hello ")])
     assert words == "“hello”"
+
+
+def test_a_refusal_in_a_numbered_list_names_its_step_once() -> None:
+    refused = StepResult(job_id="k", task="talking_head", args={}, status=StepStatus.FAILED,
+                         error="Talking head video: I couldn't find a face in that picture.")
+    reply = compose(plan("text_to_speech", "talking_head"),
+                    [result("text_to_speech", None, PICTURE), refused])
+    assert reply.splitlines()[1] == "2. Talking head video: I couldn't find a face in that picture."
