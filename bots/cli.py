@@ -317,7 +317,11 @@ def evaluate(
         err.print("--planner takes offline, llm or auto.")
         raise typer.Exit(2)
     with err.status("evaluating") as status:
-        result = asyncio.run(run.evaluate(settings, parts, planner, chosen, status.update))
+        def say(line: str) -> None:  # a line each, also where no spinner shows (piped)
+            err.print(line, highlight=False)
+            status.update(line)
+
+        result = asyncio.run(run.evaluate(settings, parts, planner, chosen, say))
     report.show(result, out)
     for path in report.write(result, out_dir or run.default_out()):
         out.print(f"wrote {path}", highlight=False)

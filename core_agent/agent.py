@@ -157,10 +157,10 @@ class Agent:
         try:
             reply = await self._turn(channel, message, message_id, progress, dry_run)
         except AudioGPTError as err:
-            log.info("turn %s ended with %s: %s", message_id, err.code, err.message)
+            logs.failure(log, err, "turn %s", message_id)
             reply = Reply(channel_id=channel.id, text=err.message, error_code=err.code)
-        except Exception:
-            log.exception("turn %s failed unexpectedly", message_id)
+        except Exception as err:
+            logs.failure(log, err, "turn %s", message_id)
             reply = Reply(channel_id=channel.id, error_code="internal-error",
                           text="Something went wrong on my side. Your message is saved; "
                                "please try again.")

@@ -53,8 +53,6 @@ AUDIO_SOURCES = (Kind.AUDIO, Kind.VIDEO)
 # What each media argument takes, where it is not audio (a video's sound track counts).
 MEDIA_KINDS = {"image": ((Kind.IMAGE,), "a picture"),
                "score": ((Kind.FILE,), "a MIDI or MusicXML score")}
-# What a backend refuses on purpose: a reply and an INFO line, not a traceback.
-REFUSALS = (MediaError, Unsupported, BackendUnavailable)
 STOP_POLL = 0.5  # seconds between looks at the job's record for a cancel
 # Seconds a stopped step gets to reach its next check and end: a stretch between two
 # checks is one native call (a Whisper chunk: a CPU-second or two), slow on a busy machine.
@@ -139,13 +137,8 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
     except asyncio.CancelledError:  # the turn was cancelled, or the worker is stopping
         await _cancelled(memory, job)
         raise
-    except REFUSALS as err:
-        log.info("job %s (%s) refused: %s", job_id, job.task, err)
-        return await _fail(memory, job, _as_agent_error(err, job.task))
-    except AudioGPTError as err:
-        return await _fail(memory, job, err)
-    except Exception as err:
-        log.exception("job %s (%s) failed", job_id, job.task)
+    except Exception as err:  # ours as a line, a bug with its traceback
+        logs.failure(log, err, "job %s (%s)", job_id, job.task)
         return await _fail(memory, job, _as_agent_error(err, job.task))
     if not await memory.finish_job(job_id, StepStatus.DONE, outputs=outputs):
         return await _cancelled(memory, job)  # while its outputs were stored
@@ -179,6 +172,8 @@ def _as_agent_error(err: Exception, task: str) -> AudioGPTError:
         return TaskUnsupported(f"{title_of(task)}: {str(err).rstrip('.')}.")
     if isinstance(err, BackendUnavailable):
         return ModelNotInstalled(str(err))
+    if isinstance(err, AudioGPTError):
+        return err
     return ModelFailed(f"The {task} model failed ({type(err).__name__}). The job is recorded.")
 
 
