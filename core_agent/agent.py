@@ -56,6 +56,7 @@ from core_agent.types import (
     StepStatus,
 )
 from tasks import TASKS, get_task, media_refs, plan_too_long
+from tasks.base import Args
 
 log = logging.getLogger(__name__)
 Progress = Callable[[Event], Awaitable[None]]
@@ -99,6 +100,10 @@ class JobRunner(Protocol):
     """Runs a recorded job to a final state (in-process or on a worker)."""
 
     def check(self, task: str, language: str | None = None) -> None: ...
+
+    def preflight(self, task: str, args: Args, media: dict[str, Artifact]) -> None:
+        """The task's own check of the files it is given, before any step runs."""
+        ...
 
     async def run(self, job_id: str) -> None: ...
 
@@ -309,7 +314,7 @@ class Agent:
                 for i, step in enumerate(plan.steps, start=1)]
         try:
             for index, step in enumerate(plan.steps, start=1):
-                await self._check_step(channel_id, index, step)
+                await self._check_step(channel_id, index, step, inputs=True)
         except AudioGPTError as err:
             for job_id in jobs:
                 await self.memory.finish_job(job_id, StepStatus.FAILED, error_code=err.code,
@@ -341,17 +346,24 @@ class Agent:
                      steps=[StepResult(job_id="", task=s.task, args=s.args,
                                        status=StepStatus.PLANNED) for s in plan.steps])
 
-    async def _check_step(self, channel_id: str, index: int, step: PlanStep) -> None:
-        """Registry, arguments, references and an installed model, before anything runs."""
+    async def _check_step(self, channel_id: str, index: int, step: PlanStep,
+                          inputs: bool = False) -> None:
+        """Registry, arguments, references and an installed model, before anything runs;
+        with `inputs`, also the step's own check of the files it is given."""
         spec = get_task(step.task)
         args = spec.validate(step.args)
-        for ref in media_refs(spec, args).values():
+        refs = media_refs(spec, args)
+        for ref in refs.values():
             if (m := STEP_REF.match(ref)) and not 0 < int(m.group(1)) < index:
                 raise TaskUnsupported(f"Step {index} uses {ref}, which doesn't come before it.")
             if HANDLE.match(ref) and await self.memory.artifact(
                     channel_id, ref, fetch=False) is None:
                 raise InputRejected(f"There is no {ref} in this chat.")
         self.runner.check(step.task, getattr(args, "language", None))
+        if inputs:
+            given = {name: a for name, ref in refs.items() if HANDLE.match(ref)
+                     and (a := await self.memory.artifact(channel_id, ref)) is not None}
+            await asyncio.to_thread(self.runner.preflight, step.task, args, given)
 
     async def _job(self, channel_id: str, message_id: str, purpose: str, step: PlanStep
                    ) -> StepResult:

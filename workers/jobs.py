@@ -98,6 +98,15 @@ def require_installed(task: str, models_dir: Path | None, language: str | None =
         f"Install it with `{first.install_hint}`.")
 
 
+def preflight(task: str, args: Args, media: dict[str, Artifact]) -> None:
+    """The task's step's own check of the files it is given (a face in the portrait),
+    raising what the user is told; reads the files, loads no model."""
+    try:
+        EXECUTORS[task].check_inputs(args, media)
+    except AudioGPTError as err:
+        raise _as_agent_error(err, task) from err
+
+
 async def run_step(ctx: dict[str, Any], job_id: str) -> str:
     """Run one job to a final state and return that state."""
     token = logs.job_id.set(job_id)  # log lines while it runs name the job

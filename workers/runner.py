@@ -21,8 +21,10 @@ from core_agent.config import Settings
 from core_agent.errors import JobLost, QueueUnavailable
 from core_agent.memory import Memory
 from core_agent.metrics import MODELS
+from core_agent.types import Artifact
 from models.cache import BackendCache
-from workers.jobs import asr_batcher, require_installed, run_step, worker_timeout
+from tasks.base import Args
+from workers.jobs import asr_batcher, preflight, require_installed, run_step, worker_timeout
 from workers.queues import Resource, queue_name, resource_for
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,10 @@ class InlineRunner:
     def check(self, task: str, language: str | None = None) -> None:
         """Raise ModelNotInstalled if the task cannot run (in this language)."""
         require_installed(task, self.ctx["backends"].models_dir, language)
+
+    def preflight(self, task: str, args: Args, media: dict[str, Artifact]) -> None:
+        """The step's check of its given files; raises what it refuses."""
+        preflight(task, args, media)
 
     async def run(self, job_id: str) -> None:
         """Run the job to its end (a timed-out or cancelled step is stopped and recorded)."""
@@ -86,6 +92,10 @@ class ArqRunner:
         """Raise ModelNotInstalled if the task cannot run in this language (workers share
         this install)."""
         require_installed(task, self.models_dir, language)
+
+    def preflight(self, task: str, args: Args, media: dict[str, Artifact]) -> None:
+        """The step's check of its given files, here before the job is queued."""
+        preflight(task, args, media)
 
     async def pool(self) -> ArqRedis:
         """The Redis pool, connected on first use."""
