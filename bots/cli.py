@@ -73,7 +73,7 @@ async def _ask(settings: Settings, message: Message, dry_run: bool, show: bool) 
     with err.status("starting") as status:
         async def progress(event: Event) -> None:
             step = f"step {event.step}/{event.total_steps}: " if event.step else ""
-            status.update(f"{step}{event.message}")
+            status.update(f"{step}{event.message}" + (f" ({event.note})" if event.note else ""))
 
         try:
             return await runtime.agent.handle(message, progress, dry_run=dry_run)

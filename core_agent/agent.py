@@ -35,6 +35,7 @@ from core_agent.errors import (
 )
 from core_agent.memory import Memory
 from core_agent.metrics import TURN_SECONDS, TURNS
+from core_agent.pace import PACE_FILE, Paces, step_note
 from core_agent.planning import Planner, PlanningContext
 from core_agent.respond import compose, describe_plan, spoken
 from core_agent.types import (
@@ -128,6 +129,7 @@ class Agent:
         self.settings, self.memory, self.planner = settings, memory, planner
         self.runner, self.probe = runner, probe
         self.access = Access(settings, memory)
+        self.paces = Paces(settings.cache_dir / PACE_FILE)  # what the runner's jobs took
 
     async def handle(self, message: Message, progress: Progress = _quiet,
                      dry_run: bool = False) -> Reply:
@@ -326,8 +328,11 @@ class Agent:
                 await self.memory.finish_job(job_id, StepStatus.CANCELLED,
                                              error="an earlier step failed")
             else:
+                ahead = sum((await self.runner.depths()).values())
+                said = await step_note(self.paces, self.memory, channel_id, step, results, ahead)
                 await progress(Event(stage=Stage.ASSIGNMENT, message=get_task(step.task).title,
-                                     job_id=job_id, step=index, total_steps=len(plan.steps)))
+                                     job_id=job_id, step=index, total_steps=len(plan.steps),
+                                     note=said))
                 await self._run(job_id)
             results.append(await self._result(channel_id, job_id))
         return results

@@ -137,6 +137,10 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
         media, args = await _resolve(memory, job, spec, args)
         executor = executor_for(job.task, ctx["backends"], ctx.get("asr_batcher"))
         outputs = await _execute(memory, job, executor, backend, args, media, timeout)
+        took = outputs.pop("seconds")
+        if (paces := ctx.get("paces")) is not None:  # what says how long the next will take
+            paces.record(job.task, backend.name, took, job.args,
+                         media["audio"].duration if "audio" in media else None)
     except Stopped as err:
         log.info("job %s (%s) stopped: %s", job_id, job.task, err)
         if str(err) == TIMED_OUT:
@@ -233,7 +237,8 @@ async def _execute(memory: Memory, job: Job, executor: Executor, backend: Backen
         started = time.perf_counter()
         output = await _stoppable(memory, job.id, limit,
                                   partial(executor, backend, args, media, Path(work)))
-        INFERENCE_SECONDS.labels(job.task, backend.name).observe(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        INFERENCE_SECONDS.labels(job.task, backend.name).observe(took)
         handles = []
         for made in output.files:
             if await _was_cancelled(memory, job.id):
@@ -248,7 +253,7 @@ async def _execute(memory: Memory, job: Job, executor: Executor, backend: Backen
                 producer=SPOKEN_REPLY if job.purpose == "voice" else f"job:{job.task}",
                 label=made.label, job_id=job.id, message_id=job.message_id, **measured)
             handles.append(artifact.handle)
-    return {"text": output.text, "data": output.data, "artifacts": handles}
+    return {"text": output.text, "data": output.data, "artifacts": handles, "seconds": took}
 
 
 async def _stoppable(memory: Memory, job_id: str, limit: float, work: Callable[[], Output]

@@ -21,6 +21,7 @@ from core_agent.config import Settings
 from core_agent.errors import JobLost, QueueUnavailable
 from core_agent.memory import Memory
 from core_agent.metrics import MODELS
+from core_agent.pace import PACE_FILE, Paces
 from core_agent.types import Artifact
 from models.cache import BackendCache
 from tasks.base import Args
@@ -45,6 +46,7 @@ class InlineRunner:
             settings.models_dir, settings.model_memory_mb, MODELS)}
         self.ctx["asr_batcher"] = asr_batcher(settings)
         self.ctx["job_timeout"] = settings.job_timeout  # the job function enforces it
+        self.ctx["paces"] = Paces(settings.cache_dir / PACE_FILE)  # what each job took
 
     def check(self, task: str, language: str | None = None) -> None:
         """Raise ModelNotInstalled if the task cannot run (in this language)."""
