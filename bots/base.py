@@ -2,8 +2,8 @@
 
 A channel's turns run one at a time, in the order they arrived (a group is answered in
 order), while channels run side by side; a channel's turns can be cancelled (/cancel), and
-all of them when the adapter stops. A turn that fails unexpectedly is logged and answered
-with one apology, whatever the platform.
+all of them when the adapter stops. A turn that fails on the way is logged and answered
+(a bug with one apology), whatever the platform.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
+from core_agent import logs
 from core_agent.agent import Agent
+from core_agent.errors import AudioGPTError
 from core_agent.types import Event, Message, Reply
 
 log = logging.getLogger(__name__)
@@ -67,13 +69,13 @@ class Turns:
 
     @asynccontextmanager
     async def apologising(self, what: str, say: Say) -> AsyncIterator[None]:
-        """Around a turn's work: an unexpected error is logged and the user gets the one
-        apology through `say`, instead of the error ending the turn's task."""
+        """Around a turn's work: an error is logged and the user gets its message (ours) or
+        the one apology (a bug) through `say`, instead of the error ending the turn's task."""
         try:
             yield
-        except Exception:
-            log.exception("%s turn %s failed", self.platform, what)
-            await say(SORRY)
+        except Exception as err:
+            logs.failure(log, err, "%s turn %s", self.platform, what)
+            await say(err.message if isinstance(err, AudioGPTError) else SORRY)
 
     def _track(self, task: asyncio.Task[None], channel_id: str | None) -> None:
         self._running[task] = channel_id

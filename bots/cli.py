@@ -73,7 +73,7 @@ async def _ask(settings: Settings, message: Message, dry_run: bool, show: bool) 
     with err.status("starting") as status:
         async def progress(event: Event) -> None:
             step = f"step {event.step}/{event.total_steps}: " if event.step else ""
-            status.update(f"{step}{event.message}")
+            status.update(f"{step}{event.message}" + (f" ({event.note})" if event.note else ""))
 
         try:
             return await runtime.agent.handle(message, progress, dry_run=dry_run)
@@ -315,7 +315,11 @@ def evaluate(
         err.print("--planner takes offline, llm or auto.")
         raise typer.Exit(2)
     with err.status("evaluating") as status:
-        result = asyncio.run(run.evaluate(settings, parts, planner, chosen, status.update))
+        def say(line: str) -> None:  # a line each, also where no spinner shows (piped)
+            err.print(line, highlight=False)
+            status.update(line)
+
+        result = asyncio.run(run.evaluate(settings, parts, planner, chosen, say))
     report.show(result, out)
     for path in report.write(result, out_dir or run.default_out()):
         out.print(f"wrote {path}", highlight=False)

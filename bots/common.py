@@ -16,7 +16,7 @@ def status_line(event: Event) -> str:
     """A short "working on it" line for a progress event, e.g. "⏳ Running 1/2: Speak text…"."""
     if event.stage == Stage.ASSIGNMENT and event.step is not None:
         count = f" {event.step}/{event.total_steps}" if (event.total_steps or 0) > 1 else ""
-        return f"⏳ Running{count}: {event.message}…"
+        return f"⏳ Running{count}: {event.message}…" + (f" ({event.note})" if event.note else "")
     return f"⏳ {STAGE_WORDS[event.stage]}…"
 
 

@@ -71,6 +71,8 @@ class TerminalChat(Adapter):
         text = event.message
         if event.step is not None:
             text = f"step {event.step}/{event.total_steps}: {text}"
+        if event.note:
+            text += f" ({event.note})"
         if self._status is None:
             self._status = self.console.status(text)
             self._status.start()

@@ -35,6 +35,7 @@ from core_agent.errors import (
 )
 from core_agent.memory import Memory
 from core_agent.metrics import TURN_SECONDS, TURNS
+from core_agent.pace import PACE_FILE, Paces, step_note
 from core_agent.planning import Planner, PlanningContext
 from core_agent.respond import compose, describe_plan, spoken
 from core_agent.types import (
@@ -56,6 +57,7 @@ from core_agent.types import (
     StepStatus,
 )
 from tasks import TASKS, get_task, media_refs, plan_too_long
+from tasks.base import Args
 
 log = logging.getLogger(__name__)
 Progress = Callable[[Event], Awaitable[None]]
@@ -100,6 +102,10 @@ class JobRunner(Protocol):
 
     def check(self, task: str, language: str | None = None) -> None: ...
 
+    def preflight(self, task: str, args: Args, media: dict[str, Artifact]) -> None:
+        """The task's own check of the files it is given, before any step runs."""
+        ...
+
     async def run(self, job_id: str) -> None: ...
 
     async def health(self) -> dict[str, bool]:
@@ -123,6 +129,7 @@ class Agent:
         self.settings, self.memory, self.planner = settings, memory, planner
         self.runner, self.probe = runner, probe
         self.access = Access(settings, memory)
+        self.paces = Paces(settings.cache_dir / PACE_FILE)  # what the runner's jobs took
 
     async def handle(self, message: Message, progress: Progress = _quiet,
                      dry_run: bool = False) -> Reply:
@@ -157,10 +164,10 @@ class Agent:
         try:
             reply = await self._turn(channel, message, message_id, progress, dry_run)
         except AudioGPTError as err:
-            log.info("turn %s ended with %s: %s", message_id, err.code, err.message)
+            logs.failure(log, err, "turn %s", message_id)
             reply = Reply(channel_id=channel.id, text=err.message, error_code=err.code)
-        except Exception:
-            log.exception("turn %s failed unexpectedly", message_id)
+        except Exception as err:
+            logs.failure(log, err, "turn %s", message_id)
             reply = Reply(channel_id=channel.id, error_code="internal-error",
                           text="Something went wrong on my side. Your message is saved; "
                                "please try again.")
@@ -309,7 +316,7 @@ class Agent:
                 for i, step in enumerate(plan.steps, start=1)]
         try:
             for index, step in enumerate(plan.steps, start=1):
-                await self._check_step(channel_id, index, step)
+                await self._check_step(channel_id, index, step, inputs=True)
         except AudioGPTError as err:
             for job_id in jobs:
                 await self.memory.finish_job(job_id, StepStatus.FAILED, error_code=err.code,
@@ -321,8 +328,11 @@ class Agent:
                 await self.memory.finish_job(job_id, StepStatus.CANCELLED,
                                              error="an earlier step failed")
             else:
+                ahead = sum((await self.runner.depths()).values())
+                said = await step_note(self.paces, self.memory, channel_id, step, results, ahead)
                 await progress(Event(stage=Stage.ASSIGNMENT, message=get_task(step.task).title,
-                                     job_id=job_id, step=index, total_steps=len(plan.steps)))
+                                     job_id=job_id, step=index, total_steps=len(plan.steps),
+                                     note=said))
                 await self._run(job_id)
             results.append(await self._result(channel_id, job_id))
         return results
@@ -341,17 +351,24 @@ class Agent:
                      steps=[StepResult(job_id="", task=s.task, args=s.args,
                                        status=StepStatus.PLANNED) for s in plan.steps])
 
-    async def _check_step(self, channel_id: str, index: int, step: PlanStep) -> None:
-        """Registry, arguments, references and an installed model, before anything runs."""
+    async def _check_step(self, channel_id: str, index: int, step: PlanStep,
+                          inputs: bool = False) -> None:
+        """Registry, arguments, references and an installed model, before anything runs;
+        with `inputs`, also the step's own check of the files it is given."""
         spec = get_task(step.task)
         args = spec.validate(step.args)
-        for ref in media_refs(spec, args).values():
+        refs = media_refs(spec, args)
+        for ref in refs.values():
             if (m := STEP_REF.match(ref)) and not 0 < int(m.group(1)) < index:
                 raise TaskUnsupported(f"Step {index} uses {ref}, which doesn't come before it.")
             if HANDLE.match(ref) and await self.memory.artifact(
                     channel_id, ref, fetch=False) is None:
                 raise InputRejected(f"There is no {ref} in this chat.")
         self.runner.check(step.task, getattr(args, "language", None))
+        if inputs:
+            given = {name: a for name, ref in refs.items() if HANDLE.match(ref)
+                     and (a := await self.memory.artifact(channel_id, ref)) is not None}
+            await asyncio.to_thread(self.runner.preflight, step.task, args, given)
 
     async def _job(self, channel_id: str, message_id: str, purpose: str, step: PlanStep
                    ) -> StepResult:

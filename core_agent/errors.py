@@ -10,6 +10,7 @@ class AudioGPTError(Exception):
     """Base error: a stable code for logs and a message fit to show the user."""
 
     code = "error"
+    by_user = False  # what the user sent or asked for caused it: logged as a plain INFO line
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -22,6 +23,7 @@ class InputRejected(AudioGPTError):
     """A file or request we will not process (corrupt, empty, too large, too long)."""
 
     code = "input-rejected"
+    by_user = True
 
 
 class MediaError(InputRejected):
@@ -48,12 +50,14 @@ class AccessDenied(AudioGPTError):
     """The user or the place is not on the deployment's allow-lists."""
 
     code = "access-denied"
+    by_user = True
 
 
 class QuotaExceeded(AudioGPTError):
     """The user or channel has used its jobs or compute for now."""
 
     code = "quota-exceeded"
+    by_user = True
 
 
 class PlannerError(AudioGPTError):
@@ -66,12 +70,14 @@ class TaskUnsupported(AudioGPTError):
     """A task id outside the registry, or arguments that do not fit its schema."""
 
     code = "task-unsupported"
+    by_user = True
 
 
 class ModelNotInstalled(AudioGPTError):
     """No installed backend can run the task."""
 
     code = "model-not-installed"
+    by_user = True
 
 
 class BackendUnavailable(ModelNotInstalled):
@@ -87,6 +93,7 @@ class Unsupported(AudioGPTError):
     """A request the backend cannot serve (a language, a voice, a format)."""
 
     code = "backend-unsupported"
+    by_user = True
 
 
 class ModelFailed(AudioGPTError):

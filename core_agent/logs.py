@@ -24,6 +24,7 @@ from urllib.parse import quote, urlsplit
 from pydantic import SecretStr
 
 from core_agent.config import Settings
+from core_agent.errors import AudioGPTError
 
 message_id: ContextVar[str | None] = ContextVar("message_id", default=None)
 job_id: ContextVar[str | None] = ContextVar("job_id", default=None)
@@ -102,6 +103,17 @@ class JsonLines(logging.Formatter):
         if record.stack_info:
             entry["stack"] = record.stack_info
         return json.dumps(entry)
+
+
+def failure(logger: logging.Logger, err: Exception, what: str, *args: object) -> None:
+    """Log the error that ended some work (`what`, %-style with `args`): one of ours as one
+    line with its code (INFO when the user caused it, WARNING otherwise), anything else, a
+    bug, as ERROR with its traceback."""
+    if isinstance(err, AudioGPTError):
+        level = logging.INFO if err.by_user else logging.WARNING
+        logger.log(level, f"{what} ended with %s: %s", *args, err.code, err.message)
+    else:
+        logger.error(f"{what} failed unexpectedly", *args, exc_info=err)
 
 
 def secret_values(settings: Settings) -> list[str]:

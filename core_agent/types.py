@@ -142,6 +142,7 @@ class Event(BaseModel):
     job_id: str | None = None
     step: int | None = None
     total_steps: int | None = None
+    note: str | None = None  # "about 40 s on this machine, 2 jobs ahead"
 
 
 class Turn(BaseModel):

@@ -6,3 +6,11 @@
 
 The case data ships in `evaluation/data/`; results go to a table, JSON, Markdown and a plot.
 """
+
+from collections.abc import Callable
+
+Tick = Callable[[int, int], None]  # a part's progress: cases done, cases in all
+
+
+def quiet(done: int, total: int) -> None:
+    """A Tick for callers that show no progress."""

@@ -16,6 +16,7 @@ from core_agent.config import Settings
 from core_agent.db import open_memory
 from core_agent.planning import PlanningContext
 from core_agent.types import Attachment, Message, Plan, PlanStep
+from evaluation import Tick, quiet
 from evaluation import capability_cases as c
 from evaluation import capability_sound as s
 from evaluation.capability_cases import Case, Figure, Kit
@@ -87,20 +88,22 @@ def installed(task: str, models: ModelSettings) -> tuple[bool, str]:
 
 
 async def run_capability(settings: Settings, backends: BackendCache, work: Path,
-                         tasks: Iterable[str] | None = None) -> dict[str, Any]:
-    """Run each selected task's case; tasks with nothing installed are listed, not failed."""
+                         tasks: Iterable[str] | None = None, tick: Tick = quiet
+                         ) -> dict[str, Any]:
+    """Run each selected task's case; tasks with nothing installed are listed, not failed.
+    `tick` hears the count done after each."""
     memory = open_memory(settings)
     planner = Scripted()
     agent = Agent(settings, memory, planner, InlineRunner(memory, settings, backends), probe)
     kit = Kit(work, backends)
     rows = []
+    chosen = list(tasks or TASKS)
     try:
-        for task in tasks or TASKS:
+        for number, task in enumerate(chosen, start=1):
             ready, note = installed(task, backends.settings)
-            if not ready:
-                rows.append({"task": task, "status": "not installed", "install": note})
-                continue
-            rows.append(await _run_case(agent, planner, kit, task, note))
+            rows.append(await _run_case(agent, planner, kit, task, note) if ready else
+                        {"task": task, "status": "not installed", "install": note})
+            tick(number, len(chosen))
     finally:
         memory.engine.dispose()
     return {"cases": rows}

@@ -20,6 +20,7 @@ from typing import Any
 from core_agent.errors import AudioGPTError
 from core_agent.planning import Planner, PlanningContext
 from core_agent.types import Artifact, Kind, Plan
+from evaluation import Tick, quiet
 
 MIME = {"audio": "audio/ogg", "video": "video/mp4", "image": "image/jpeg", "file": "audio/midi"}
 DESCRIPTIONS = {"query", "prompt"}  # free words: the expected ones must appear in the plan's
@@ -68,14 +69,23 @@ def score_case(plan: Plan, expect: dict[str, Any]) -> dict[str, Any]:
     total = sum(len(a) for a in wanted_args)
     matched, missed = 0, []
     for index, wanted in enumerate(wanted_args):
-        step_args = plan.steps[index].args if task_ok and index < len(plan.steps) else {}
+        step = plan.steps[index] if index < len(plan.steps) else None
         for key, value in wanted.items():
-            if arg_matches(key, value, step_args.get(key)):
+            if task_ok and step is not None and arg_matches(key, value, step.args.get(key)):
                 matched += 1
             else:
-                missed.append(f"{key}={value!r} (got {step_args.get(key)!r})")
+                missed.append(f"{key}={value!r} ({_planned(plan, index, key, task_ok)})")
     return {"task_ok": task_ok, "args_total": total, "args_matched": matched,
             "exact": task_ok and matched == total, "missed": missed}
+
+
+def _planned(plan: Plan, index: int, key: str, task_ok: bool) -> str:
+    """What the plan really had where an expected argument was missed."""
+    if index >= len(plan.steps):
+        return "the plan has no step for it"
+    args = plan.steps[index].args
+    got = f"got {args[key]!r}" if key in args else "not in the plan"
+    return got if task_ok else f"{got}, but the plan's tasks are {[s.task for s in plan.steps]}"
 
 
 def shown(plan: Plan) -> str:
@@ -85,11 +95,13 @@ def shown(plan: Plan) -> str:
     return " -> ".join(f"{s.task}{json.dumps(s.args, ensure_ascii=False)}" for s in plan.steps)
 
 
-async def run_consistency(planner: Planner, tasks: Iterable[str] | None = None
-                          ) -> dict[str, Any]:
-    """Plan every case once (zero-shot, a fresh context each) and score it."""
-    rows = []
-    for case in load_cases(tasks):
+async def run_consistency(planner: Planner, tasks: Iterable[str] | None = None,
+                          tick: Tick = quiet) -> dict[str, Any]:
+    """Plan every case once (zero-shot, a fresh context each) and score it; `tick` hears
+    the count done after each task's cases."""
+    rows: list[dict[str, Any]] = []
+    cases = load_cases(tasks)
+    for number, case in enumerate(cases, start=1):
         try:
             plan = await planner.plan(case_context(case))
             error = None
@@ -98,6 +110,8 @@ async def run_consistency(planner: Planner, tasks: Iterable[str] | None = None
         rows.append({"task": case["task"], "text": case["text"],
                      "expected": case["expect"], "planned": shown(plan), "error": error,
                      **score_case(plan, case["expect"])})
+        if number == len(cases) or cases[number]["task"] != case["task"]:
+            tick(number, len(cases))
     return {"planner": getattr(planner, "name", "?"), "cases": rows,
             "per_task": summarise(rows), "overall": totals(rows)}
 

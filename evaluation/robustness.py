@@ -25,6 +25,7 @@ import numpy as np
 from core_agent.agent import Agent
 from core_agent.memory import Memory
 from core_agent.types import HANDLE, Attachment, Message, Reply, StepStatus
+from evaluation import Tick, quiet
 from evaluation import signals as sig
 from evaluation.capability import installed
 from models.settings import ModelSettings
@@ -133,18 +134,21 @@ async def run_scenario(agent: Agent, memory: Memory, scenario: dict[str, Any], i
 
 
 async def run_robustness(agent: Agent, memory: Memory, folder: Path,
-                         models: ModelSettings) -> dict[str, Any]:
-    """Every scenario; one that needs a task left uninstalled is skipped where it is."""
+                         models: ModelSettings, tick: Tick = quiet) -> dict[str, Any]:
+    """Every scenario; one that needs a task left uninstalled is skipped where it is.
+    `tick` hears the count done after each."""
     rows = []
-    for index, scenario in enumerate(load_scenarios(), start=1):
+    scenarios = load_scenarios()
+    for index, scenario in enumerate(scenarios, start=1):
         missing = scenario.get("needs_missing")
         if missing and installed(missing, models)[0]:
             rows.append({"name": scenario["name"], "kind": scenario["kind"],
                          "passed": None, "problems": [f"{missing} is installed here"]})
-            continue
-        work = folder / f"scenario{index}"
-        work.mkdir(parents=True, exist_ok=True)
-        rows.append(await run_scenario(agent, memory, scenario, index, work))
+        else:
+            work = folder / f"scenario{index}"
+            work.mkdir(parents=True, exist_ok=True)
+            rows.append(await run_scenario(agent, memory, scenario, index, work))
+        tick(index, len(scenarios))
     judged = [r for r in rows if r["passed"] is not None]
     kinds = list(dict.fromkeys(r["kind"] for r in judged))
     return {"scenarios": rows,

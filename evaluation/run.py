@@ -8,6 +8,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from core_agent.config import Settings
 from core_agent.db import open_memory
 from core_agent.planning import Planner
 from core_agent.planning.factory import make_planner
+from evaluation import Tick
 from evaluation.capability import run_capability
 from evaluation.consistency import run_consistency
 from evaluation.robustness import run_robustness
@@ -69,7 +71,8 @@ def _machine() -> dict[str, Any]:
 
 async def evaluate(settings: Settings, parts: list[str], planner_kind: str,
                    tasks: list[str] | None, say: Callable[[str], None]) -> dict[str, Any]:
-    """The result of every selected part, as one JSON-ready dict."""
+    """The result of every selected part, as one JSON-ready dict; `say` hears each part
+    start and its count of cases done after each group of them."""
     with tempfile.TemporaryDirectory(prefix="audiogpt-eval-") as tmp:
         work = Path(tmp)
         settings = eval_settings(settings, work / "data", planner_kind)
@@ -86,14 +89,16 @@ async def evaluate(settings: Settings, parts: list[str], planner_kind: str,
             for part in parts:
                 say(f"running {part}")
                 started = time.perf_counter()
+                tick = partial(_tick, say, part)
                 if part == "consistency":
-                    result[part] = await run_consistency(planner, tasks)
+                    result[part] = await run_consistency(planner, tasks, tick)
                 elif part == "capability":
                     folder = work / "capability"
                     folder.mkdir()
-                    result[part] = await run_capability(settings, backends, folder, tasks)
+                    result[part] = await run_capability(settings, backends, folder, tasks,
+                                                        tick)
                 else:
-                    result[part] = await _robustness(settings, planner, backends, work)
+                    result[part] = await _robustness(settings, planner, backends, work, tick)
                 result["seconds"][part] = round(time.perf_counter() - started, 1)
         finally:
             closer = getattr(planner, "aclose", None)
@@ -102,14 +107,18 @@ async def evaluate(settings: Settings, parts: list[str], planner_kind: str,
         return result
 
 
+def _tick(say: Callable[[str], None], part: str, done: int, total: int) -> None:
+    say(f"{part} {done}/{total}")
+
+
 async def _robustness(settings: Settings, planner: Planner, backends: BackendCache,
-                      work: Path) -> dict[str, Any]:
+                      work: Path, tick: Tick) -> dict[str, Any]:
     memory = open_memory(settings)
     agent = Agent(settings, memory, planner, InlineRunner(memory, settings, backends), probe)
     folder = work / "robustness"
     folder.mkdir()
     try:
-        return await run_robustness(agent, memory, folder, backends.settings)
+        return await run_robustness(agent, memory, folder, backends.settings, tick)
     finally:
         memory.engine.dispose()
 

@@ -148,6 +148,9 @@ class TaskSpec:
     command: Command
     asking: Asking
     voice: Voice | None = None  # its sound is a voice: shown as recording one while it runs
+    # Seconds of work per second of media on a CPU, a cautious guess said until the task has
+    # run here (core_agent/pace.py); None: no estimate before then.
+    pace: float | None = None
 
     @property
     def speaks(self) -> bool:

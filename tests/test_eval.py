@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evaluation.consistency import load_cases
+from core_agent.types import Plan, PlanStep
+from evaluation.consistency import load_cases, score_case
 from tasks import TASKS
 from tests.stand_ins.openai_server import OpenAIStandIn, Text, ToolCalls
 
@@ -53,10 +54,17 @@ def test_consistency_with_the_offline_planner_covers_every_task(tmp_path: Path) 
 def test_robustness_with_the_offline_planner_never_crashes(tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = run_eval(tmp_path / "data", "--part", "robustness", "--planner", "offline",
-                    "--out", str(out))
+                    "--out", str(out), "--verbose")
     assert done.returncode == 0, done.stderr
     result, report = written(out)
     r = result["robustness"]
+    # Progress after each scenario; the failures they provoke are one line each, no traceback.
+    total = len(r["scenarios"])
+    assert [f"robustness {n}/{total}" in done.stderr for n in range(1, total + 1)] == \
+        [True] * total
+    assert "Traceback" not in done.stderr and " ERROR " not in done.stderr, done.stderr[-3000:]
+    assert any(" INFO " in line and "ended with" in line and "couldn't find a face" in line
+               for line in done.stderr.splitlines())
     assert {s["kind"] for s in r["scenarios"]} == {"long chain", "unsupported", "model error",
                                                   "context"}
     for s in r["scenarios"]:
@@ -71,6 +79,19 @@ def test_robustness_with_the_offline_planner_never_crashes(tmp_path: Path) -> No
     judged = [s for s in r["scenarios"] if s["passed"] is not None]
     assert r["overall"]["passed"] == sum(s["passed"] for s in judged)
     assert 0 <= r["overall"]["pass_rate"] <= 1
+
+
+def test_a_missed_argument_shows_what_the_plan_had() -> None:
+    plan = Plan(steps=[PlanStep(task="audio_edit", args={"audio": "a1", "operation": "mix"})])
+    wrong = score_case(plan, {"tasks": ["speech_enhancement"], "args": [{"audio": "a1"}]})
+    assert wrong["missed"] == [
+        "audio='a1' (got 'a1', but the plan's tasks are ['audio_edit'])"]
+    right = score_case(plan, {"tasks": ["audio_edit"],
+                              "args": [{"operation": "trim", "end": 10.0}]})
+    assert right["missed"] == ["operation='trim' (got 'mix')", "end=10.0 (not in the plan)"]
+    replied = score_case(Plan(reply="Which sound?"), {"tasks": ["target_sound_detection"],
+                                                      "args": [{"query": "glass"}]})
+    assert replied["missed"] == ["query='glass' (the plan has no step for it)"]
 
 
 def _answer(case: dict[str, Any], right: bool) -> ToolCalls | Text:

@@ -15,6 +15,7 @@ from core_agent.config import Settings
 from core_agent.db import open_memory
 from core_agent.errors import SettingsError
 from core_agent.metrics import MODELS
+from core_agent.pace import PACE_FILE, Paces
 from models.binaural.sofa_hrtf import SofaHrtf
 from models.cache import BackendCache
 from models.settings import ModelSettings
@@ -40,6 +41,7 @@ def worker_settings(settings: Settings, backends: BackendCache, queue: str
         ctx["backends"] = backends
         ctx["asr_batcher"] = asr_batcher(settings)  # worker_max_jobs notes share a batch
         ctx["job_timeout"] = settings.job_timeout  # the job function stops a step at it
+        ctx["paces"] = Paces(settings.cache_dir / PACE_FILE)  # what each job took
         log.info("worker ready on queue %s", queue)
 
     async def shutdown(ctx: dict[str, Any]) -> None:

@@ -53,8 +53,6 @@ AUDIO_SOURCES = (Kind.AUDIO, Kind.VIDEO)
 # What each media argument takes, where it is not audio (a video's sound track counts).
 MEDIA_KINDS = {"image": ((Kind.IMAGE,), "a picture"),
                "score": ((Kind.FILE,), "a MIDI or MusicXML score")}
-# What a backend refuses on purpose: a reply and an INFO line, not a traceback.
-REFUSALS = (MediaError, Unsupported, BackendUnavailable)
 STOP_POLL = 0.5  # seconds between looks at the job's record for a cancel
 # Seconds a stopped step gets to reach its next check and end: a stretch between two
 # checks is one native call (a Whisper chunk: a CPU-second or two), slow on a busy machine.
@@ -98,6 +96,15 @@ def require_installed(task: str, models: ModelSettings, language: str | None = N
         f"Install it with `{first.install_hint}`.")
 
 
+def preflight(task: str, args: Args, media: dict[str, Artifact]) -> None:
+    """The task's step's own check of the files it is given (a face in the portrait),
+    raising what the user is told; reads the files, loads no model."""
+    try:
+        EXECUTORS[task].check_inputs(args, media)
+    except AudioGPTError as err:
+        raise _as_agent_error(err, task) from err
+
+
 async def run_step(ctx: dict[str, Any], job_id: str) -> str:
     """Run one job to a final state and return that state."""
     token = logs.job_id.set(job_id)  # log lines while it runs name the job
@@ -128,6 +135,10 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
         media, args = await _resolve(memory, job, spec, args)
         executor = executor_for(job.task, ctx["backends"], ctx.get("asr_batcher"))
         outputs = await _execute(memory, job, executor, backend, args, media, timeout)
+        took = outputs.pop("seconds")
+        if (paces := ctx.get("paces")) is not None:  # what says how long the next will take
+            paces.record(job.task, backend.name, took, job.args,
+                         media["audio"].duration if "audio" in media else None)
     except Stopped as err:
         log.info("job %s (%s) stopped: %s", job_id, job.task, err)
         if str(err) == TIMED_OUT:
@@ -137,13 +148,8 @@ async def _run_step(ctx: dict[str, Any], job_id: str) -> str:
     except asyncio.CancelledError:  # the turn was cancelled, or the worker is stopping
         await _cancelled(memory, job)
         raise
-    except REFUSALS as err:
-        log.info("job %s (%s) refused: %s", job_id, job.task, err)
-        return await _fail(memory, job, _as_agent_error(err, job.task))
-    except AudioGPTError as err:
-        return await _fail(memory, job, err)
-    except Exception as err:
-        log.exception("job %s (%s) failed", job_id, job.task)
+    except Exception as err:  # ours as a line, a bug with its traceback
+        logs.failure(log, err, "job %s (%s)", job_id, job.task)
         return await _fail(memory, job, _as_agent_error(err, job.task))
     if not await memory.finish_job(job_id, StepStatus.DONE, outputs=outputs):
         return await _cancelled(memory, job)  # while its outputs were stored
@@ -177,6 +183,8 @@ def _as_agent_error(err: Exception, task: str) -> AudioGPTError:
         return TaskUnsupported(f"{title_of(task)}: {str(err).rstrip('.')}.")
     if isinstance(err, BackendUnavailable):
         return ModelNotInstalled(str(err))
+    if isinstance(err, AudioGPTError):
+        return err
     return ModelFailed(f"{title_of(task)} failed: its model stopped with an error "
                        f"({type(err).__name__}). The job is recorded.")
 
@@ -228,7 +236,8 @@ async def _execute(memory: Memory, job: Job, executor: Executor, backend: Backen
         started = time.perf_counter()
         output = await _stoppable(memory, job.id, limit,
                                   partial(executor, backend, args, media, Path(work)))
-        INFERENCE_SECONDS.labels(job.task, backend.name).observe(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        INFERENCE_SECONDS.labels(job.task, backend.name).observe(took)
         handles = []
         for made in output.files:
             if await _was_cancelled(memory, job.id):
@@ -243,7 +252,7 @@ async def _execute(memory: Memory, job: Job, executor: Executor, backend: Backen
                 producer=SPOKEN_REPLY if job.purpose == "voice" else f"job:{job.task}",
                 label=made.label, job_id=job.id, message_id=job.message_id, **measured)
             handles.append(artifact.handle)
-    return {"text": output.text, "data": output.data, "artifacts": handles}
+    return {"text": output.text, "data": output.data, "artifacts": handles, "seconds": took}
 
 
 async def _stoppable(memory: Memory, job_id: str, limit: float, work: Callable[[], Output]

@@ -21,9 +21,12 @@ from core_agent.config import Settings
 from core_agent.errors import JobLost, QueueUnavailable
 from core_agent.memory import Memory
 from core_agent.metrics import MODELS
+from core_agent.pace import PACE_FILE, Paces
+from core_agent.types import Artifact
 from models.cache import BackendCache
 from models.settings import ModelSettings
-from workers.jobs import asr_batcher, require_installed, run_step, worker_timeout
+from tasks.base import Args
+from workers.jobs import asr_batcher, preflight, require_installed, run_step, worker_timeout
 from workers.queues import Resource, queue_name, resource_for
 
 log = logging.getLogger(__name__)
@@ -44,10 +47,15 @@ class InlineRunner:
             ModelSettings.of(settings), settings.model_memory_mb, MODELS)}
         self.ctx["asr_batcher"] = asr_batcher(settings)
         self.ctx["job_timeout"] = settings.job_timeout  # the job function enforces it
+        self.ctx["paces"] = Paces(settings.cache_dir / PACE_FILE)  # what each job took
 
     def check(self, task: str, language: str | None = None) -> None:
         """Raise ModelNotInstalled if the task cannot run (in this language)."""
         require_installed(task, self.ctx["backends"].settings, language)
+
+    def preflight(self, task: str, args: Args, media: dict[str, Artifact]) -> None:
+        """The step's check of its given files; raises what it refuses."""
+        preflight(task, args, media)
 
     async def run(self, job_id: str) -> None:
         """Run the job to its end (a timed-out or cancelled step is stopped and recorded)."""
@@ -87,6 +95,10 @@ class ArqRunner:
         """Raise ModelNotInstalled if the task cannot run in this language (workers share
         this install)."""
         require_installed(task, self.models, language)
+
+    def preflight(self, task: str, args: Args, media: dict[str, Artifact]) -> None:
+        """The step's check of its given files, here before the job is queued."""
+        preflight(task, args, media)
 
     async def pool(self) -> ArqRedis:
         """The Redis pool, connected on first use."""

@@ -22,6 +22,7 @@ import numpy as np
 from scipy import signal
 
 from bots import commands
+from core_agent import logs
 from core_agent.agent import Agent
 from core_agent.types import Attachment, Kind, Message, Reply
 from media.audio import Audio
@@ -230,8 +231,8 @@ class VoicePipeline:
             count += 1
             try:
                 await self._turn(speaker, utterance, count)
-            except Exception:
-                log.exception("voice turn in %s failed", self.channel_id)
+            except Exception as err:
+                logs.failure(log, err, "voice turn in %s", self.channel_id)
 
     async def _turn(self, speaker: Speaker, utterance: np.ndarray, count: int) -> None:
         path = write_wav(Audio(utterance, PCM_RATE), Path(self._folder.name) / f"u{count}.wav")

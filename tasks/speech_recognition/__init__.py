@@ -35,6 +35,7 @@ SPEC = TaskSpec(
     id="speech_recognition", title="Transcribe speech",
     description="Transcribe the speech in an audio or video recording to text.",
     args=SpeechRecognitionArgs, inputs=(Kind.AUDIO,), outputs=(Kind.TEXT,),
+    pace=0.6,  # the slowest seen on 2 busy cores (an 18 s clip); bench/README.md
     command=Command("transcribe", "transcribe this"),
     asking=Asking(
         examples=(

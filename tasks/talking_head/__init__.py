@@ -24,6 +24,7 @@ SPEC = TaskSpec(
     id="talking_head", title="Talking head video",
     description="Make a video of a face speaking the given audio.",
     args=TalkingHeadArgs, inputs=(Kind.AUDIO, Kind.IMAGE), outputs=(Kind.VIDEO,),
+    pace=1.0,  # the OpenCV face took 0.4-0.8 s per second of speech on 2 cores; bench/README.md
     command=Command("animate", "make a talking head video of this"),
     asking=Asking(
         examples=(

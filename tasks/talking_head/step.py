@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from core_agent.types import Kind
+from core_agent.types import Artifact, Kind
 from media.decode import decode
 from media.encode import write_wav
 from models.talking_head.base import TalkingHead
+from models.talking_head.faces import portrait_of
 from tasks.talking_head import TalkingHeadArgs
 from workers.steps.base import Inputs, Output, OutputFile, Step
 
@@ -20,4 +21,11 @@ def run(head: TalkingHead, a: TalkingHeadArgs, given: Inputs) -> Output:
     return Output(files=[OutputFile(video, Kind.VIDEO, name)])
 
 
-STEP = Step(TalkingHead, TalkingHeadArgs, run)
+def preflight(a: TalkingHeadArgs, media: dict[str, Artifact]) -> None:
+    """A portrait without a face is refused before anything is made for it (the speech a
+    plan would synthesise first)."""
+    if (picture := media.get("image")) is not None and picture.kind == Kind.IMAGE:
+        portrait_of(picture.path)
+
+
+STEP = Step(TalkingHead, TalkingHeadArgs, run, preflight)

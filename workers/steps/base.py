@@ -60,6 +60,9 @@ class Step(Generic[B, A]):
     family: type[B]
     args: type[A]
     run: Callable[[B, A, Inputs], Output]
+    # Checks the files a plan gives it (uploads, earlier files; not a step's output) before
+    # any step of the plan runs, so nothing is made for a step sure to fail.
+    preflight: Callable[[A, dict[str, Artifact]], None] | None = None
 
     def __call__(self, backend: Backend, args: Args, given: Inputs) -> Output:
         """Run it, once the backend and the arguments are shown to be what it takes."""
@@ -67,6 +70,11 @@ class Step(Generic[B, A]):
             raise TypeError(f"{type(backend).__name__} with {type(args).__name__} is not a "
                             f"{self.family.__name__} with {self.args.__name__}")
         return self.run(backend, args, given)
+
+    def check_inputs(self, args: Args, media: dict[str, Artifact]) -> None:
+        """Its preflight, if it has one; raises what it refuses."""
+        if self.preflight is not None and isinstance(args, self.args):
+            self.preflight(args, media)
 
 
 def backend_of(backends: BackendCache, task: str, family: type[B], language: str | None = None

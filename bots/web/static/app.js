@@ -142,7 +142,8 @@ function progress(event) {
   if (!status) return;
   const [bar, label] = status.children;
   const step = event.step ? `step ${event.step}/${event.total_steps}: ` : "";
-  label.textContent = `${step}${event.message}`;  // "planning", "step 1/2: Transcribe speech"
+  const note = event.note ? ` (${event.note})` : "";  // "about 40 s on this machine"
+  label.textContent = `${step}${event.message}${note}`;  // "step 1/2: Transcribe speech"
   if (event.step) Object.assign(bar, { max: event.total_steps, value: event.step - 0.5 });
 }
 

@@ -19,6 +19,7 @@ from core_agent.planning.offline.media import (
     score_media,
     separation_media,
 )
+from core_agent.planning.offline.replays import last_steps
 from core_agent.planning.offline.routing import cue_hits, normalise
 from core_agent.types import HANDLE, HANDLE_IN_TEXT, Kind, Plan, PlanStep
 from tasks import TASKS
@@ -54,6 +55,9 @@ def build(context: PlanningContext, calls: list[tuple[str, str]]) -> Plan:
                 chained_media(steps, field) or pick(context, SOURCES[field], text))
             if ref is not None:
                 args[field] = ref
+            elif (task, field) == ("talking_head", "audio") and (
+                    again := default_face_again(context, text)) is not None:
+                return again
             elif required(task, field):
                 return Plan(reply=f"For that I need {NEEDS[field]}. Please attach it and ask "
                                   "again.")
@@ -67,6 +71,17 @@ def build(context: PlanningContext, calls: list[tuple[str, str]]) -> Plan:
         steps.append(PlanStep(task=task, args=args))
         steps += [PlanStep(task=task, args={**args, field: handle})
                   for field, handle in each_named(context, task, args, text)]
+    return Plan(steps=steps)
+
+
+def default_face_again(context: PlanningContext, text: str) -> Plan | None:
+    """"With your own face" and no audio to say: the last turn's talking head again, on the
+    default face, its speech made anew (what a refused faceless picture is told to say)."""
+    last = last_steps(context)
+    if not wants_default_face(text) or not last or last[-1].task != "talking_head":
+        return None
+    steps = [PlanStep(task=s.task, args=dict(s.args)) for s in last]
+    steps[-1].args.pop("image", None)
     return Plan(steps=steps)
 
 

@@ -134,3 +134,25 @@ async def test_a_voice_note_on_the_default_face_and_a_picture_without_one(
     (again,) = followed.artifacts
     assert again.label == "talking head (default face)"
     assert followed.steps[-1].args.get("image") is None
+
+
+async def test_a_picture_without_a_face_gets_the_refusal_and_no_stray_clip(
+        runtime: Runtime, tmp_path: Path) -> None:
+    blank = tmp_path / "wall.png"
+    cv2.imwrite(str(blank), np.full((240, 320, 3), 180, np.uint8))
+    refused = await runtime.agent.handle(Message(
+        channel_id="cli:noface", text="make this picture say hello, nice to meet you",
+        attachments=[Attachment(path=blank, filename="wall.png")]))
+    assert refused.error_code == "task-unsupported"
+    assert refused.text.startswith("Talking head video: I couldn't find a face"), refused.text
+    assert refused.artifacts == [] and refused.voice is None
+    channel = await runtime.memory.channel("cli:noface", "cli")
+    stored = await runtime.memory.artifacts(channel.id)
+    assert [a.producer for a in stored] == ["upload"]  # the speech step never ran
+    hint = re.search(r"say “(.+?)”", refused.text)
+    assert hint is not None, refused.text
+    followed = await runtime.agent.handle(Message(channel_id="cli:noface", text=hint[1]))
+    assert followed.error_code is None, followed.text  # the advice, followed literally, works
+    assert [s.task for s in followed.steps] == ["text_to_speech", "talking_head"]
+    assert "nice to meet you" in followed.steps[0].args["text"]  # what the first turn asked
+    assert followed.artifacts[-1].label == "talking head (default face)"
