@@ -20,6 +20,8 @@ from models.speech_recognition.base import Segment, Word
 WINDOW_SECONDS = 1.5  # the longest piece one embedding speaks for
 PAUSE_SECONDS = 0.4  # a silence between words this long ends a piece
 MIN_EMBED_SECONDS = 1.0  # a shorter piece is embedded with the audio around it
+FRAME_SECONDS = 0.02  # the frames whose loudness finds where a piece's speech starts and ends
+QUIET_DB = 30.0  # a frame this far under the piece's loudest is pause, not speech
 MIN_TURN_SECONDS = 1.0  # a shorter flip between two stretches of one voice is smoothed away
 # A group with less speech than this is no voice of its own (a trailing word embedded with
 # the silence after it) and joins the nearest group.
@@ -134,8 +136,22 @@ def in_order_heard(labels: np.ndarray) -> np.ndarray:
     return np.array([names[int(label)] for label in labels], int)
 
 
+def _voiced(audio: Audio, start: float, end: float) -> tuple[float, float]:
+    """A piece's span without the quiet frames at its edges (a word's time often runs on
+    into the pause after it, and a d-vector of silence is no voice's)."""
+    rate, step = audio.sample_rate, int(FRAME_SECONDS * audio.sample_rate)
+    x = audio.mono[int(start * rate): int(end * rate)]
+    frames = x[: len(x) // step * step].reshape(-1, step)
+    if len(frames) == 0:
+        return start, end
+    level = np.sqrt(np.mean(frames ** 2, axis=1))
+    loud = np.flatnonzero(level >= level.max() * 10 ** (-QUIET_DB / 20))
+    return start + loud[0] * FRAME_SECONDS, start + (loud[-1] + 1) * FRAME_SECONDS
+
+
 def _clip(audio: Audio, start: float, end: float) -> np.ndarray:
-    """A piece's samples, widened evenly to MIN_EMBED_SECONDS where it is shorter."""
+    """A piece's voiced samples, widened evenly to MIN_EMBED_SECONDS where shorter."""
+    start, end = _voiced(audio, start, end)
     widen = max(0.0, MIN_EMBED_SECONDS - (end - start)) / 2
     rate = audio.sample_rate
     a, b = max(0, int((start - widen) * rate)), int((end + widen) * rate)
