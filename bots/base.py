@@ -96,6 +96,8 @@ class Adapter(ABC):
     """A platform: receives events, hands Messages to the agent, posts Replies back."""
 
     platform: str
+    # Characters one post shows: a longer reply carries its transcripts as .txt files.
+    text_limit: int | None = None
 
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
@@ -119,6 +121,6 @@ class Adapter(ABC):
         async def progress(event: Event) -> None:
             await self.show_progress(message, event)
 
-        reply = await self.agent.handle(message, progress)
+        reply = await self.agent.handle(message, progress, text_limit=self.text_limit)
         await self.deliver(message, reply)
         return reply

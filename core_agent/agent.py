@@ -21,7 +21,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from core_agent import logs
+from core_agent import logs, long_reply
 from core_agent.access import Access
 from core_agent.config import Settings
 from core_agent.errors import (
@@ -132,10 +132,11 @@ class Agent:
         self.paces = Paces(settings.cache_dir / PACE_FILE)  # what the runner's jobs took
 
     async def handle(self, message: Message, progress: Progress = _quiet,
-                     dry_run: bool = False) -> Reply:
+                     dry_run: bool = False, text_limit: int | None = None) -> Reply:
         """Answer one message; never raises for anything the user or a model did.
 
-        With dry_run the plan is returned and nothing is executed.
+        With dry_run the plan is returned and nothing is executed; past `text_limit`
+        characters (one post on the platform) transcripts go as .txt files.
         """
         started = time.perf_counter()
         try:
@@ -146,7 +147,8 @@ class Agent:
                 user_id=message.user_id, platform_message_id=message.platform_message_id)
             token = logs.message_id.set(message_id)  # log lines of this turn name it
             try:
-                reply = await self._answer(channel, message, message_id, progress, dry_run)
+                reply = await self._answer(channel, message, message_id, progress, dry_run,
+                                           text_limit)
             finally:
                 logs.message_id.reset(token)
         except SQLAlchemyError:  # the database is away: say so, keep serving
@@ -159,10 +161,11 @@ class Agent:
         return reply
 
     async def _answer(self, channel: Channel, message: Message, message_id: str,
-                      progress: Progress, dry_run: bool) -> Reply:
+                      progress: Progress, dry_run: bool, text_limit: int | None) -> Reply:
         """The turn's reply, stored, whatever happened on the way."""
         try:
-            reply = await self._turn(channel, message, message_id, progress, dry_run)
+            reply = await self._turn(channel, message, message_id, progress, dry_run,
+                                     text_limit)
         except AudioGPTError as err:
             logs.failure(log, err, "turn %s", message_id)
             reply = Reply(channel_id=channel.id, text=err.message, error_code=err.code)
@@ -198,7 +201,7 @@ class Agent:
         return kept
 
     async def _turn(self, channel: Channel, message: Message, message_id: str,
-                    progress: Progress, dry_run: bool) -> Reply:
+                    progress: Progress, dry_run: bool, text_limit: int | None) -> Reply:
         await self.access.check(message)
         await progress(Event(stage=Stage.MODALITY, message="reading your message"))
         if len(message.text) > self.settings.max_text_chars:
@@ -223,7 +226,11 @@ class Agent:
         results = await self._execute(channel.id, message_id, plan, progress)
         await progress(Event(stage=Stage.RESPONSE, message="writing the reply"))
         failed = next((r for r in results if r.status == StepStatus.FAILED), None)
-        reply = Reply(channel_id=channel.id, text=compose(plan, results, heard), plan=plan,
+        text = compose(plan, results, heard)
+        if text_limit is not None and len(text) > text_limit:
+            text = await long_reply.fit(self.memory, channel.id, message_id, plan, results,
+                                        heard, text_limit)
+        reply = Reply(channel_id=channel.id, text=text, plan=plan,
                       steps=results, artifacts=[a for r in results for a in r.artifacts],
                       error_code=failed.error_code if failed else None)
         if channel.voice_replies and not failed and (say := spoken(plan, results)):

@@ -24,6 +24,16 @@ def in_language(code: object) -> str:
     return f" (in {Locale('en').languages.get(code.replace('-', '_')) or code})"
 
 
+def transcript_line(text: str, data: dict[str, object]) -> str:
+    """A transcript quoted, or in turns by speaker under how many were heard."""
+    if not text.strip():
+        return NO_SPEECH
+    if isinstance(count := data.get("speakers"), int):
+        voices = "one speaker" if count == 1 else f"{count} speakers"
+        return f"I heard {voices}{in_language(data.get('language'))}:\n{text.strip()}"
+    return f"“{text.strip()}”{in_language(data.get('language'))}"
+
+
 def step_line(result: StepResult, numbered: bool, index: int) -> str:
     """One step's outcome in a sentence or two."""
     title = title_of(result.task)
@@ -35,8 +45,7 @@ def step_line(result: StepResult, numbered: bool, index: int) -> str:
         return prefix + (error.removeprefix(f"{title}: ") if numbered else error)
     text = result.text
     if result.task == "speech_recognition" and text is not None:
-        text = f"“{text.strip()}”{in_language(result.data.get('language'))}" \
-            if text.strip() else NO_SPEECH
+        text = transcript_line(text, result.data)
     if not result.artifacts:
         return prefix + (text or "done.")
     files = ", ".join(describe_file(a) for a in result.artifacts)

@@ -33,3 +33,11 @@ def write_subtitles(segments: Sequence[Timed], path: Path) -> Path:
                   cue.text.strip(), ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def clock(seconds: float) -> str:
+    """M:SS, or H:MM:SS past an hour: a time in a transcript's lines."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -46,3 +46,34 @@ def opensfx() -> dict[str, Audio]:
         samples, rate = sf.read(io.BytesIO(body), dtype="float32", always_2d=False)
         sounds[title.split('"')[1]] = Audio(np.asarray(samples, np.float32), int(rate))
     return sounds
+
+
+POCKETSPHINX = LIBRIVOX.parent
+# Another real speaker beside the LibriVox reader: the CMU recordings of pocketsphinx's own
+# tests (one man; his three clips' d-vectors sit 0.7 apart in cosine similarity, each near
+# 0.2 from the reader's). Headerless 16 kHz 16-bit PCM.
+CMU_CLIPS = ("goforward", "numbers", "something")
+TURN_GAP = 0.8  # seconds of silence between turns of the meeting
+
+
+def cmu_speaker() -> list[np.ndarray]:
+    """The three clips of the CMU speaker, 16 kHz float32."""
+    return [np.fromfile(POCKETSPHINX / f"{name}.raw", dtype="<i2").astype(np.float32) / 32768
+            for name in CMU_CLIPS]
+
+
+def meeting(turns: int = 6) -> tuple[Audio, list[tuple[float, float, int]]]:
+    """Two real speakers taking turns, not overlapping: the LibriVox reader (speaker 0) and
+    the CMU speaker (1), alternating, with TURN_GAP of silence between; and who spoke when
+    (start, end in seconds, speaker)."""
+    reader = [sf.read(str(path), dtype="float32")[0] for path, _ in librivox()]
+    voices = (reader, cmu_speaker())
+    gap = np.zeros(int(TURN_GAP * 16_000), np.float32)
+    pieces, truth, at = [], [], 0.0
+    for turn in range(turns):
+        clip = voices[turn % 2][turn // 2 % len(voices[turn % 2])]
+        clip = clip * (0.1 / np.sqrt(np.mean(clip ** 2)))  # the same loudness for both
+        pieces += [clip, gap]
+        truth.append((at, at + len(clip) / 16_000, turn % 2))
+        at += (len(clip) + len(gap)) / 16_000
+    return Audio(np.concatenate(pieces).astype(np.float32), 16_000), truth

@@ -53,6 +53,7 @@ class DiscordBot(Adapter):
     """The Discord bot; `serve()` runs until `stop()`."""
 
     platform = convert.PLATFORM
+    text_limit = send.TEXT_LIMIT
 
     def __init__(self, agent: Agent, settings: Settings) -> None:
         super().__init__(agent)

@@ -35,6 +35,7 @@ class SlackApp(Adapter):
     """One Bolt app for every workspace thread the bot is in."""
 
     platform = PLATFORM
+    text_limit = send.READABLE_CHARS
 
     def __init__(self, agent: Agent, settings: Settings) -> None:
         super().__init__(agent)

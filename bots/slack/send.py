@@ -18,6 +18,7 @@ from tasks import made_by
 
 log = logging.getLogger(__name__)
 TEXT_CHARS = 3000  # per message, before escaping; Slack advises under 4,000
+READABLE_CHARS = 4000  # a reply past this sends its transcripts as files (Slack takes 40,000)
 WORKING, DONE, FAILED = "hourglass_flowing_sand", "white_check_mark", "x"
 FIRST_LINE = status_line(Event(stage=Stage.MODALITY, message=""))
 FILE_LIMIT = 2**30  # bytes: Slack takes no file over 1 GB

@@ -9,6 +9,7 @@ import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from telegram.constants import MessageLimit
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application
 
@@ -54,6 +55,7 @@ class TelegramBot(Adapter):
     """One bot token, every chat it is in."""
 
     platform = "telegram"
+    text_limit = MessageLimit.MAX_TEXT_LENGTH
 
     def __init__(self, agent: Agent, settings: Settings) -> None:
         super().__init__(agent)

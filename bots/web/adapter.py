@@ -27,6 +27,7 @@ class WebChat(Adapter):
     """Serves the page and its API; one instance for every channel and page."""
 
     platform = PLATFORM
+    text_limit = 10_000  # characters: past a few screens a transcript reads better as a file
 
     def __init__(self, agent: Agent, settings: Settings) -> None:
         super().__init__(agent)

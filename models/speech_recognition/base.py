@@ -10,6 +10,15 @@ from models.base import Backend
 
 
 @dataclass
+class Word:
+    """One word of a segment, with times in seconds."""
+
+    start: float
+    end: float
+    text: str  # as the engine spells it: with its leading space, none before "-disposed"
+
+
+@dataclass
 class Segment:
     """A stretch of transcript, with times in seconds."""
 
@@ -17,6 +26,7 @@ class Segment:
     end: float
     text: str
     logprob: float | None = None  # the decoder's mean log-probability per token
+    words: list[Word] = field(default_factory=list)  # with word timestamps, if timed
 
 
 @dataclass

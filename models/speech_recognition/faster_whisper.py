@@ -11,7 +11,7 @@ import numpy as np
 from media.audio import Audio
 from models import stop
 from models.catalog.checkpoints import NeuralBackend
-from models.speech_recognition.base import Segment, Transcript
+from models.speech_recognition.base import Segment, Transcript, Word
 
 BEAM_SIZE = 5
 WINDOW_SECONDS = 120.0  # the longest stretch decoded at once
@@ -77,11 +77,17 @@ def run_whisper(model: Any, audio: Audio, language: str | None, task: str = "tra
         offset = start / audio.sample_rate
         for s in segments:  # decoded lazily, one stretch of up to 30 s at a time
             found.append(Segment(s.start + offset, s.end + offset, s.text.strip(),
-                                 s.avg_logprob))
+                                 s.avg_logprob, words_of(s, offset)))
             stop.check()
         detected = detected or info.language  # the first window's language holds for all
     return Transcript(" ".join(s.text for s in found if s.text).strip(), detected or "en",
                       found)
+
+
+def words_of(segment: Any, offset: float) -> list[Word]:
+    """A faster-whisper segment's timed words (none without word timestamps), shifted."""
+    return [Word(max(w.start + offset, 0.0), w.end + offset, w.word)
+            for w in segment.words or ()]
 
 
 def speech_windows(audio: Audio) -> list[tuple[int, int]]:
@@ -139,7 +145,7 @@ def run_whisper_notes(model: Any, audios: list[Audio], language: str | None,
             note, offset = owner[_row(rows, s.seek)]
             found[note].append(Segment(max(round(s.start - offset, 3), 0.0),  # rounded
                                        round(s.end - offset, 3), s.text.strip(),
-                                       s.avg_logprob))
+                                       s.avg_logprob, words_of(s, -offset)))
     return [Transcript(" ".join(s.text for s in f if s.text).strip(), language or "en", f)
             for f in found]
 

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from core_agent.planning.offline.extraction.words import language
+from core_agent.planning.offline.extraction.quantities import speakers
+from core_agent.planning.offline.extraction.words import language, unquoted
 from core_agent.types import Kind
 from tasks.base import Asking, AudioIn, Command, TaskSpec
 
@@ -17,9 +18,17 @@ class SpeechRecognitionArgs(AudioIn):
     word_timestamps: bool = False
     subtitles: Literal["srt", "vtt"] | None = Field(
         None, description="Also send the transcript as a subtitle file with timestamps.")
+    speakers: bool = Field(
+        False, description="Label who said what: the transcript in turns by speaker.")
+    num_speakers: int | None = Field(
+        None, ge=1, le=8, description="How many speakers there are, if known (with speakers).")
 
 
 SUBTITLES = re.compile(r"subtitle|\bsrt\b|\bweb ?vtt\b|\bvtt\b")
+BY_SPEAKER = (r"who said what|who (said|says|spoke|speaks|is speaking) (what|when)|"
+              r"label\w* (the |each |every )?(speakers?|voices)|by speaker|"
+              r"speaker (names|labels|turns)|(with|and) (the )?speakers?\b|which speaker|"
+              r"who is talking when|who('s| is) (saying|talking)")
 
 
 def read(text: str) -> dict[str, Any]:
@@ -27,8 +36,11 @@ def read(text: str) -> dict[str, Any]:
     lowered = text.lower()
     stamps = re.search(r"word.?(level|timing|timestamp)|timings", lowered)
     subtitles = SUBTITLES.search(lowered)
+    count = speakers(unquoted(text))
+    labelled = count is not None or re.search(BY_SPEAKER, lowered) is not None
     return {"language": language(text), "word_timestamps": True if stamps else None,
-            "subtitles": ("vtt" if "vtt" in lowered else "srt") if subtitles else None}
+            "subtitles": ("vtt" if "vtt" in lowered else "srt") if subtitles else None,
+            "speakers": True if labelled else None, "num_speakers": count}
 
 
 SPEC = TaskSpec(
@@ -49,5 +61,5 @@ SPEC = TaskSpec(
             r"(give me|get|send|want|need) (me )?(the|a) (text|words)\b|"
             r"\b(in|as|into) (text|writing)\b|"
             r"what(?:'s| (does|did|do|is|was|are|were)) (it|this|that|he|she|they|you|the \w+) "
-            r"(say|saying)"),
+            r"(say|saying)|" + BY_SPEAKER),
         read=read))
