@@ -17,7 +17,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,6 +36,7 @@ from core_agent.memory import Memory
 from core_agent.metrics import TURN_SECONDS, TURNS
 from core_agent.pace import PACE_FILE, Paces, step_note
 from core_agent.planning import Planner, PlanningContext
+from core_agent.ports import JobRunner, MediaFacts
 from core_agent.respond import compose, describe_plan, spoken
 from core_agent.types import (
     HANDLE,
@@ -57,7 +57,6 @@ from core_agent.types import (
     StepStatus,
 )
 from tasks import TASKS, get_task, media_refs, plan_too_long
-from tasks.base import Args
 
 log = logging.getLogger(__name__)
 Progress = Callable[[Event], Awaitable[None]]
@@ -67,54 +66,6 @@ STORAGE_DOWN = ("I can't reach my database right now, so I couldn't take that. P
                 "again in a minute.")
 MAX_CHANNELS = 8  # 7.1 surround; more is a multitrack session, not a message
 MAX_SAMPLE_RATE = 192_000  # Hz
-
-
-class MediaFacts(Protocol):
-    """What a probe reads from a file's content."""
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def duration(self) -> float | None: ...
-
-    @property
-    def sample_rate(self) -> int | None: ...
-
-    @property
-    def channels(self) -> int | None: ...
-
-    @property
-    def mime(self) -> str: ...
-
-    @property
-    def suffix(self) -> str: ...
-
-    @property
-    def width(self) -> int | None: ...
-
-    @property
-    def height(self) -> int | None: ...
-
-
-class JobRunner(Protocol):
-    """Runs a recorded job to a final state (in-process or on a worker)."""
-
-    def check(self, task: str, language: str | None = None) -> None: ...
-
-    def preflight(self, task: str, args: Args, media: dict[str, Artifact]) -> None:
-        """The task's own check of the files it is given, before any step runs."""
-        ...
-
-    async def run(self, job_id: str) -> None: ...
-
-    async def health(self) -> dict[str, bool]:
-        """What the runner depends on, by name, and whether each answers now."""
-        ...
-
-    async def depths(self) -> dict[str, int]:
-        """Jobs waiting on each queue now."""
-        ...
 
 
 async def _quiet(event: Event) -> None:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import anyio
 
-from core_agent.agent import MediaFacts
 from core_agent.config import Settings
 from core_agent.errors import InputRejected, MediaError, Unsupported
+from core_agent.ports import MediaFacts
 from core_agent.types import Attachment
 
 MAX_NAME_CHARS = 120

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 from core_agent.types import Kind
 from media.decode import decode
-from media.subtitles import clock, write_subtitles
+from media.subtitles import Timed, clock, write_subtitles
 from models.separation.voicefilter import VoiceFilter
 from models.speech_recognition.base import Transcriber, Transcript
 from models.speech_recognition.diarization import Turn, diarize, merged, speaker_name
@@ -25,6 +26,7 @@ def run(asr: Transcriber, a: SpeechRecognitionArgs, given: Inputs) -> Output:
         transcript = given.batcher.transcribe(asr, audio, a.language, stamps)
     else:
         transcript = asr.transcribe(audio, a.language, stamps)
+    cues: Sequence[Timed]
     if not a.speakers:
         output, cues = transcript_output(transcript), transcript.segments
     else:
