@@ -1,7 +1,8 @@
 """A whole conversation in the web chat, as a new user holds it, at desktop and phone widths:
 text, a recorded voice note, spoken replies with follow-ups, a talking head that fails on a
-picture without a face and the advice followed literally. Each step asserts what the page
-shows, and a screenshot of it is kept in .artifacts/journey/."""
+picture without a face and the advice followed literally, a meeting of two real voices
+transcribed by speaker with subtitles. Each step asserts what the page shows, and a
+screenshot of it is kept in .artifacts/journey/."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+import soundfile as sf
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from core_agent.types import Kind
 from media.probe import probe
 from tests.bots import test_web
 from tests.bots.test_web import CHROMIUM, MIC_SAID, TURN, Served, open_chat, quoted, say
+from tests.real_sounds import meeting
 from tests.samples import wer
 
 # test_web's fixtures (the fake microphone's clip, the served chat), shared.
@@ -144,6 +147,24 @@ async def test_a_whole_conversation(browser: Browser, web: Served, mic_clip: Pat
     reply = await user.answered(7)
     await expect(reply.locator("video")).to_have_count(1, timeout=TURN)
     await user.shot("talking-head")
+
+    # A meeting of two real voices: who said what, with subtitles.
+    audio, _ = meeting(4)
+    recording = tmp_path / "standup.wav"
+    sf.write(str(recording), audio.samples, audio.sample_rate)
+    await page.set_input_files("#files", str(recording))
+    await expect(page.locator("#uploads li", has_text="standup.wav")).to_have_count(1)
+    await say(page, "who said what in this meeting? an srt too please")
+    reply = await user.answered(8)
+    await expect(reply.locator(".text")).to_contain_text("Speaker 2:")
+    said = await reply.locator(".text").inner_text()
+    assert "2 speakers" in said and said.index("Speaker 1:") < said.index("Speaker 2:")
+    subtitles = reply.locator("figure", has_text="subtitles (SRT)").locator("a")
+    await expect(subtitles).to_have_count(1)
+    fetched = await page.request.get(web.url.rstrip("/") + str(
+        await subtitles.get_attribute("href")))
+    assert fetched.ok and "Speaker 1:" in (await fetched.text())
+    await user.shot("meeting")
 
     if width == "phone":
         assert await page.evaluate("document.documentElement.scrollWidth") <= wide
