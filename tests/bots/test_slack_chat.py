@@ -17,12 +17,10 @@ from bots.slack.send import DONE, FAILED
 from media.probe import probe
 from models.cache import BackendCache
 from models.settings import ModelSettings
+from tests.bots import test_slack
 from tests.bots.test_slack import (
-    APP_TOKEN,
-    BOT_TOKEN,
     CHANNEL,
     COMMAND,
-    SECRET,
     Running,
     heard,
     running,
@@ -32,11 +30,7 @@ from tests.bots.test_slack import (
 from tests.samples import tone, voice_note, wer
 from tests.stand_ins.slack_api import BOT_USER, TEAM, SlackStandIn, mention
 
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn(BOT_TOKEN, SECRET, app_token=APP_TOKEN) as server:
-        yield server
+slack = test_slack.slack  # Slack's servers, as test_slack has them
 
 
 @pytest.fixture

@@ -18,11 +18,10 @@ from bots.slack.convert import Place
 from bots.slack.send import DONE, FAILED
 from core_agent.types import Artifact, Kind, Reply
 from models.cache import BackendCache
+from tests.bots import test_slack
 from tests.bots.test_slack import (
-    APP_TOKEN,
     BOT_TOKEN,
     CHANNEL,
-    SECRET,
     Running,
     running,
     slack_settings,
@@ -32,11 +31,7 @@ from tests.samples import tone
 from tests.stand_ins import slack_spec
 from tests.stand_ins.slack_api import BOT_USER, TEAM, SlackStandIn, mention
 
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn(BOT_TOKEN, SECRET, app_token=APP_TOKEN) as server:
-        yield server
+slack = test_slack.slack  # Slack's servers, as test_slack has them
 
 
 @pytest.fixture

@@ -80,9 +80,9 @@ def mic_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return espeak(MIC_SAID, tmp_path_factory.mktemp("mic") / "mic.wav")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def browser(mic_clip: Path) -> AsyncIterator[Browser]:
-    """Debian's chromium, headless, once for the module, with a fake microphone."""
+@asynccontextmanager
+async def chromium(mic_clip: Path) -> AsyncIterator[Browser]:
+    """Debian's chromium, headless, with a fake microphone that plays the clip once."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (./dev test does)")
     async with async_playwright() as pw:
@@ -91,6 +91,13 @@ async def browser(mic_clip: Path) -> AsyncIterator[Browser]:
             f"--use-file-for-fake-audio-capture={mic_clip}%noloop"])
         yield launched
         await launched.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser(mic_clip: Path) -> AsyncIterator[Browser]:
+    """One chromium for the module."""
+    async with chromium(mic_clip) as launched:
+        yield launched
 
 
 @pytest_asyncio.fixture(loop_scope="module")

@@ -7,7 +7,6 @@ screenshot of it is kept in .artifacts/journey/."""
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,12 +15,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 import soundfile as sf
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from core_agent.types import Kind
 from media.probe import probe
 from tests.bots import test_web
-from tests.bots.test_web import CHROMIUM, MIC_SAID, TURN, Served, open_chat, quoted, say
+from tests.bots.test_web import MIC_SAID, TURN, Served, chromium, open_chat, quoted, say
 from tests.real_sounds import meeting
 from tests.samples import wer
 
@@ -38,14 +37,8 @@ NO_FACE_HINT = "make the talking head with your own face"  # as the refusal word
 @pytest_asyncio.fixture(loop_scope="module")
 async def browser(mic_clip: Path) -> AsyncIterator[Browser]:
     """A chromium of its own per journey: its fake microphone plays the clip once."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (./dev test does)")
-    async with async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={mic_clip}%noloop"])
+    async with chromium(mic_clip) as launched:
         yield launched
-        await launched.close()
 
 
 class Journey:

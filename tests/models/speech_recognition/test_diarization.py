@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 
 from core_agent.planning.offline.extraction.quantities import speakers
-from core_agent.types import Attachment, Kind, Message
+from core_agent.types import Attachment, Kind, Message, Reply, StepResult
 from media.audio import Audio
 from models.speech_recognition.base import Segment, Word
 from models.speech_recognition.diarization import Turn, cluster, in_order_heard, smooth
@@ -53,14 +53,22 @@ def turns_of(text: str) -> list[tuple[float, int, str]]:
     return [(int(m[1]) * 60 + int(m[2]), int(m[3]) - 1, m[4]) for m in found if m]
 
 
-async def test_who_said_what_labels_two_real_speakers_in_turns(runtime: Runtime,
-                                                              tmp_path: Path) -> None:
-    path, truth = meeting_file(tmp_path)
+async def about_a_meeting(runtime: Runtime, folder: Path, channel: str, text: str
+                          ) -> tuple[Reply, StepResult, Truth]:
+    """The request, sent with the meeting's recording: the reply, its one step (done), and
+    who spoke when."""
+    path, truth = meeting_file(folder)
     reply = await runtime.agent.handle(Message(
-        channel_id="cli:meeting", text="who said what in this meeting?",
-        attachments=[Attachment(path=path, filename=path.name)]))
+        channel_id=channel, text=text, attachments=[Attachment(path=path, filename=path.name)]))
     assert reply.error_code is None, reply.text
     (step,) = reply.steps
+    return reply, step, truth
+
+
+async def test_who_said_what_labels_two_real_speakers_in_turns(runtime: Runtime,
+                                                              tmp_path: Path) -> None:
+    reply, step, truth = await about_a_meeting(runtime, tmp_path, "cli:meeting",
+                                               "who said what in this meeting?")
     assert step.task == "speech_recognition" and step.args["speakers"] is True
     assert step.data["speakers"] == 2 and "I heard 2 speakers" in reply.text
     lines = turns_of(reply.text)
@@ -74,12 +82,8 @@ async def test_who_said_what_labels_two_real_speakers_in_turns(runtime: Runtime,
 
 async def test_a_given_count_and_subtitles_carry_the_speakers(runtime: Runtime,
                                                               tmp_path: Path) -> None:
-    path, _ = meeting_file(tmp_path)
-    reply = await runtime.agent.handle(Message(
-        channel_id="cli:meeting-srt", text="subtitles for this meeting, there are 2 speakers",
-        attachments=[Attachment(path=path, filename=path.name)]))
-    assert reply.error_code is None, reply.text
-    (step,) = reply.steps
+    reply, step, _ = await about_a_meeting(runtime, tmp_path, "cli:meeting-srt",
+                                           "subtitles for this meeting, there are 2 speakers")
     assert (step.args["speakers"], step.args["num_speakers"]) == (True, 2)
     (srt,) = reply.artifacts
     assert srt.kind == Kind.FILE

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from core_agent.errors import Unsupported
-from core_agent.types import Attachment, Message
+from core_agent.types import Attachment, Message, Reply
 from media.decode import decode
 from models.talking_head.cascade import JAW_DROP, CascadeTalkingHead
 from models.talking_head.faces import default_face, fit_size, locate, read_picture
@@ -109,6 +109,14 @@ async def test_make_this_photo_say_hello(runtime: Runtime, tmp_path: Path) -> No
     assert abs(video.duration - speech.duration) < 0.1
 
 
+async def with_a_blank_wall(runtime: Runtime, folder: Path, channel: str, text: str) -> Reply:
+    """The request, sent with a picture of a blank wall (no face in it)."""
+    blank = folder / "wall.png"
+    cv2.imwrite(str(blank), np.full((240, 320, 3), 180, np.uint8))
+    return await runtime.agent.handle(Message(
+        channel_id=channel, text=text, attachments=[Attachment(path=blank, filename="wall.png")]))
+
+
 async def test_a_voice_note_on_the_default_face_and_a_picture_without_one(
         runtime: Runtime, tmp_path: Path) -> None:
     note = voice_note("good morning everyone", tmp_path)
@@ -119,11 +127,8 @@ async def test_a_voice_note_on_the_default_face_and_a_picture_without_one(
     (video,) = reply.artifacts
     assert video.mime == "video/mp4" and video.label == "talking head (default face)"
 
-    blank = tmp_path / "wall.png"
-    cv2.imwrite(str(blank), np.full((240, 320, 3), 180, np.uint8))
-    refused = await runtime.agent.handle(Message(
-        channel_id="cli:avatar", text="lip sync this picture to my voice note",
-        attachments=[Attachment(path=blank, filename="wall.png")]))
+    refused = await with_a_blank_wall(runtime, tmp_path, "cli:avatar",
+                                      "lip sync this picture to my voice note")
     assert refused.error_code == "task-unsupported"
     assert "couldn't find a face" in refused.text and ".." not in refused.text
     assert "talking_head" not in refused.text  # the task by its title, not its id
@@ -138,11 +143,8 @@ async def test_a_voice_note_on_the_default_face_and_a_picture_without_one(
 
 async def test_a_picture_without_a_face_gets_the_refusal_and_no_stray_clip(
         runtime: Runtime, tmp_path: Path) -> None:
-    blank = tmp_path / "wall.png"
-    cv2.imwrite(str(blank), np.full((240, 320, 3), 180, np.uint8))
-    refused = await runtime.agent.handle(Message(
-        channel_id="cli:noface", text="make this picture say hello, nice to meet you",
-        attachments=[Attachment(path=blank, filename="wall.png")]))
+    refused = await with_a_blank_wall(runtime, tmp_path, "cli:noface",
+                                      "make this picture say hello, nice to meet you")
     assert refused.error_code == "task-unsupported"
     assert refused.text.startswith("Talking head video: I couldn't find a face"), refused.text
     assert refused.artifacts == [] and refused.voice is None
