@@ -39,6 +39,7 @@ COMMANDS = (
     Command("tasks", "", "Every task and whether its model is installed"),
     Command("voice", "on", "Also speak my replies here"),
     Command("voice", "off", "Reply in text only here"),
+    Command("voice", "only", "Speak my replies here instead of writing them"),
     Command("cancel", "", "Stop what I'm working on here"),
     Command("reset", "", "Forget this conversation and its files"),
     Command("usage", "", "Your jobs and model time lately"),
@@ -54,10 +55,12 @@ def parse(text: str) -> tuple[str, list[str]] | None:
     return (name, words) if name in NAMES else None
 
 
-async def set_voice(agent: Agent, platform: str, channel_id: str, on: bool) -> None:
-    """Speak the channel's replies as well (or stop); the channel is made if it is new."""
+async def set_voice(agent: Agent, platform: str, channel_id: str, on: bool,
+                    only: bool = False) -> None:
+    """Speak the channel's replies as well, or instead of writing them (where the platform
+    has voice notes), or stop; the channel is made if it is new."""
     await agent.memory.channel(channel_id, platform, agent.settings.voice_replies)
-    await agent.memory.set_voice_replies(channel_id, on)
+    await agent.memory.set_voice_replies(channel_id, on, only)
 
 
 async def reset(agent: Agent, turns: Turns, channel_id: str) -> None:
@@ -143,10 +146,14 @@ class CommandSet:
         return "Done: I've forgotten this conversation's messages and files."
 
     async def _voice(self, words: Sequence[str], channel_ids: Sequence[str]) -> str:
-        on, off = (c for c in COMMANDS if c.name == "voice")
-        if list(words[:1]) not in ([on.word], [off.word]) or len(words) > 1:
-            return f"Say {on.typed(self.prefix)} or {off.typed(self.prefix)}."
+        on, off, only = (c for c in COMMANDS if c.name == "voice")
+        answers = {on.word: "I'll speak my replies here.",
+                   off.word: "I'll reply in text only here.",
+                   only.word: "I'll speak my replies here instead of writing them."}
+        if len(words) != 1 or words[0] not in answers:
+            return (f"Say {on.typed(self.prefix)}, {off.typed(self.prefix)} or "
+                    f"{only.typed(self.prefix)}.")
         for channel_id in channel_ids:
-            await set_voice(self.agent, self.turns.platform, channel_id, words[0] == on.word)
-        return "I'll speak my replies here." if words[0] == on.word \
-            else "I'll reply in text only here."
+            await set_voice(self.agent, self.turns.platform, channel_id,
+                            words[0] != off.word, words[0] == only.word)
+        return answers[words[0]]

@@ -186,6 +186,9 @@ class Agent:
                       error_code=failed.error_code if failed else None)
         if channel.voice_replies and not failed and (say := spoken(plan, results)):
             reply.voice = await self._speak(channel.id, message_id, say)
+            # only spoken, where the voice says it all (a longer text is cut before speaking)
+            reply.voice_only = channel.voice_only and reply.voice is not None \
+                and len(say) <= SPOKEN_REPLY_CHARS
         return reply
 
     async def _ingest(self, channel_id: str, message_id: str, attachment: Attachment

@@ -90,11 +90,11 @@ class Memory:
             select(ChannelRecord.id).where(ChannelRecord.platform == platform)
             .order_by(col(ChannelRecord.created_at))).all()))
 
-    async def set_voice_replies(self, channel_id: str, on: bool) -> None:
-        """Whether replies in this channel are also spoken."""
+    async def set_voice_replies(self, channel_id: str, on: bool, only: bool = False) -> None:
+        """Whether replies in this channel are also spoken, or only spoken."""
         await self._run(lambda s: s.execute(
             update(ChannelRecord).where(col(ChannelRecord.id) == channel_id)
-            .values(voice_replies=on)))
+            .values(voice_replies=on or only, voice_only=only)))
 
     async def forget(self, channel_id: str) -> None:
         """Drop the channel's turns, jobs and media; the channel itself stays."""

@@ -30,6 +30,7 @@ class Channel(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=200)  # platform-qualified
     platform: str = Field(max_length=40)
     voice_replies: bool = False
+    voice_only: bool = False  # spoken instead of written, where the platform has voice notes
     artifact_seq: int = 0  # last artifact number handed out, for handles a1, a2, ...
     created_at: datetime = _at(nullable=False)
 

@@ -163,6 +163,7 @@ class Reply(BaseModel):
     steps: list[StepResult] = Field(default_factory=list)
     plan: Plan | None = None
     voice: Artifact | None = None  # the reply spoken, when the channel wants voice replies
+    voice_only: bool = False  # the voice stands for the text: post the text only if it fails
     error_code: str | None = None
     message_id: str | None = None
 
@@ -173,6 +174,7 @@ class Channel(BaseModel):
     id: str  # platform-qualified
     platform: str
     voice_replies: bool = False
+    voice_only: bool = False  # the spoken reply stands for the text
     created_at: datetime
 
 

@@ -271,17 +271,24 @@ async def deliver(target: Target, reply: Reply) -> Posted:
             name = f"{art.handle}{art.path.suffix}"
             files.append((discord.File(art.path, filename=name), size))
             by_name[name] = art
-    pieces = split_text("\n".join([reply.text, *notes]), TEXT_LIMIT)
+    written = "" if reply.voice_only else reply.text  # only spoken: the voice says it
+    pieces = split_text("\n".join(filter(None, [written, *notes])), TEXT_LIMIT)
     ids = [await target.send(piece, []) for piece in pieces[:-1]]
     # A boosted guild's files may be larger than the usual request; one still fits.
     budget = max(REQUEST_LIMIT, target.upload_limit) - REQUEST_OVERHEAD
     carried: list[tuple[Artifact, str]] = []
     for index, group in enumerate(batches(files, budget)):
-        ids.append(posted := await target.send(pieces[-1] if index == 0 else "", group))
+        content = pieces[-1] if index == 0 else ""
+        if not content and not group:
+            continue  # only spoken, and no files: nothing to write
+        ids.append(posted := await target.send(content, group))
         carried += [(by_name[f.filename], posted) for f in group if posted is not None]
     carried += await speak(target, [v for v in voices
                                     if v.path.stat().st_size <= target.upload_limit])
-    return Posted(text=ids[0], files=carried)
+    if reply.voice_only:  # the voice's message is the reply's; if it went nowhere, write it
+        said: list[str | None] = [m for voice, m in carried if voice is reply.voice]
+        ids[:0] = said or [await target.send(p, []) for p in split_text(reply.text, TEXT_LIMIT)]
+    return Posted(text=ids[0] if ids else None, files=carried)
 
 
 async def speak(target: Target, voices: Sequence[Artifact]) -> list[tuple[Artifact, str]]:

@@ -135,9 +135,7 @@ class TelegramBot(Adapter):
         memory, where = self.agent.memory, Where.parse(message)
         poster = Poster(self.app.bot, where, self.upload_limit)
         progress = self.handlers.progress(message)
-        ids = await poster.text(reply.text)
-        if ids and reply.message_id is not None:
-            await memory.update_message(reply.message_id, platform_message_id=str(ids[0]))
+        ids = [] if reply.voice_only else await poster.text(reply.text)
         round_video = wants_round(message.text)
         files = [(a, is_spoken(a)) for a in reply.artifacts]
         files += [(reply.voice, True)] if reply.voice is not None else []
@@ -146,6 +144,11 @@ class TelegramBot(Adapter):
                 await progress.act(action_for(artifact, spoken, round_video))
             if (posted := await poster.file(artifact, spoken, round_video)) is not None:
                 await memory.mark_posted(artifact.id, str(posted))
+                ids += [posted] if artifact is reply.voice and reply.voice_only else []
+        if reply.voice_only and not ids:  # the voice went no way: the reply is written after all
+            ids = await poster.text(reply.text)
+        if ids and reply.message_id is not None:
+            await memory.update_message(reply.message_id, platform_message_id=str(ids[0]))
 
 
 def _polling_error(err: TelegramError) -> None:

@@ -144,8 +144,8 @@ class Handlers:
         answer = await self.commands.run(name, words, [channel], browser_id(request))
         if name == "reset":
             self.rooms.broadcast(channel, {"type": "reset"})
-        elif name == "voice" and words in (["on"], ["off"]):
-            self.rooms.broadcast(channel, {"type": "voice", "on": words == ["on"]})
+        elif name == "voice" and words in (["on"], ["off"], ["only"]):
+            self.rooms.broadcast(channel, {"type": "voice", "on": words != ["off"]})
         return JSONResponse({"text": answer})
 
     async def voice(self, request: Request) -> Response:

@@ -16,7 +16,7 @@ from media.probe import probe
 from models.settings import ModelSettings
 from tests.bots.test_discord import APP, GENERAL, GUILD, Served, heard, replied_to, served
 from tests.samples import wer
-from tests.stand_ins.discord_api import Recorded
+from tests.stand_ins.discord_api import DiscordStandIn, Recorded
 
 
 @pytest.fixture
@@ -25,21 +25,25 @@ async def discord_(tmp_path: Path, embedder: Any, backends: Any) -> AsyncIterato
         yield running
 
 
+async def slash(api: DiscordStandIn, name: str, *sub: str) -> dict[str, Any]:
+    """A slash command (with a sub-command) used in the channel; what the bot answered."""
+    interaction = api.payload("interaction_join")
+    interaction["id"] = str(int(interaction["id"]) + len(api.requests) + 1)
+    interaction["data"] = {"id": "1900000000000000005", "name": name, "type": 1,
+                           **({"options": [{"name": sub[0], "type": 1}]} if sub else {})}
+    await api.dispatch("INTERACTION_CREATE", interaction)
+    (answer,) = await api.wait_for("POST", rf"/interactions/{interaction['id']}/[^/]+/callback")
+    assert answer.body["type"] == 4
+    return dict(answer.body["data"])
+
+
 async def test_the_commands_every_platform_has(discord_: Served) -> None:
     api, runtime = discord_.api, discord_.runtime
     settings = runtime.agent.settings
     channel = f"discord:{GENERAL}"
 
     async def command(name: str, *sub: str) -> dict[str, Any]:
-        interaction = api.payload("interaction_join")
-        interaction["id"] = str(int(interaction["id"]) + len(api.requests) + 1)
-        interaction["data"] = {"id": "1900000000000000005", "name": name, "type": 1,
-                               **({"options": [{"name": sub[0], "type": 1}]} if sub else {})}
-        await api.dispatch("INTERACTION_CREATE", interaction)
-        (answer,) = await api.wait_for(
-            "POST", rf"/interactions/{interaction['id']}/[^/]+/callback")
-        assert answer.body["type"] == 4
-        return dict(answer.body["data"])
+        return await slash(api, name, *sub)
 
     shown = await command("help")
     assert shown["content"] == commands_.help_text(ModelSettings.of(settings), how(settings))
@@ -111,3 +115,21 @@ async def test_read_this_aloud_replying_to_a_message_speaks_that_message(
     (file,) = voice.files
     (tmp_path / file.filename).write_bytes(file.data)
     assert wer(said, heard(backends, decode(tmp_path / file.filename))) < 0.2
+
+
+async def test_voice_only_speaks_the_reply_instead_of_writing_it(
+        discord_: Served, backends: Any, tmp_path: Path) -> None:
+    api, path = discord_.api, f"/channels/{GENERAL}/messages"
+    said = await slash(api, "voice", "only")
+    assert said["content"] == "I'll speak my replies here instead of writing them."
+    ask = api.payload("message_create_mention")
+    ask.update(id="1600000000000000040", content=f"<@{APP}> thanks a lot!", attachments=[])
+    await api.dispatch("MESSAGE_CREATE", ask)
+    (voice,) = await api.wait_for("POST", path, where=lambda r: r.status == 200 and
+                                  r.body.get("flags") == 8192 and replied_to(r) == ask["id"])
+    (file,) = voice.files
+    (tmp_path / file.filename).write_bytes(file.data)
+    assert "welcome" in heard(backends, decode(tmp_path / file.filename)).lower()
+    written = [r.body.get("content", "") for r in api.requests
+               if r.method == "POST" and r.path == path and replied_to(r) == ask["id"]]
+    assert not [t for t in written if "welcome" in str(t).lower()], written

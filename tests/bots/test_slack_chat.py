@@ -52,7 +52,8 @@ async def test_the_commands_every_platform_has(app: Running, slack: SlackStandIn
     assert shown == mrkdwn(commands.help_text(models, how(COMMAND), f"{COMMAND} "))
     assert f"{COMMAND} voice on — Also speak my replies here" in shown
     assert await command("tasks") == mrkdwn(commands.tasks_text(models))
-    assert await command("voice") == f"Say {COMMAND} voice on or {COMMAND} voice off."
+    assert await command("voice") == (f"Say {COMMAND} voice on, {COMMAND} voice off or "
+                                      f"{COMMAND} voice only.")
     asked = slack.user_message(CHANNEL, f"<@{BOT_USER}> hello")
     await slack.send_event(app.url, mention(asked))
     await slack.wait_for(lambda: DONE in slack.reactions(CHANNEL, asked["ts"]))

@@ -220,6 +220,25 @@ async def test_read_this_aloud_replying_to_a_message_speaks_that_message(
         assert wer(said, heard(sent, "voice", tmp_path, backends)) < 0.2
 
 
+async def test_voice_only_speaks_the_reply_instead_of_writing_it(
+        tmp_path: Path, embedder: Any, backends: BackendCache) -> None:
+    async with running(tmp_path, embedder, backends) as tg:
+        api = tg.api
+        api.push(api.user_message(PRIVATE, ANA, "/voice only"))
+        (said,) = await reply_count(api, 1)
+        assert said.params["text"] == "I'll speak my replies here instead of writing them."
+        api.push(api.user_message(PRIVATE, ANA, "thanks a lot!"))
+        (sent,) = await api.wait_for("sendVoice")
+        assert "welcome" in heard(sent, "voice", tmp_path, backends).lower()
+        written = [c.params["text"] for c in api.sent("sendMessage")]
+        assert not [t for t in written if "welcome" in t.lower()], written  # spoken, not written
+        api.push(api.user_message(PRIVATE, ANA, "/voice on"))
+        api.push(api.user_message(PRIVATE, ANA, "thank you so much"))
+        await api.wait_for("sendVoice", 2)
+        assert [t for t in (c.params["text"] for c in api.sent("sendMessage"))
+                if "welcome" in t.lower()]  # both again
+
+
 @pytest.fixture
 def big(tmp_path: Path) -> Path:
     """11 minutes of 16 kHz audio: over 20 MB."""
@@ -297,7 +316,7 @@ async def test_commands(tmp_path: Path, embedder: Any, backends: BackendCache) -
         assert shown == commands.help_text(models, HOW) and "Transcribe speech" in shown
         assert "/voice on — Also speak my replies here" in shown
         assert await command("/tasks") == commands.tasks_text(models)
-        assert await command("/voice") == "Say /voice on or /voice off."
+        assert await command("/voice") == "Say /voice on, /voice off or /voice only."
         assert await command("/voice on") == "I'll speak my replies here."
         assert (await memory.channel(channel, "telegram")).voice_replies
         # Long enough (about a minute of speech) that /cancel lands while it is synthesised

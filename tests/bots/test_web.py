@@ -246,7 +246,7 @@ async def test_typed_commands_are_answered_in_the_page(browser: Browser, web: Se
     assert shown == commands.help_text(models, HOW)
     assert "/voice on — Also speak my replies here" in shown
     assert await typed("/tasks") == commands.tasks_text(models)
-    assert await typed("/voice") == "Say /voice on or /voice off."
+    assert await typed("/voice") == "Say /voice on, /voice off or /voice only."
     assert await typed("/voice on") == "I'll speak my replies here."
     await expect(page.locator("#voice")).to_be_checked()  # told to the page, as the toggle is
     assert (await web.runtime.memory.channel("web:general", "web")).voice_replies
