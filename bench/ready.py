@@ -43,7 +43,7 @@ from workers.runtime import build_runtime
 async def main() -> None:
     runtime = build_runtime(get_settings())
     if sys.argv[1] == "preload":
-        await runtime.start()
+        runtime.preload.start()
         await asyncio.to_thread(runtime.preload.done.wait)
     for turn in range(2):
         started = time.perf_counter()
