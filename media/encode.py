@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,14 @@ def opus_voice_note(audio: Audio, target: Path) -> MediaInfo:
             out.mux(stream.encode(resampled))
         out.mux(stream.encode(None))
     return MediaInfo("audio", "ogg", audio.duration, OPUS_RATE, 1, container="ogg")
+
+
+def warm_encoder() -> None:
+    """Encode a moment of silence, so that the first voice note does not wait for the
+    encoder to load (PyAV and libopus: a few tenths of a second)."""
+    with tempfile.TemporaryDirectory(prefix="audiogpt-warm-") as folder:
+        opus_voice_note(Audio(np.zeros(OPUS_RATE // 100, np.float32), OPUS_RATE),
+                        Path(folder) / "warm.ogg")
 
 
 def encode_stereo(source: Path, target: Path) -> Path:

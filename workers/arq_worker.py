@@ -19,6 +19,7 @@ from core_agent.db import open_memory
 from core_agent.errors import SettingsError
 from core_agent.metrics import MODELS
 from core_agent.preload import Preload
+from media.encode import warm_encoder
 from models.binaural.sofa_hrtf import SofaHrtf
 from models.cache import BackendCache
 from workers.health import WorkerStatus, serve_health
@@ -99,7 +100,8 @@ def serve(settings: Settings, burst: bool = False, resource: Resource = Resource
     queue, tasks = queue_name(settings, resource), tasks or tasks_for(resource, settings)
     SofaHrtf.configure(settings.hrtf_sofa)  # HRTFs of a SOFA file the user installed
     backends = BackendCache(settings.models_dir, settings.model_memory_mb, MODELS)
-    preload = Preload({task: partial(backends.preload, [task]) for task in tasks})
+    preload = Preload({**{task: partial(backends.preload, [task]) for task in tasks},
+                       "opus": warm_encoder})
     status = WorkerStatus(settings.redis_url, queue, tasks, preload)
     health = None
     if settings.worker_metrics_port is not None:

@@ -15,6 +15,7 @@ from core_agent.memory import Memory
 from core_agent.planning import Embedder, Planner
 from core_agent.planning.factory import make_planner
 from core_agent.preload import Preload
+from media.encode import warm_encoder
 from media.probe import probe
 from models.binaural.sofa_hrtf import SofaHrtf
 from models.cache import BackendCache
@@ -76,7 +77,8 @@ def build_runtime(settings: Settings, *, embedder: Embedder | None = None,
 def first_turn(planner: Planner, runner: InlineRunner | ArqRunner
                ) -> dict[str, Callable[[], object]]:
     """What the first turns need loaded: the planner's embedder and example bank, and, when
-    jobs run in this process, the default speech recognition and speech models."""
+    jobs run in this process, the default speech recognition and speech models and the
+    voice-note encoder."""
     loads: dict[str, Callable[[], object]] = {}
     prepare = getattr(planner, "prepare", None)  # the LLM planner has nothing to load
     if callable(prepare):
@@ -84,4 +86,5 @@ def first_turn(planner: Planner, runner: InlineRunner | ArqRunner
     if isinstance(runner, InlineRunner):
         backends: BackendCache = runner.ctx["backends"]
         loads |= {task: partial(backends.preload, [task]) for task in FIRST_TURN_TASKS}
+        loads["opus"] = warm_encoder
     return loads

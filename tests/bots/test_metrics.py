@@ -52,7 +52,7 @@ async def test_metrics_move_with_real_turns_and_health_needs_no_token(
         code, health = await asyncio.to_thread(get, base + "/healthz")
         assert code == 200 and json.loads(health) == {  # its preload not started
             "ok": True, "database": True, "ready": False,
-            "loading": ["planner", *FIRST_TURN_TASKS]}
+            "loading": ["planner", *FIRST_TURN_TASKS, "opus"]}
         assert (await asyncio.to_thread(get, base + "/metrics"))[0] == 401  # token required
         _, before = await asyncio.to_thread(get, base + "/metrics", TOKEN)
         spoken = await runtime.agent.handle(Message(
@@ -106,7 +106,8 @@ async def test_health_is_ready_once_the_first_turns_models_loaded_each_once(
     loads, counted = Loads(), Counted(embedder)
     async with web_chat(settings, counted, BackendCache(listener=loads)) as (runtime, base):
         code, health = await asyncio.to_thread(get, base + "/healthz")
-        assert code == 200 and json.loads(health)["loading"] == ["planner", *FIRST_TURN_TASKS]
+        assert code == 200
+        assert json.loads(health)["loading"] == ["planner", *FIRST_TURN_TASKS, "opus"]
         runtime.preload.start()  # as `audiogpt run` does once it listens
         reply = await runtime.agent.handle(Message(  # at once: it waits for the same loads
             channel_id="web:early", platform="web", text="read this aloud: good morning"))
