@@ -1,11 +1,13 @@
 """Turn latency on the embedded models, and the orchestration overhead apart from them.
 
-    .venv/bin/python -m bench.turn_latency [--channels 1 20] [--turns 3] [--planning-only]
+    .venv/bin/python -m bench.turn_latency [--channels 1 20] [--turns 3] [--voice-turns 5]
+        [--planning-only]
 
 0. Planning alone: the offline planner (MiniLM + cues) over the requests of
    tests/core_agent/planning/planner_cases.json, one at a time, after its example bank is embedded.
 1. A 5-second voice note with no text ("read this aloud: ...") goes in; we time until
-   its transcript and the spoken reply are stored (the paper's spoken dialogue).
+   its transcript and the spoken reply are stored (the paper's spoken dialogue), against
+   the models' own time in the same turn (the floor), `--voice-turns` times.
 2. Text turns ("read this aloud: ...") run at 1 and at N concurrent channels; for each
    turn, model time (ASR/TTS inference, measured inside the backends) is subtracted
    from the wall time, leaving the orchestration overhead: planning, database,
@@ -19,6 +21,7 @@ import argparse
 import asyncio
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -98,21 +101,26 @@ def five_second_note(folder: Path) -> Path:
     return convert(wav, folder / "note.ogg")
 
 
-async def voice_turn(settings: Settings, backends: TimedBackends, note: Path) -> dict[str, float]:
+async def voice_turns(settings: Settings, backends: TimedBackends, note: Path, turns: int
+                      ) -> list[dict[str, float]]:
+    """Wall and model seconds of each voice turn, one at a time, each in a channel of its own."""
     sink: list[float] = []
     model_seconds.set(sink)
     runtime = build_runtime(settings, backends=backends)
+    rows = []
     try:
         await runtime.agent.handle(Message(channel_id="bench:warm", text="read this aloud: hi"))
-        sink.clear()
-        start = time.perf_counter()
-        reply = await runtime.agent.handle(Message(
-            channel_id="bench:voice", attachments=[Attachment(path=note, filename="note.ogg")]))
-        wall = time.perf_counter() - start
+        for turn in range(turns):
+            sink.clear()
+            start = time.perf_counter()
+            reply = await runtime.agent.handle(Message(
+                channel_id=f"bench:voice:{turn}",
+                attachments=[Attachment(path=note, filename="note.ogg")]))
+            rows.append({"wall": time.perf_counter() - start, "model": sum(sink)})
+            assert reply.error_code is None and reply.artifacts, reply.text
     finally:
         await runtime.aclose()
-    assert reply.error_code is None and reply.artifacts, reply.text
-    return {"wall": wall, "model": sum(sink)}
+    return rows
 
 
 async def text_turns(settings: Settings, backends: TimedBackends, channels: int, turns: int
@@ -169,6 +177,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, nargs="+", default=[1, 20])
     parser.add_argument("--turns", type=int, default=3)
+    parser.add_argument("--voice-turns", type=int, default=5)
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     parser.add_argument("--planning-only", action="store_true", help="skip the turns")
     opts = parser.parse_args()
@@ -191,9 +200,13 @@ async def main() -> None:
         print(f"database: {settings.db_url.split(':')[0]} · jobs: in-process")
         note = five_second_note(folder)
         seconds = probe(note).duration or 0.0
-        voice = await voice_turn(settings, backends, note)
-        print(f"voice note ({seconds:.1f} s) -> transcript + spoken reply: "
-              f"{voice['wall'] * 1000:.0f} ms wall, {voice['model'] * 1000:.0f} ms in models")
+        voices = await voice_turns(settings, backends, note, opts.voice_turns)
+        ratios = sorted(v["wall"] / v["model"] for v in voices)
+        wall, model = (statistics.median(v[k] for v in voices) for k in ("wall", "model"))
+        print(f"voice note ({seconds:.1f} s) -> transcript + spoken reply, {len(voices)} turns: "
+              f"median {wall * 1000:.0f} ms wall, {model * 1000:.0f} ms in models; wall / "
+              f"models median x{statistics.median(ratios):.2f} (x{ratios[0]:.2f}-"
+              f"x{ratios[-1]:.2f})")
         for n in opts.channels:
             rows = await text_turns(settings, backends, n, opts.turns)
             print(f"{n:>2} concurrent channel(s), {len(rows)} text turns: {summary(rows)}")

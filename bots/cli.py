@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,10 @@ from core_agent.config import Settings, get_settings
 from core_agent.errors import SettingsError
 from core_agent.logs import configure as configure_logging
 from core_agent.types import Attachment, Event, Message, Reply
+
+if TYPE_CHECKING:  # the web chat's modules load only for `run`
+    from bots.web import WebChat
+    from core_agent.preload import Preload
 
 app = typer.Typer(help="AudioGPT for chat platforms.", no_args_is_help=True)
 models_app = typer.Typer(help="Neural-catalog models.")
@@ -138,18 +142,30 @@ async def _serve(settings: Settings) -> None:
     from workers.runtime import build_runtime
 
     runtime = build_runtime(settings)
+    announcing: asyncio.Task[None] | None = None
     try:
         await runtime.start()
-        chat = WebChat(runtime.agent, settings)
-        web = Supervised(chat.platform, partial(WebChat, runtime.agent, settings), first=chat)
+        chat = WebChat(runtime.agent, settings, runtime.preload)
+        web = Supervised(chat.platform, partial(WebChat, runtime.agent, settings,
+                                                runtime.preload), first=chat)
         platforms = configured(runtime.agent, settings)
-        first = " (open it once with ?token=<your AUDIOGPT_WEB_TOKEN>)" if chat.token else ""
-        out.print(f"Web chat on {chat.url}{first} · Ctrl-C stops", highlight=False)
+        announcing = asyncio.create_task(_announce(chat, runtime.preload))
         for platform in platforms:
             out.print(f"Starting {platform.platform}", highlight=False)
         await serve_beside(web, platforms)  # until Ctrl-C
     finally:
+        if announcing is not None:
+            announcing.cancel()
         await runtime.aclose()
+
+
+async def _announce(chat: WebChat, preload: Preload) -> None:
+    """Say where the web chat is once it answers, then load the first turns' models in the
+    background (a turn sent meanwhile waits for them; /healthz says when they are in)."""
+    await chat.listening.wait()
+    first = " (open it once with ?token=<your AUDIOGPT_WEB_TOKEN>)" if chat.token else ""
+    out.print(f"Web chat on {chat.url}{first} · Ctrl-C stops", highlight=False)
+    preload.start()
 
 
 @app.command()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import create_engine
 
 import migrations
@@ -18,6 +21,7 @@ from core_agent.memory import Memory
 from core_agent.storage import open_storage
 
 log = logging.getLogger(__name__)
+MIGRATION_LOCK = 7_301_920  # PostgreSQL advisory lock key held while one process migrates
 
 
 def make_engine(url: str) -> Engine:
@@ -67,5 +71,28 @@ def open_memory(settings: Settings, *, migrate: bool = True) -> Memory:
     (every process starts here, and a no-op upgrade still runs Alembic's whole machinery)."""
     engine = make_engine(settings.db_url)
     if migrate and schema_behind(engine):
-        upgrade(engine)
+        with _migrating(engine):  # processes started together (workers) take turns
+            if schema_behind(engine):  # unless another did it meanwhile
+                upgrade(engine)
     return Memory(engine, settings.media_dir, open_storage(settings))
+
+
+@contextlib.contextmanager
+def _migrating(engine: Engine) -> Iterator[None]:
+    """Hold this database's migration lock: a lock file beside an SQLite database, an
+    advisory lock on PostgreSQL."""
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite":
+        if not database or database == ":memory:":  # this process's alone
+            yield
+            return
+        with open(f"{database}.migrating", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +10,10 @@ import soundfile as sf
 
 from media import ffmpeg
 from media.audio import Audio
+from media.probe import MediaInfo
 
 VOICE_NOTE_BITRATE = "48k"  # Opus at this rate is transparent for speech
+OPUS_RATE = 48_000  # Hz, what voice notes carry
 STEREO_BITRATE = "160k"  # high enough that Opus codes both channels fully
 MP3_BITRATE = "160k"  # transparent enough for music and generated sound
 
@@ -27,6 +30,34 @@ def encode_voice_note(source: Path, target: Path) -> Path:
                 "-ac", "1", "-ar", "48000", "-c:a", "libopus", "-b:a", VOICE_NOTE_BITRATE,
                 "-application", "voip", str(target)])
     return target
+
+
+def opus_voice_note(audio: Audio, target: Path) -> MediaInfo:
+    """Samples to the voice note `encode_voice_note` makes (OGG/Opus, mono, 48 kHz, the same
+    libopus settings), encoded in this process: no ffmpeg child, no WAV in between, and what
+    the file holds is known without probing it."""
+    import av
+
+    mono = np.clip(audio.mono, -1.0, 1.0).astype(np.float32)
+    frame = av.AudioFrame.from_ndarray(mono[None, :], format="flt", layout="mono")
+    frame.sample_rate = audio.sample_rate
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=OPUS_RATE)
+    with av.open(str(target), "w", format="ogg") as out:
+        stream = out.add_stream("libopus", rate=OPUS_RATE, layout="mono")
+        stream.bit_rate = int(VOICE_NOTE_BITRATE.removesuffix("k")) * 1000
+        stream.options = {"application": "voip"}
+        for resampled in [*resampler.resample(frame), *resampler.resample(None)]:
+            out.mux(stream.encode(resampled))
+        out.mux(stream.encode(None))
+    return MediaInfo("audio", "ogg", audio.duration, OPUS_RATE, 1, container="ogg")
+
+
+def warm_encoder() -> None:
+    """Encode a moment of silence, so that the first voice note does not wait for the
+    encoder to load (PyAV and libopus: a few tenths of a second)."""
+    with tempfile.TemporaryDirectory(prefix="audiogpt-warm-") as folder:
+        opus_voice_note(Audio(np.zeros(OPUS_RATE // 100, np.float32), OPUS_RATE),
+                        Path(folder) / "warm.ogg")
 
 
 def encode_stereo(source: Path, target: Path) -> Path:

@@ -1,9 +1,12 @@
-"""The arq worker: `audiogpt worker` runs this. Models load once, at start-up."""
+"""The arq worker: `audiogpt worker` runs this. Models load once, in the background from
+start-up; the worker takes jobs meanwhile."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from functools import partial
 from typing import Any
 
 from arq import func
@@ -16,6 +19,8 @@ from core_agent.db import open_memory
 from core_agent.errors import SettingsError
 from core_agent.metrics import MODELS
 from core_agent.pace import PACE_FILE, Paces
+from core_agent.preload import Preload
+from media.encode import warm_encoder
 from models.binaural.sofa_hrtf import SofaHrtf
 from models.cache import BackendCache
 from models.settings import ModelSettings
@@ -32,9 +37,10 @@ class WrongQueue(SettingsError):
     """Tasks a worker was told to serve whose jobs go to another queue."""
 
 
-def worker_settings(settings: Settings, backends: BackendCache, queue: str
-                    ) -> dict[str, Any]:
-    """Keyword settings for arq's Worker, bound to our settings, queue and loaded models."""
+def worker_settings(settings: Settings, backends: BackendCache, queue: str,
+                    serving: threading.Event) -> dict[str, Any]:
+    """Keyword settings for arq's Worker, bound to our settings, queue and models; `serving`
+    is set once it takes jobs."""
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["memory"] = open_memory(settings)
@@ -42,6 +48,7 @@ def worker_settings(settings: Settings, backends: BackendCache, queue: str
         ctx["asr_batcher"] = asr_batcher(settings)  # worker_max_jobs notes share a batch
         ctx["job_timeout"] = settings.job_timeout  # the job function stops a step at it
         ctx["paces"] = Paces(settings.cache_dir / PACE_FILE)  # what each job took
+        serving.set()
         log.info("worker ready on queue %s", queue)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
@@ -85,7 +92,8 @@ def plan_worker(settings: Settings, resource: Resource | None, tasks: list[str] 
 def serve(settings: Settings, burst: bool = False, resource: Resource = Resource.CPU,
           tasks: list[str] | None = None) -> None:
     """Run a worker on one resource's queue until stopped (or, with burst, until the queue
-    is empty), with the models of `tasks` (default: all the queue's tasks) loaded first.
+    is empty), with the models of `tasks` (default: all the queue's tasks) loading in the
+    background meanwhile: a job that needs one of them first waits for that load.
 
     A job of a task not preloaded still runs (its model loads then). arq's worker ends when
     its Redis connection breaks; it is started again (models stay loaded) until Redis is
@@ -93,21 +101,23 @@ def serve(settings: Settings, burst: bool = False, resource: Resource = Resource
     """
     assert settings.redis_url, "AUDIOGPT_REDIS_URL must be set to run a worker"
     queue, tasks = queue_name(settings, resource), tasks or tasks_for(resource, settings)
-    status = WorkerStatus(settings.redis_url, queue, tasks)
-    health = None
-    if settings.worker_metrics_port is not None:
-        health = serve_health(status, settings.worker_metrics_host, settings.worker_metrics_port)
     models = ModelSettings.of(settings)
     SofaHrtf.check(models)  # a SOFA file the user named is refused now, not at its first job
     backends = BackendCache(models, settings.model_memory_mb, MODELS)
+    preload = Preload({**{task: partial(backends.preload, [task]) for task in tasks},
+                       "opus": warm_encoder})
+    status = WorkerStatus(settings.redis_url, queue, tasks, preload)
+    health = None
+    if settings.worker_metrics_port is not None:
+        health = serve_health(status, settings.worker_metrics_host, settings.worker_metrics_port)
     log.info("serving %s on queue %s", ", ".join(tasks), queue)
-    backends.preload(tasks)
-    status.ready.set()
+    preload.start()
     try:
         while True:
             try:
                 run_worker(type("WorkerSettings", (),  # type: ignore[arg-type]
-                                worker_settings(settings, backends, queue)), burst=burst)
+                                worker_settings(settings, backends, queue, status.serving)),
+                           burst=burst)
                 return
             except (RedisError, OSError) as err:
                 log.warning("Redis unavailable (%s); reconnecting in %.0f s",

@@ -1,8 +1,10 @@
 """A worker's /healthz and /metrics, on a small HTTP server in a thread of its own.
 
-/healthz answers 200 once the worker's models are loaded and Redis answers, 503 before
-that or while Redis is away; /metrics is Prometheus's text format, with queue depths read
-from Redis at each scrape.
+/healthz answers 200 once the worker takes jobs (a second or two after it starts) and Redis
+answers, 503 before that or while Redis is away; `ready` says whether its models are loaded
+(they load in the background; a job that needs one first waits for it) and `loading` which
+are not yet. /metrics is Prometheus's text format, with queue depths read from Redis at each
+scrape.
 """
 
 from __future__ import annotations
@@ -17,25 +19,26 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from core_agent.metrics import exposition
+from core_agent.preload import Preload
 from workers.queues import REDIS_TIMEOUT, queue_depths
 
 log = logging.getLogger(__name__)
 
 
 class WorkerStatus:
-    """What /healthz reports: which queue and tasks, and whether the models are ready."""
+    """What /healthz reports: which queue and tasks, whether the worker takes jobs, and
+    whether its models are loaded."""
 
-    def __init__(self, redis_url: str, queue: str, tasks: list[str]) -> None:
-        self.redis_url, self.queue, self.tasks = redis_url, queue, tasks
-        self.ready = threading.Event()  # set once the models are loaded
+    def __init__(self, redis_url: str, queue: str, tasks: list[str], preload: Preload) -> None:
+        self.redis_url, self.queue, self.tasks, self.preload = redis_url, queue, tasks, preload
+        self.serving = threading.Event()  # set once arq's worker has started
 
     def health(self) -> tuple[int, dict[str, Any]]:
         """The status code and body of /healthz."""
         redis_ok = _ping(self.redis_url)
-        ok = self.ready.is_set() and redis_ok
-        return (200 if ok else 503), {"ok": ok, "models_loaded": self.ready.is_set(),
-                                      "redis": redis_ok, "queue": self.queue,
-                                      "tasks": self.tasks}
+        ok = self.serving.is_set() and redis_ok
+        return (200 if ok else 503), {"ok": ok, **self.preload.health(), "redis": redis_ok,
+                                      "queue": self.queue, "tasks": self.tasks}
 
 
 def _ping(redis_url: str) -> bool:

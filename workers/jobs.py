@@ -244,7 +244,8 @@ async def _execute(memory: Memory, job: Job, executor: Executor, backend: Backen
                 raise Stopped(CANCELLED)
             measured: dict[str, Any] = {}
             if made.kind != Kind.FILE:  # media is measured; a step's text file (subtitles) not
-                info = await asyncio.to_thread(probe, made.path)
+                info = made.info if made.info is not None else await asyncio.to_thread(
+                    probe, made.path)
                 measured = {"duration": info.duration, "sample_rate": info.sample_rate,
                             "channels": info.channels}
             artifact = await memory.add_artifact(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import inspect
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from core_agent.agent import Agent
 from core_agent.config import Settings
@@ -12,6 +14,8 @@ from core_agent.db import open_memory
 from core_agent.memory import Memory
 from core_agent.planning import Embedder, Planner
 from core_agent.planning.factory import make_planner
+from core_agent.preload import Preload
+from media.encode import warm_encoder
 from media.probe import probe
 from models.binaural.sofa_hrtf import SofaHrtf
 from models.cache import BackendCache
@@ -22,6 +26,8 @@ from workers.runner import ArqRunner, InlineRunner
 log = logging.getLogger(__name__)
 INTERRUPTED = ("I was restarted while working on this, so it didn't finish. Your message is "
                "saved; please send it again.")
+# Preloaded in the bot when it runs jobs itself: a voice note is heard, a reply is spoken.
+FIRST_TURN_TASKS = ("speech_recognition", "text_to_speech")
 
 
 @dataclass
@@ -33,10 +39,12 @@ class Runtime:
     planner: Planner
     runner: InlineRunner | ArqRunner
     agent: Agent
+    preload: Preload
 
     async def start(self) -> None:
         """Before serving: with in-process jobs this process owned every open turn, so any
-        turn a crash left open is answered and closed (arq workers keep their own)."""
+        turn a crash left open is answered and closed (arq workers keep their own). The
+        server starts `preload` once it listens."""
         if isinstance(self.runner, InlineRunner):
             closed = await self.memory.resolve_interrupted(INTERRUPTED)
             if closed:
@@ -64,4 +72,20 @@ def build_runtime(settings: Settings, *, embedder: Embedder | None = None,
         else InlineRunner(memory, settings, backends))
     planner = make_planner(settings, embedder or MiniLMEmbedder())
     agent = Agent(settings, memory, planner, runner, probe)
-    return Runtime(settings, memory, planner, runner, agent)
+    return Runtime(settings, memory, planner, runner, agent, Preload(first_turn(planner, runner)))
+
+
+def first_turn(planner: Planner, runner: InlineRunner | ArqRunner
+               ) -> dict[str, Callable[[], object]]:
+    """What the first turns need loaded: the planner's embedder and example bank, and, when
+    jobs run in this process, the default speech recognition and speech models and the
+    voice-note encoder."""
+    loads: dict[str, Callable[[], object]] = {}
+    prepare = getattr(planner, "prepare", None)  # the LLM planner has nothing to load
+    if callable(prepare):
+        loads["planner"] = prepare
+    if isinstance(runner, InlineRunner):
+        backends: BackendCache = runner.ctx["backends"]
+        loads |= {task: partial(backends.preload, [task]) for task in FIRST_TURN_TASKS}
+        loads["opus"] = warm_encoder
+    return loads

@@ -4,9 +4,9 @@ go to every page open on its channel (`send.py`)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
@@ -16,10 +16,11 @@ from bots.web.convert import PLATFORM, shown
 from bots.web.handlers import ERRORS, Handlers
 from bots.web.security import Guard, is_loopback, required_token
 from bots.web.send import Rooms
-from bots.web.server import WebConfig
+from bots.web.server import WebConfig, WebServer
 from bots.web.uploads import Staging
 from core_agent.agent import Agent
 from core_agent.config import Settings
+from core_agent.preload import Preload
 from core_agent.types import Event, Message, Reply
 
 
@@ -29,23 +30,30 @@ class WebChat(Adapter):
     platform = PLATFORM
     text_limit = 10_000  # characters: past a few screens a transcript reads better as a file
 
-    def __init__(self, agent: Agent, settings: Settings) -> None:
+    def __init__(self, agent: Agent, settings: Settings, preload: Preload | None = None
+                 ) -> None:
         super().__init__(agent)
         self.settings = settings
         self.token = required_token(settings)  # UnsafeBind before anything starts
         self.staging = Staging(settings, agent.probe)
         self.rooms = Rooms()
-        self.handlers = Handlers(self, settings, self.staging, self.rooms)
+        self.handlers = Handlers(self, settings, self.staging, self.rooms,
+                                 preload or Preload())
         app = Starlette(routes=self.handlers.routes(), exception_handlers=ERRORS, middleware=[
             Middleware(Guard, token=self.token, loopback=is_loopback(settings.web_host)),
             Middleware(Browsers)])
-        self._server = uvicorn.Server(WebConfig(app, settings))
+        self._server = WebServer(WebConfig(app, settings))
 
     @property
     def url(self) -> str:
         """Where the page is served."""
         host = self.settings.web_host
         return f"http://{f'[{host}]' if ':' in host else host}:{self.settings.web_port}/"
+
+    @property
+    def listening(self) -> asyncio.Event:
+        """Set once the server has bound its sockets and answers."""
+        return self._server.listening
 
     async def serve(self, sockets: list[socket.socket] | None = None) -> None:
         """Serve until stopped (Ctrl-C, or `stop()`); `sockets` are already bound ones."""

@@ -32,6 +32,7 @@ from bots.web.send import Rooms
 from bots.web.uploads import Staged, Staging, UploadRejected
 from core_agent.config import Settings
 from core_agent.metrics import exposition
+from core_agent.preload import Preload
 from core_agent.types import HANDLE, Message
 from models.settings import ModelSettings
 
@@ -50,9 +51,9 @@ class Handlers:
     """Every route of the web chat, listed in `routes`."""
 
     def __init__(self, adapter: Adapter, settings: Settings, staging: Staging,
-                 rooms: Rooms) -> None:
+                 rooms: Rooms, preload: Preload) -> None:
         self.adapter, self.agent, self.settings = adapter, adapter.agent, settings
-        self.staging, self.rooms = staging, rooms
+        self.staging, self.rooms, self.preload = staging, rooms, preload
         self.commands = commands.CommandSet(self.agent, adapter.turns, HOW)
 
     def routes(self) -> list[BaseRoute]:
@@ -79,11 +80,13 @@ class Handlers:
         return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
 
     async def healthz(self, request: Request) -> Response:
-        """200 while the database (and Redis, with workers) answer; 503 otherwise."""
+        """200 while the database (and Redis, with workers) answer; 503 otherwise. `ready`
+        once the first turns' models are loaded (turns are taken before: they wait for the
+        load), `loading` what is not yet."""
         checks = {"database": await self.agent.memory.ping(),
                   **await self.agent.runner.health()}
         ok = all(checks.values())
-        return JSONResponse({"ok": ok, **checks}, 200 if ok else 503)
+        return JSONResponse({"ok": ok, **checks, **self.preload.health()}, 200 if ok else 503)
 
     async def metrics(self, request: Request) -> Response:
         """Prometheus metrics of this process, with the job queues' depths read now."""

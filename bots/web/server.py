@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from typing import Any
 
 import h11
@@ -40,6 +41,19 @@ class WebConfig(uvicorn.Config):
             log_config=None, access_log=False)  # request lines could carry ?token=
         self.header_timeout = settings.web_header_timeout
         self.body_timeout = settings.web_body_timeout
+
+
+class WebServer(uvicorn.Server):
+    """uvicorn's Server, saying when it listens."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()  # set once its sockets are bound
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.listening.set()
 
 
 class GuardedH11(H11Protocol):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from core_agent.errors import Unsupported
-from core_agent.types import Kind
 from models.singing.base import Singer
 from models.singing.scores import read_file, requested
 from tasks.singing_synthesis import SingingArgs
-from workers.steps.base import Inputs, Output, OutputFile, Step, label, voice_note
+from workers.steps.base import Inputs, Output, Step, label, voice_note
 
 
 def run(singer: Singer, a: SingingArgs, given: Inputs) -> Output:
@@ -23,7 +22,7 @@ def run(singer: Singer, a: SingingArgs, given: Inputs) -> Output:
     audio = singer.sing(score)
     words = " ".join(n.syllable for n in score.notes if n.syllable)
     name = a.melody or label(a.lyrics or words)
-    return Output(files=[OutputFile(voice_note(audio, given.work, "sung"), Kind.AUDIO, name)],
+    return Output(files=[voice_note(audio, given.work, "sung", name)],
                   data={"notes": sum(n.pitch is not None for n in score.notes),
                         "seconds": round(score.duration, 2), "sung": words})
 

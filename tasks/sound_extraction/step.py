@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from core_agent.types import Kind
 from media.decode import decode
 from models.sound.base import MaskExtractor
 from tasks.base import QueryArgs
 from tasks.target_sound_detection.step import found_text, spans
-from workers.steps.base import Inputs, Output, OutputFile, Step, label, voice_note
+from workers.steps.base import Inputs, Output, Step, label, voice_note
 
 
 def run(extractor: MaskExtractor, a: QueryArgs, given: Inputs) -> Output:
@@ -20,8 +19,8 @@ def run(extractor: MaskExtractor, a: QueryArgs, given: Inputs) -> Output:
     text = (f"I kept {a.query} ({spans(found)}) and faded out the rest with a time–frequency "
             "mask. It is a mask, not a separator: other sounds at the same moments and "
             "pitches stay in, a little quieter.")
-    return Output(files=[OutputFile(voice_note(kept, given.work, "extracted"), Kind.AUDIO,
-                                    label(a.query))], text=text, data=data)
+    return Output(files=[voice_note(kept, given.work, "extracted", label(a.query))], text=text,
+                  data=data)
 
 
 STEP = Step(MaskExtractor, QueryArgs, run)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from core_agent.types import Kind
 from media.decode import decode
 from models.speech_enhancement.base import AudioProcessor
 from tasks.base import AudioIn
-from workers.steps.base import Inputs, Output, OutputFile, Step, voice_note
+from workers.steps.base import Inputs, Output, Step, voice_note
 
 
 def run(processor: AudioProcessor, a: AudioIn, given: Inputs) -> Output:
@@ -15,7 +14,7 @@ def run(processor: AudioProcessor, a: AudioIn, given: Inputs) -> Output:
     files = []
     for i, track in enumerate(tracks, start=1):
         name = f"track {i}" if len(tracks) > 1 else ""
-        files.append(OutputFile(voice_note(track, given.work, f"out{i}"), Kind.AUDIO, name))
+        files.append(voice_note(track, given.work, f"out{i}", name))
     return Output(files=files)
 
 

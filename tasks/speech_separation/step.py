@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from core_agent.errors import ModelNotInstalled, Unsupported
-from core_agent.types import Kind
 from media.audio import Audio
 from media.decode import decode
 from models.separation.base import SpeakerSeparator
 from tasks.speech_separation import SeparationArgs
-from workers.steps.base import Inputs, Output, OutputFile, Step, voice_note
+from workers.steps.base import Inputs, Output, Step, voice_note
 
 
 def run(separator: SpeakerSeparator, a: SeparationArgs, given: Inputs
@@ -30,9 +29,8 @@ def run(separator: SpeakerSeparator, a: SeparationArgs, given: Inputs
     if found.residual_similarity > found.target_similarity:
         text += f" The rest sounds closer to {a.reference}: is that person in the recording?"
     return Output(files=[
-        OutputFile(voice_note(found.target, work, "speaker"), Kind.AUDIO,
-                   f"voice of {a.reference}"),
-        OutputFile(voice_note(found.residual, work, "rest"), Kind.AUDIO, "everything else"),
+        voice_note(found.target, work, "speaker", f"voice of {a.reference}"),
+        voice_note(found.residual, work, "rest", "everything else"),
     ], text=text, data={"target_similarity": round(found.target_similarity, 3),
                         "residual_similarity": round(found.residual_similarity, 3)})
 
@@ -45,7 +43,7 @@ BLIND_SEPARATION = (
 
 
 def _voices_output(tracks: list[Audio], given: Inputs) -> Output:
-    files = [OutputFile(voice_note(track, given.work, f"speaker{i}"), Kind.AUDIO, f"speaker {i}")
+    files = [voice_note(track, given.work, f"speaker{i}", f"speaker {i}")
              for i, track in enumerate(tracks, start=1)]
     return Output(files=files, text=f"Here are the {len(tracks)} voices, one track each "
                   "(the order says nothing about who spoke first).",

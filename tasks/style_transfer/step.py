@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from core_agent.errors import BackendUnavailable, Unsupported
-from core_agent.types import Kind
 from media.audio import ASR_RATE, Audio, to_16k
 from media.decode import decode
 from models.cache import BackendCache
 from models.speech_recognition.base import Transcriber
 from models.style_transfer.base import VoiceCloner
 from tasks.style_transfer import StyleTransferArgs
-from workers.steps.base import Inputs, Output, OutputFile, Step, backend_of, label, voice_note
+from workers.steps.base import Inputs, Output, Step, backend_of, label, voice_note
 
 
 def run(cloner: VoiceCloner, a: StyleTransferArgs, given: Inputs) -> Output:
@@ -20,8 +19,7 @@ def run(cloner: VoiceCloner, a: StyleTransferArgs, given: Inputs) -> Output:
                                              cloner.reference_rate))
     transcript = _words_of(reference, given.backends) if cloner.needs_transcript else None
     audio = cloner.speak_like(a.text, reference, transcript, a.seed)
-    return Output(files=[OutputFile(voice_note(audio, given.work, "styled"), Kind.AUDIO,
-                                    label(a.text))],
+    return Output(files=[voice_note(audio, given.work, "styled", label(a.text))],
                   data={"reference_words": transcript} if transcript else {})
 
 

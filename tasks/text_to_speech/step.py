@@ -7,16 +7,16 @@ from media.encode import encode_voice_note, ffmpeg_filter, write_wav
 from models.audio_edit.ffmpeg_edit import pitch_chain
 from models.text_to_speech.base import Synthesizer
 from tasks.text_to_speech import TextToSpeechArgs
-from workers.steps.base import Inputs, Output, OutputFile, Step, label
+from workers.steps.base import Inputs, Output, OutputFile, Step, label, voice_note
 
 
 def run(tts: Synthesizer, a: TextToSpeechArgs, given: Inputs) -> Output:
     """Speak text and deliver it as an OGG/Opus voice note."""
     audio = tts.synthesize(a.text, a.voice, a.speed, a.language)
-    wav = write_wav(audio, given.work / "speech.wav")
-    if a.pitch:
-        wav = ffmpeg_filter(wav, given.work / "pitched.wav",
-                            pitch_chain(a.pitch, audio.sample_rate))
+    if not a.pitch:
+        return Output(files=[voice_note(audio, given.work, "speech", label(a.text))])
+    wav = ffmpeg_filter(write_wav(audio, given.work / "speech.wav"), given.work / "pitched.wav",
+                        pitch_chain(a.pitch, audio.sample_rate))
     note = encode_voice_note(wav, given.work / "speech.ogg")
     return Output(files=[OutputFile(note, Kind.AUDIO, label(a.text))])
 

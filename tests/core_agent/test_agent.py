@@ -13,6 +13,7 @@ from core_agent.config import Settings
 from core_agent.planning import PlanningContext
 from core_agent.tables import Job, MessageRecord
 from core_agent.types import Attachment, Message, Plan, PlanStep, Reply, StepStatus
+from media import ffmpeg
 from media.probe import probe
 from models.cache import BackendCache
 from tests.conftest import make_settings
@@ -52,15 +53,27 @@ async def test_transcribe_a_voice_note_in_any_format(runtime: Runtime, tmp_path:
     assert transcript_of(reply) in reply.text
 
 
-async def test_read_aloud_gives_an_ogg_opus_voice_note(runtime: Runtime, backends: BackendCache
-                                                       ) -> None:
+async def test_read_aloud_gives_an_ogg_opus_voice_note(runtime: Runtime, backends: BackendCache,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    children: list[str] = []  # every ffmpeg or ffprobe the turn starts (each still runs)
+    real_run = ffmpeg.run
+
+    def run(args: list[str], *rest: Any, **named: Any) -> tuple[bytes, str]:
+        children.append(args[0])
+        return real_run(args, *rest, **named)
+
+    monkeypatch.setattr(ffmpeg, "run", run)
     reply = await runtime.agent.handle(ask(f"read this aloud: {SPOKEN}"))
+    monkeypatch.undo()
     assert [s.task for s in reply.steps] == ["text_to_speech"], reply.text
+    assert children == []  # encoded in-process, and what it wrote is not probed again
     (note,) = reply.artifacts
     info = probe(note.path)
-    assert (note.mime, info.format, info.sample_rate) == ("audio/ogg", "ogg", 48_000)
+    assert (note.mime, info.format, info.sample_rate, info.channels, note.sample_rate,
+            note.channels) == ("audio/ogg", "ogg", 48_000, 1, 48_000, 1)
     assert note.path.read_bytes()[28:36] == b"OpusHead"
     assert note.handle in reply.text and note.duration and note.duration > 0.8
+    assert info.duration and abs(note.duration - info.duration) < 0.03  # as recorded
     from media.decode import decode
 
     heard = backends.for_task("speech_recognition").transcribe(decode(note.path))  # type: ignore[attr-defined]

@@ -11,12 +11,14 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
 from core_agent.config import Settings
+from core_agent.preload import Preload
 from core_agent.tables import Job
 from core_agent.types import Attachment, Message, StepStatus
 from models.cache import BackendCache
@@ -163,14 +165,23 @@ async def test_each_step_of_a_plan_lands_on_the_worker_for_its_resource(
 
 @pytest.mark.redis
 def test_worker_health_waits_for_its_models_and_for_redis(redis_url: str) -> None:
-    status = WorkerStatus(redis_url, "q:cpu", ["text_to_speech"])
+    backends = BackendCache()
+    preload = Preload({"text_to_speech": partial(backends.preload, ["text_to_speech"])})
+    status = WorkerStatus(redis_url, "q:cpu", ["text_to_speech"], preload)
     port = free_port()
     server = serve_health(status, "127.0.0.1", port)
     try:
         code, body = get(f"http://127.0.0.1:{port}/healthz")
-        assert code == 503 and json.loads(body)["models_loaded"] is False
-        status.ready.set()
-        assert get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+        assert code == 503 and json.loads(body)["ok"] is False  # arq not started yet
+        status.serving.set()
+        code, body = get(f"http://127.0.0.1:{port}/healthz")  # taking jobs, models loading
+        assert code == 200 and json.loads(body)["ready"] is False
+        assert json.loads(body)["loading"] == ["text_to_speech"]
+        preload.start()
+        preload.done.wait()
+        code, body = get(f"http://127.0.0.1:{port}/healthz")
+        assert code == 200 and json.loads(body)["ready"] is True
+        assert json.loads(body)["loading"] == [] and "piper-joe" in backends._loaded
         assert get(f"http://127.0.0.1:{port}/nothing")[0] == 404
         status.redis_url = f"redis://127.0.0.1:{free_port()}/0"  # Redis gone
         code, body = get(f"http://127.0.0.1:{port}/healthz")

@@ -10,7 +10,8 @@ from typing import Any, Generic, TypeVar
 
 from core_agent.types import Artifact, Kind
 from media.audio import Audio
-from media.encode import encode_voice_note, write_wav
+from media.encode import opus_voice_note
+from media.probe import MediaInfo
 from models.base import Backend
 from models.cache import BackendCache
 from models.speech_recognition.batching import AsrBatcher
@@ -24,6 +25,7 @@ class OutputFile:
     path: Path
     kind: Kind
     label: str = ""
+    info: MediaInfo | None = None  # what it holds, where the step knows (else it is probed)
 
 
 @dataclass
@@ -87,9 +89,10 @@ def backend_of(backends: BackendCache, task: str, family: type[B], language: str
     return backend
 
 
-def voice_note(audio: Audio, work: Path, stem: str) -> Path:
-    """Samples to an OGG/Opus voice note in the work folder."""
-    return encode_voice_note(write_wav(audio, work / f"{stem}.wav"), work / f"{stem}.ogg")
+def voice_note(audio: Audio, work: Path, stem: str, label: str = "") -> OutputFile:
+    """Samples as an OGG/Opus voice note in the work folder: an audio output."""
+    target = work / f"{stem}.ogg"
+    return OutputFile(target, Kind.AUDIO, label, opus_voice_note(audio, target))
 
 
 def label(text: str, limit: int = 40) -> str:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import weakref
 import zipfile
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ SAME_VECTOR = 1e-4  # largest difference, per component, of the check phrasing's
 # The bank's key and vectors by embedder, for the process's other planners.
 _EMBEDDED: weakref.WeakKeyDictionary[Embedder, tuple[str, np.ndarray]] = (
     weakref.WeakKeyDictionary())
+_EMBEDDING = threading.Lock()  # a turn and the start-up preload embed it once between them
 
 
 @dataclass(frozen=True)
@@ -51,15 +53,16 @@ def embed_bank(embedder: Embedder, kept: Path | None = None) -> Bank:
     runtimes), or as the file `kept` still holds it, else anew (and written there)."""
     labels, phrasings = examples()
     key = hashlib.sha256(json.dumps([labels, phrasings]).encode()).hexdigest()
-    done = _EMBEDDED.get(embedder)
-    vectors = done[1] if done and done[0] == key else None
-    if vectors is None and kept:
-        vectors = _read(kept, key, embedder, phrasings[0])
-    if vectors is None:
-        vectors = embedder.embed(phrasings)
-        if kept:
-            _write(kept, key, vectors)
-    _EMBEDDED[embedder] = (key, vectors)
+    with _EMBEDDING:
+        done = _EMBEDDED.get(embedder)
+        vectors = done[1] if done and done[0] == key else None
+        if vectors is None and kept:
+            vectors = _read(kept, key, embedder, phrasings[0])
+        if vectors is None:
+            vectors = embedder.embed(phrasings)
+            if kept:
+                _write(kept, key, vectors)
+        _EMBEDDED[embedder] = (key, vectors)
     return Bank(labels, vectors)
 
 

@@ -42,6 +42,10 @@ class OfflinePlanner:
                  bank_file: Path | None = None) -> None:
         self._router, self.max_steps = Router(embedder, bank_file), max_steps
 
+    def prepare(self) -> None:
+        """Load the embedder and its example bank now rather than in the first turn."""
+        self._router.prepare()
+
     async def plan(self, context: PlanningContext) -> Plan:
         """Tool calls for the request, or a reply: chat, a decline, or a request for a file."""
         if not context.text.strip():

@@ -98,10 +98,14 @@ class Router:
         self._embedder, self._bank_file = embedder, bank_file
         self._bank: Bank | None = None
 
-    def vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Embeddings of the texts, after the example bank on first use."""
+    def prepare(self) -> None:
+        """Load the embedder and embed the example bank, if not yet done."""
         if self._bank is None:
             self._bank = embed_bank(self._embedder, self._bank_file)
+
+    def vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Embeddings of the texts, after the example bank on first use."""
+        self.prepare()
         return dict(zip(texts, self._embedder.embed(texts), strict=True))
 
     def route(self, text: str, vector: np.ndarray, context: PlanningContext) -> Route:
