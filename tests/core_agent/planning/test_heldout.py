@@ -27,6 +27,7 @@ CASES: list[dict[str, Any]] = json.loads(
 MIN_TASKS = 0.86
 MIN_ARGS = 0.83
 MIN_DECLINED = 0.92
+MAX_ASKED = 0.05  # questions instead of plans: issue 21 wants them rare
 
 
 def routed(plan: Plan, expect: dict[str, Any]) -> bool:
@@ -42,27 +43,36 @@ def named(tasks: list[str]) -> str:
 
 
 async def test_heldout_accuracy(embedder: MiniLMEmbedder) -> None:
-    """Task accuracy, argument accuracy and declines on the held-out set stay above floors."""
+    """Task accuracy, argument accuracy and declines on the held-out set stay above floors
+    (a request the planner asks about counts as neither right nor wrong), and questions stay
+    rare."""
     planner = OfflinePlanner(embedder)
     confusions: Counter[str] = Counter()
-    n_tasks = n_args = n_declined = 0
+    n_tasks = n_args = n_declined = n_asked = asked_declines = 0
     for case in CASES:
         plan = await planner.plan(case_context(case))
         expect = case["expect"]
+        if plan.choices:  # a question: neither right nor wrong, counted as asked
+            n_asked += 1
+            asked_declines += not expect["tasks"]
+            continue
         if routed(plan, expect):
             n_tasks += 1
             n_declined += not expect["tasks"]
         else:
             confusions[f"{named(expect['tasks'])} -> {named([s.task for s in plan.steps])}"] += 1
         n_args += matches(plan, expect)
-    n, n_decline = len(CASES), sum(not c["expect"]["tasks"] for c in CASES)
+    n = len(CASES) - n_asked
+    n_decline = sum(not c["expect"]["tasks"] for c in CASES) - asked_declines
     tasks, args, declined = n_tasks / n, n_args / n, n_declined / n_decline
     summary = (f"offline planner, held-out set: tasks {n_tasks}/{n} = {tasks:.1%}, "
                f"tasks and arguments {n_args}/{n} = {args:.1%}, "
-               f"declined correctly {n_declined}/{n_decline} = {declined:.1%}")
-    top = [f"  {count} × {pair}" for pair, count in confusions.most_common(10)]
+               f"declined correctly {n_declined}/{n_decline} = {declined:.1%}, "
+               f"asked {n_asked}/{len(CASES)} = {n_asked / len(CASES):.1%}")
+    top = [f"  {count} × {pair}" for pair, count in confusions.most_common()]
     report(summary, *top)
     assert tasks >= MIN_TASKS and args >= MIN_ARGS and declined >= MIN_DECLINED, summary
+    assert n_asked / len(CASES) <= MAX_ASKED, summary
 
 
 def test_heldout_coverage() -> None:

@@ -237,3 +237,15 @@ async def test_a_mix_of_two_named_files_stays_one_step(planner: OfflinePlanner) 
                           artifacts=[{"kind": "audio", "producer": "upload"}] * 2)
     assert [(s.task, s.args.get("audio"), s.args.get("other")) for s in plan.steps] == [
         ("audio_edit", "a1", "a2")]
+
+
+@pytest.mark.parametrize(("text", "attachments", "task"), [
+    # Speech asked for in words no keyword cue knows: declined before the trained router.
+    ('let me hear "good luck on your exam" spoken', [], "text_to_speech"),
+    # A moment asked for is when a named sound happens, not that sound taken out.
+    ("at what moment does the rooster crow", ["audio"], "target_sound_detection"),
+])
+async def test_the_trained_router_reads_uncued_wordings(planner: OfflinePlanner, text: str,
+                                                       attachments: list[str], task: str) -> None:
+    plan = await plan_for(planner, text, attachments=attachments)
+    assert [s.task for s in plan.steps] == [task], shown(plan)
