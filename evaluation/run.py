@@ -18,6 +18,7 @@ from core_agent.planning import Planner
 from core_agent.planning.factory import make_planner
 from evaluation.capability import run_capability
 from evaluation.consistency import run_consistency
+from evaluation.heldout import run_heldout
 from evaluation.robustness import run_robustness
 from media.probe import probe
 from models.cache import BackendCache
@@ -25,7 +26,7 @@ from models.embeddings import MiniLMEmbedder
 from tasks import TASKS
 from workers.runner import InlineRunner
 
-PARTS = ("consistency", "capability", "robustness")
+PARTS = ("consistency", "heldout", "capability", "robustness")
 
 
 def parts_from(text: str) -> list[str]:
@@ -87,6 +88,8 @@ async def evaluate(settings: Settings, parts: list[str], planner_kind: str,
                 started = time.perf_counter()
                 if part == "consistency":
                     result[part] = await run_consistency(planner, tasks)
+                elif part == "heldout":
+                    result[part] = await run_heldout(planner)
                 elif part == "capability":
                     folder = work / "capability"
                     folder.mkdir()
