@@ -4,7 +4,8 @@ a short question naming both readings, and the next message picks one.
 The question's plan carries both readings' steps (`Plan.choices`), so they are stored with
 the turn in the channel's memory and survive a restart. The answer picks one by ordinal
 ("the first", "yes the second one"), by naming its task ("transcribe", "describe the
-sounds"), or by "yes" alone (the first, likelier, reading); anything else is a new request.
+sounds"), or by "yes" alone (the first, likelier, reading); anything else, and any message
+with a file, is a new request.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def answered(context: PlanningContext, text: str,
              likelihood: Callable[[], dict[str, float]]) -> Plan | None:
     """The reading the answer picks; None when the message is no answer to a question."""
     choices = pending(context)
-    if len(choices) != 2:
+    if len(choices) != 2 or context.attachments:  # a new file makes it a new request
         return None
     prob = likelihood()
     named = [max(prob.get(step.task, 0.0) for step in steps) for steps in choices]

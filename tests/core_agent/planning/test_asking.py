@@ -64,6 +64,12 @@ async def test_a_new_request_after_a_question_is_planned_afresh(planner: Offline
     assert [(s.task, s.args.get("audio")) for s in plan.steps] == [("audio_edit", "a1")]
 
 
+async def test_a_new_file_after_a_question_is_worked_on(planner: OfflinePlanner) -> None:
+    plan = await plan_for(planner, "transcribe this one", artifacts=TWO_CLIPS,
+                          attachments=["audio"], history=asked([[DESCRIBE], [TRANSCRIBE]]))
+    assert [(s.task, s.args["audio"]) for s in plan.steps] == [("speech_recognition", "a3")]
+
+
 async def test_an_ordinal_after_an_answered_question_counts_files(
         planner: OfflinePlanner) -> None:
     """Only the bot's last reply is open: once answered, "the second one" means a file."""
