@@ -301,7 +301,7 @@ def worker(
 
 @app.command("eval")
 def evaluate(
-    part: Annotated[str, typer.Option(help="consistency, capability, robustness or all "
+    part: Annotated[str, typer.Option(help="consistency, heldout, capability, robustness or all "
                                            "(several separated by commas).")] = "all",
     planner: Annotated[str, typer.Option(help="offline, llm, or auto (the configured one).")
                        ] = "auto",

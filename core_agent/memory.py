@@ -157,6 +157,7 @@ class Memory:
                     role=row.role, text=row.text,
                     artifacts=[a.handle for a in _media_of(s, row)],
                     steps=[PlanStep(task=j.task, args=j.args) for j in jobs],
+                    choices=(row.plan or {}).get("choices", []) if row.role == "user" else [],
                 ))
             return turns
 

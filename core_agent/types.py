@@ -95,6 +95,8 @@ class Plan(BaseModel):
     steps: list[PlanStep] = Field(default_factory=list)
     reply: str | None = None  # a direct text answer when no tool is needed
     planner: str = ""
+    # A question's readings, in the order the reply names them: the next turn picks one.
+    choices: list[list[PlanStep]] = Field(default_factory=list)
 
 
 class StepStatus(StrEnum):
@@ -152,6 +154,7 @@ class Turn(BaseModel):
     text: str
     artifacts: list[str] = Field(default_factory=list)  # handles
     steps: list[PlanStep] = Field(default_factory=list)
+    choices: list[list[PlanStep]] = Field(default_factory=list)  # what its reply asked about
 
 
 class Reply(BaseModel):

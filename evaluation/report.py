@@ -36,6 +36,14 @@ def target(row: dict[str, Any]) -> str:
     return f"{sign} {row['target']:g}{'' if unit in ('', '%') else ' '}{unit}"
 
 
+def heldout_line(h: dict[str, Any]) -> str:
+    """The held-out figures in one line (asked requests are neither right nor wrong)."""
+    return (f"{h['cases']} requests the planner was not tuned on: tasks right "
+            f"{pct(h['task_accuracy'])}, tasks and arguments {pct(h['argument_accuracy'])}, "
+            f"declined correctly {pct(h['decline_accuracy'])} (of {h['scored']} not asked "
+            f"about); asked {h['asked']} ({pct(h['asked_rate'])})")
+
+
 def show(result: dict[str, Any], console: Console) -> None:
     """Print each part's table."""
     if "consistency" in result:
@@ -48,6 +56,13 @@ def show(result: dict[str, Any], console: Console) -> None:
         o = c["overall"]
         table.add_row("[bold]overall[/]", str(o["cases"]), pct(o["task_accuracy"]),
                       pct(o["argument_accuracy"]), pct(o["exact"]))
+        console.print(table)
+    if result.get("heldout", {}).get("cases"):
+        h = result["heldout"]
+        console.print(f"Held-out set: {heldout_line(h)}")
+        table = Table("count", "expected -> planned", title="Held-out confusions")
+        for pair, count in h["confusion"]:
+            table.add_row(str(count), pair)
         console.print(table)
     if "capability" in result:
         table = Table("task", "backend", "figure", "value", "target", "status", "s",
@@ -131,6 +146,12 @@ def markdown(result: dict[str, Any], picture: Path | None) -> str:
             lines += [f"- `{r['task']}` — “{r['text']}” → {r['planned']}"
                       + (f" (missed {', '.join(r['missed'])})" if r["missed"] else "")
                       for r in misses]
+        lines.append("")
+    if result.get("heldout", {}).get("cases"):
+        h = result["heldout"]
+        lines += ["## Held-out set", "", heldout_line(h) + ".", "",
+                  "| count | expected -> planned |", "| ---: | --- |"]
+        lines += [f"| {count} | {pair} |" for pair, count in h["confusion"]]
         lines.append("")
     if "capability" in result:
         lines += ["## Capability", "", "| task | backend | figure | value | target | status | "

@@ -20,6 +20,7 @@ from core_agent.planning.factory import make_planner
 from evaluation import Tick
 from evaluation.capability import run_capability
 from evaluation.consistency import run_consistency
+from evaluation.heldout import run_heldout
 from evaluation.robustness import run_robustness
 from media.probe import probe
 from models.cache import BackendCache
@@ -28,7 +29,7 @@ from models.settings import ModelSettings
 from tasks import TASKS
 from workers.runner import InlineRunner
 
-PARTS = ("consistency", "capability", "robustness")
+PARTS = ("consistency", "heldout", "capability", "robustness")
 
 
 def parts_from(text: str) -> list[str]:
@@ -92,6 +93,8 @@ async def evaluate(settings: Settings, parts: list[str], planner_kind: str,
                 tick = partial(_tick, say, part)
                 if part == "consistency":
                     result[part] = await run_consistency(planner, tasks, tick)
+                elif part == "heldout":
+                    result[part] = await run_heldout(planner)
                 elif part == "capability":
                     folder = work / "capability"
                     folder.mkdir()

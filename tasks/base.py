@@ -120,12 +120,14 @@ WHICH_SOUND = Question('Which sound should I look for? Name it, e.g. "the dog ba
 class Asking:
     """How people ask for a task, for the offline planner: example phrasings (one block,
     separated by semicolons, embedded and compared with a request), a keyword cue (a regular
-    expression over the lower-cased request), the reader of the task's non-media arguments
-    (absent values None), and the question for a request that leaves one out. Users' own
-    wordings live in the planner's test set; keep these different from it."""
+    expression over the lower-cased request), how a question offering it as one reading of
+    a request words it, the reader of the task's non-media arguments (absent values None),
+    and the question for a request that leaves one out. Users' own wordings live in the
+    planner's test set; keep these different from it."""
 
     examples: str
     cue: str
+    offer: str  # the task as one reading of a request, in a question: "transcribe it"
     read: Callable[[str], dict[str, Any]] = no_arguments
     question: Question | None = None
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from core_agent.types import Plan, PlanStep
 from evaluation.consistency import load_cases, score_case
+from evaluation.heldout import load_heldout
 from tasks import TASKS
 from tests.stand_ins.openai_server import OpenAIStandIn, Text, ToolCalls
 
@@ -49,6 +50,21 @@ def test_consistency_with_the_offline_planner_covers_every_task(tmp_path: Path) 
     assert 0 < overall["task_accuracy"] <= 1  # real plans, not a placeholder
     assert (out / "consistency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "consistency.png" in report and "Consistency" in done.stdout
+
+
+def test_the_heldout_part_reports_the_figures_and_the_confusion(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = run_eval(tmp_path / "data", "--part", "heldout", "--planner", "offline",
+                    "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    result, report = written(out)
+    h = result["heldout"]
+    assert h["cases"] == len(load_heldout()) == h["scored"] + h["asked"]
+    assert 0 < h["task_accuracy"] <= 1 and 0 < h["decline_accuracy"] <= 1
+    missed = h["scored"] - h["tasks_right"]
+    assert sum(count for _, count in h["confusion"]) == missed
+    assert "## Held-out set" in report and "Held-out set" in done.stdout
+    assert all(f"| {count} | {pair} |" in report for pair, count in h["confusion"])
 
 
 def test_robustness_with_the_offline_planner_never_crashes(tmp_path: Path) -> None:

@@ -80,6 +80,7 @@ SPEC = TaskSpec(
             r"normali[sz]|\blufs\b|r ?128|reverb|\b(add|more|with|put)\b.{0,15}\becho|\bmix\b|"
             r"\b(under|underneath|beneath) (my|the|this) (voice|speech|talking|recording)|"
             r"\b(join|concat\w*|append|stitch)\b|back to back|one after (the )?other"),
+        offer="edit the audio",
         read=read,
         question=Question(
             "What should I change? I can trim, change the speed, pitch or volume, fade, reverse "

@@ -39,6 +39,7 @@ SPEC = TaskSpec(
             r"inpaint|\bgap|drop.?out|missing|repair|patch|glitch|damaged|restore|"
             r"reconstruct|fill (it |the |this )?in|cuts? out|\bskip|smooth (it |this )?over|"
             r"silence"),
+        offer="fill in the gap",
         read=read,
         question=Question(
             "Which part should I fill in? Give me the times, e.g. \"from 1.5 s to 2 s\".")))

@@ -19,4 +19,5 @@ SPEC = TaskSpec(
         cue=(
             r"describ|caption|what('s| is) (this|that) (sound|noise)|"
             r"what am i hearing|what (is|'s) (going on|happening) in|what (do|can) (i|you) hear|"
-            r"what (sound|noise) is|tell what this|explain what")))
+            r"what (sound|noise) is|tell what this|explain what"),
+        offer="describe the sounds in it"))

@@ -34,4 +34,5 @@ SPEC = TaskSpec(
             "sound; give this photo matching ambient sound"),
         cue=(
             r"\b(photo|picture|pic|image|painting|drawing|scene)\b"),
+        offer="make a sound for the picture",
         read=read))

@@ -42,4 +42,5 @@ SPEC = TaskSpec(
             r"binaural|\b[38]d\b|spatial|surround|immersive|headphones?|"
             r"(from|on|to) (my|the) (left|right)|around (my|your) head|behind (me|you)|"
             r"in front of"),
+        offer="make it binaural (3D on headphones)",
         read=read))

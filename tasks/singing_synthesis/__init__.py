@@ -42,6 +42,7 @@ SPEC = TaskSpec(
             "sing the phrase good morning sunshine"),
         cue=(
             r"\bsing\b|\bsung\b|lyrics|\b[a-g][#b]?\d\s+[a-g][#b]?\d\b"),
+        offer="sing it",
         read=read,
         question=Question(
             "What should I sing? Put the lyrics in quotes, e.g. sing \"la la la\".")),

@@ -18,4 +18,5 @@ SPEC = TaskSpec(
         cue=(
             r"what (sounds|noises)|which (sounds|noises|sound events)|sound events?|"
             r"(detect|identify|tag|list|classify|label) (the |all )?(\w+ )*(sounds|noises|events)|"
-            r"(list|all) of (the |all )?(the )?(sounds|noises)")))
+            r"(list|all) of (the |all )?(the )?(sounds|noises)"),
+        offer="list the sounds in it and when they happen"))

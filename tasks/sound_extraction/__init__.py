@@ -19,5 +19,6 @@ SPEC = TaskSpec(
         cue=(
             r"extract|isolat|pull (out|\w+ out)|\bonly (the|want)|just (the|give)|"
             r"keep (only|just)|everything (but|except)|separate out|split out|\bout of (this|the)"),
+        offer="pull that sound out of it",
         read=read_query,
         question=WHICH_SOUND))

@@ -19,4 +19,5 @@ SPEC = TaskSpec(
         cue=(
             r"denois|noisy|(remove|reduce|cut|less|rid of|filter|kill|fix|clean|"
             r"too much|lots? of)\b[\w\s]{0,25}\b(noise|hum|hiss|static|echo)|\bclean|\bhum\b|hiss|"
-            r"static|crackl|muffled|clearer|enhanc|windy|(wind|fan|traffic|background) noise")))
+            r"static|crackl|muffled|clearer|enhanc|windy|(wind|fan|traffic|background) noise"),
+        offer="clean up the noise"))

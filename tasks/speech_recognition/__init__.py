@@ -62,4 +62,5 @@ SPEC = TaskSpec(
             r"\b(in|as|into) (text|writing)\b|"
             r"what(?:'s| (does|did|do|is|was|are|were)) (it|this|that|he|she|they|you|the \w+) "
             r"(say|saying)|" + BY_SPEAKER),
+        offer="transcribe it",
         read=read))

@@ -47,4 +47,5 @@ SPEC = TaskSpec(
             r"(person'?s? |speaker'?s? |guy'?s? |woman'?s? |man'?s? )?voice\b|\bvoice out of|"
             r"(speaker|person|voice|one) (who|that) sounds? like|(everyone|everybody) else|"
             r"other (people|voices|speakers|talkers)"),
+        offer="split it into one track per speaker",
         read=read))

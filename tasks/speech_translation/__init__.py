@@ -42,4 +42,5 @@ SPEC = TaskSpec(
         cue=(
             r"translat|interpret|what (does|did) (it|this|that) mean|"
             rf"(say|saying|said|says|mean|means)\b.{{0,20}}\b(in|into) {LANG}"),
+        offer="translate it",
         read=read))

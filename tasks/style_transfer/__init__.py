@@ -40,6 +40,7 @@ SPEC = TaskSpec(
             r"\bvoice (in|from|of) (this|that|the|my)|"
             r"\b(this|that|the same) (person|guy|girl|man|woman|speaker)\b.*\b(say|read|speak)|"
             r"sound like (me|him|her|them|the (guy|girl|man|woman|person|speaker))"),
+        offer="say it in that voice",
         read=read,
         question=SAY_WHAT),
     voice=Voice.SPEECH)

@@ -34,4 +34,5 @@ SPEC = TaskSpec(
             "avatar; make this photo talk"),
         cue=(
             r"talking.?(head|avatar)|lip.?sync|\banimate|avatar|"
-            r"(face|photo|picture|portrait|selfie|pic|image)\b.*\b(talk|speak|say)")))
+            r"(face|photo|picture|portrait|selfie|pic|image)\b.*\b(talk|speak|say)"),
+        offer="make a talking-head video"))

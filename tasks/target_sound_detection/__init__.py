@@ -21,5 +21,6 @@ SPEC = TaskSpec(
             r"\bwhen (does|do|did|is|are|was|were)|at (what|which) (time|point)"
             r"|timestamps? (for|of)|every time|each time|whenever|how many (seconds|times)|"
             r"find (where|when|the (exact )?(moment|time))|where (in|does|do)|\bwhen\?"),
+        offer="find when that sound happens",
         read=read_query,
         question=WHICH_SOUND))

@@ -23,4 +23,5 @@ SPEC = TaskSpec(
             r"\d\s*(s|sec|seconds?) (clip |sound |loop )?of\b|"
             r"(make|create|generate|produce|give me)\b(?! (it|this|that|them|my)\b).{0,40}"
             r"\b(sound|noise|sfx|ambience)s?\b"),
+        offer="make that sound",
         read=read_generation))

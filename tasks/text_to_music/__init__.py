@@ -20,4 +20,5 @@ SPEC = TaskSpec(
             r"instrumental|lo-?fi|piano|guitar|jazz|techno|orchestra|\bedm\b|hip.?hop|groove|riff|"
             r"\bloop\b|synth|\brock\b|\bpop\b|\brap\b|drums?\b|\bbass\b|violin|cello|ukulele|sax|"
             r"lullaby|anthem|ballad|symphony|soundtrack"),
+        offer="make music",
         read=read_generation))

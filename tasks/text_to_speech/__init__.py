@@ -41,6 +41,7 @@ SPEC = TaskSpec(
         cue=(
             r"\b(say|saying|speak|pronounce|announce)\b|read (this|it|that|out|aloud|"
             r"back|me|the)|\bread\s*[\"'“]|out loud|aloud|\btts\b|text.to.speech"),
+        offer="say it aloud",
         read=read,
         question=SAY_WHAT),
     voice=Voice.SPEECH)

@@ -1,8 +1,10 @@
 """The offline planner: no language model and no network.
 
-Each request is routed (`routing`) as a whole and clause by clause (`clauses`); a repeat
-replays earlier steps (`replays`), a chain of confident clauses or the single task
-becomes steps (`steps`) whose files `media` picks, and anything else gets a chat reply.
+Each request is routed (`routing`) as a whole and clause by clause (`clauses`); an answer
+to the bot's question picks the reading asked about (`asking`), a repeat replays earlier
+steps (`replays`), a chain of confident clauses or the single task becomes steps (`steps`)
+whose files `media` picks (or, when two tasks are as likely, a question naming both), and
+anything else gets a chat reply.
 A request with more clauses than a message may have steps is refused before anything is
 routed.
 """
@@ -17,9 +19,11 @@ import numpy as np
 
 from core_agent.config import Settings
 from core_agent.planning.base import Embedder, PlanningContext
+from core_agent.planning.offline.asking import answered, question
 from core_agent.planning.offline.clauses import STRONG_SPLIT, clauses, readings
+from core_agent.planning.offline.cues import normalise
 from core_agent.planning.offline.replays import NOTHING_TO_REPEAT, REPEAT, replay
-from core_agent.planning.offline.routing import CLAUSE_MIN, Router, normalise
+from core_agent.planning.offline.routing import CLAUSE_MIN, Router
 from core_agent.planning.offline.steps import build, implied_chain
 from core_agent.types import Plan
 from tasks import capabilities_text, plan_too_long
@@ -65,6 +69,9 @@ class OfflinePlanner:
                 parts: list[list[tuple[str, bool]]]) -> Plan:
         """A repeat, a chain, one step, or a chat reply."""
         text = normalise(context.text)
+        if picked := answered(context, text,
+                              lambda: self._router.probabilities(text, vectors[text])):
+            return picked
         route = self._router.route(text, vectors[text], context)
         if (repeat := replay(context, text, route)) is not None:
             return repeat
@@ -85,6 +92,9 @@ class OfflinePlanner:
             return Plan(reply=NOTHING_TO_REPEAT) if REPEAT.search(text) else chat_reply(
                 route.chat or "decline", context.available)
         single = build(context, implied_chain(context, route.task))
+        if route.runner_up and single.steps and (
+                other := build(context, implied_chain(context, route.runner_up))).steps:
+            return question(single, other)
         return single if single.steps or fallback is None else fallback
 
 

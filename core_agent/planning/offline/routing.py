@@ -1,15 +1,16 @@
 """Routing: which task, or which kind of chat, a piece of request text asks for.
 
 The text (the whole request, and each clause of it) is embedded and compared with example
-phrasings of every task (in its spec) and of chat; keyword cues add to a task's score, and a
-task whose input is nowhere in the chat, or that would ignore a file sent with this turn,
-scores lower.
+phrasings of every task (in its spec, and `router_phrases.json`) and of chat: a label's
+score is its nearest phrasing's similarity plus the trained router's probability for it
+(`learned`; the blend routed more of the held-out set than either alone, bench/README.md).
+Keyword cues add to a task's score, and a task whose input is nowhere in the chat, or that
+would ignore a file sent with this turn, scores lower. When the router finds two tasks about
+as likely, the route names the other as its runner-up, for the planner to ask.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,21 +18,12 @@ import numpy as np
 
 from core_agent.planning.base import Embedder, PlanningContext
 from core_agent.planning.offline.bank import Bank, embed_bank
-from core_agent.planning.offline.extraction.words import quoted, spoken_text
+from core_agent.planning.offline.cues import cue_hits
+from core_agent.planning.offline.extraction.words import spoken_text
 from core_agent.planning.offline.media import SOURCES, media_fields, required
 from core_agent.types import Kind
 from tasks import TASKS
 
-CUE_RE = {task: re.compile(spec.asking.cue) for task, spec in TASKS.items()}
-# Cues that mean something else in company: speed words describe speech that is asked for,
-# and "what did he say" asks for a transcript, not for speech.
-EDIT_VERB = re.compile(r"\b(trim|cut|crop|shorten|volume|revers|backwards|fade|convert|"
-                       r"speed (it |this )?up|slow (it |this )?down|louder|quieter)")
-ASKS_WHAT_SAID = re.compile(r"\bwhat\b.{0,25}\b(say|says|saying|said)\b|\byou (just )?said")
-# "read the transcript": the text product is what to speak, not a task to run.
-SPEAK_PRODUCT = re.compile(r"\b(read|say|speak)\b.{0,20}\b(transcript|translation|description|"
-                           r"caption|text|result)")
-TEXT_TASKS = {"speech_recognition", "speech_translation", "audio_to_text"}
 CUE_BOOST = 0.35
 MISSING_INPUT = -0.2  # the task's input is nowhere in the chat
 UNUSED_UPLOAD = -0.2  # a kind of file came with this turn and the task would ignore it
@@ -40,14 +32,9 @@ ATTACHED_CHAT_MARGIN = 0.1
 LOW_SCORE = 0.33
 CHAT_LEAD = 0.12
 CLAUSE_MIN = 0.5
-TYPOS = {"wat": "what", "pls": "please", "plz": "please", "u": "you", "ur": "your",
-         "rn": "right now", "msg": "message", "vid": "video", "pic": "picture", "thx": "thanks",
-         "ty": "thank you", "lol": "", "gimme": "give me", "smth": "something", "abt": "about",
-         "2nd": "second"}
-VOCAB = ("transcribe", "translate", "separate", "binaural", "denoise", "extract", "isolate",
-         "describe", "caption", "enhance", "background", "spatial", "reverse", "backwards",
-         "louder", "quieter", "volume", "convert", "speakers", "pronounce", "imitate",
-         "animate", "subtitles", "music", "noise", "noisy", "timestamps", "sound")
+PROBABILITY_WEIGHT = 0.3  # the trained router's P(label), added to the nearest phrasing's
+ASK_MARGIN = 0.2  # the likeliest two tasks closer than this (in P): ask which one
+ASK_PLAUSIBLE = 0.25  # ... when each is at least this likely
 
 
 @dataclass
@@ -58,31 +45,7 @@ class Route:
     chat: str | None
     score: float
     cued: bool
-
-
-def normalise(text: str) -> str:
-    """Lower case, common chat abbreviations spelled out, near-miss key words corrected."""
-    words = []
-    for word in re.findall(r"[\w'?.:;,\-\"“”]+", text.lower()):
-        bare = word.strip("?.:;,\"“”")
-        fixed = TYPOS.get(bare, bare)
-        if len(fixed) >= 6 and not any(fixed.startswith(v) or v.startswith(fixed) for v in VOCAB):
-            fixed = next(iter(difflib.get_close_matches(fixed, VOCAB, 1, 0.85)), fixed)
-        words.append(word.replace(bare, fixed) if bare else word)
-    return " ".join(w for w in words if w)
-
-
-def cue_hits(text: str) -> set[str]:
-    """The tasks whose keyword cues the text carries."""
-    hits = {task for task, cue in CUE_RE.items() if cue.search(text)}
-    if ASKS_WHAT_SAID.search(text) and not quoted(text):
-        hits.discard("text_to_speech")
-        hits.add("speech_recognition")
-    if "text_to_speech" in hits and SPEAK_PRODUCT.search(text):
-        hits -= TEXT_TASKS
-    if "text_to_speech" in hits and not EDIT_VERB.search(text):
-        hits.discard("audio_edit")
-    return hits
+    runner_up: str | None = None  # a second task, as likely: ask which one is meant
 
 
 def available(context: PlanningContext) -> set[Kind]:
@@ -108,21 +71,29 @@ class Router:
         self.prepare()
         return dict(zip(texts, self._embedder.embed(texts), strict=True))
 
+    def probabilities(self, text: str, vector: np.ndarray) -> dict[str, float]:
+        """The trained router's P(label) for a text: a task id, or "chat:<kind>"."""
+        assert self._bank is not None
+        return self._bank.router.probabilities(vector, cue_hits(text))
+
     def route(self, text: str, vector: np.ndarray, context: PlanningContext) -> Route:
-        """The best task for a text, or the chat kind it resembles more."""
+        """The best task for a text, or the chat kind it resembles more, with the runner-up
+        task when the trained router finds the two too close to call."""
         assert self._bank is not None
         sims = self._bank.vectors @ vector
-        best: dict[str, float] = {}
+        prob = self.probabilities(text, vector)
+        best = dict.fromkeys(prob, -1.0)
         for label, sim in zip(self._bank.labels, sims, strict=True):
-            best[label] = max(best.get(label, -1.0), float(sim))
+            best[label] = max(best[label], float(sim))
+        best = {label: sim + PROBABILITY_WEIGHT * prob[label] for label, sim in best.items()}
         have = available(context)
         fresh = {a.kind for a in context.attachments}
         cues = cue_hits(text)
         # Words to say are audio in the making for a talking head (speech is made first).
         voiced = have | {Kind.AUDIO} if spoken_text(text) else have
-        scores = {task: best[task] + adjust(
-            task, task in cues, voiced if task == "talking_head" else have, fresh)
-            for task in TASKS}
+        shifts = {task: adjust(task, task in cues, voiced if task == "talking_head" else have,
+                               fresh) for task in TASKS}
+        scores = {task: best[task] + shifts[task] for task in TASKS}
         task = max(scores, key=lambda t: scores[t])
         chat = max((k for k in best if k.startswith("chat:")), key=lambda k: best[k])
         # With a file attached, chat is only the answer when it clearly fits better; a modest
@@ -132,7 +103,16 @@ class Router:
         if task not in cues and not ahead and (scores[task] < MIN_SCORE - margin
                                                or best[chat] > scores[task] + margin):
             return Route(None, chat.removeprefix("chat:"), best[chat], False)
-        return Route(task, None, scores[task], task in cues)
+        return Route(task, None, scores[task], task in cues, runner_up(task, prob, shifts))
+
+
+def runner_up(task: str, prob: dict[str, float], shifts: dict[str, float]) -> str | None:
+    """The other task the text may well mean: both likely (by the trained router) and close,
+    and nothing in the chat counting against either."""
+    other = max((t for t in TASKS if t != task), key=lambda t: prob[t])
+    close = abs(prob[task] - prob[other]) < ASK_MARGIN and prob[other] >= ASK_PLAUSIBLE
+    fits = shifts[task] >= 0 and shifts[other] >= 0
+    return other if close and fits and prob[task] >= ASK_PLAUSIBLE else None
 
 
 def adjust(task: str, cued: bool, have: set[Kind], fresh: set[Kind]) -> float:

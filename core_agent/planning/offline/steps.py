@@ -7,6 +7,7 @@ from typing import Any
 
 from core_agent.errors import TaskUnsupported
 from core_agent.planning.base import PlanningContext
+from core_agent.planning.offline.cues import cue_hits, normalise
 from core_agent.planning.offline.extraction.words import spoken_text
 from core_agent.planning.offline.media import (
     NEEDS,
@@ -20,7 +21,6 @@ from core_agent.planning.offline.media import (
     separation_media,
 )
 from core_agent.planning.offline.replays import last_steps
-from core_agent.planning.offline.routing import cue_hits, normalise
 from core_agent.types import HANDLE, HANDLE_IN_TEXT, Kind, Plan, PlanStep
 from tasks import TASKS
 from tasks.talking_head import wants_default_face

@@ -3,14 +3,12 @@
 Each case in planner_cases.json gives the kinds of earlier artifacts ("artifacts") and of
 this turn's uploads ("attachments"). Handles are numbered in that order: earlier
 artifacts a1..ak first, then this turn's attachments a(k+1)...; history turns name
-those handles.
+those handles (the held-out set's format, `evaluation.heldout`).
 """
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,53 +17,15 @@ import pytest
 
 from core_agent.planning import PlanningContext
 from core_agent.planning.offline.planner import OfflinePlanner
-from core_agent.types import Artifact, Kind, Plan, PlanStep, Turn
+from core_agent.types import Plan, PlanStep
+from evaluation.heldout import case_context, context, matches
 from models.embeddings import MiniLMEmbedder
 from tasks import TASKS
 from tests.conftest import report
 
 CASES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "planner_cases.json").read_text(encoding="utf-8"))
-MIME = {"audio": "audio/ogg", "video": "video/mp4", "image": "image/jpeg"}
 MIN_ACCURACY = 0.90
-
-
-def artifact(number: int, kind: str, producer: str = "upload") -> Artifact:
-    """A stored file as memory hands it to the planner."""
-    return Artifact(id=f"id{number}", handle=f"a{number}", kind=Kind(kind), mime=MIME[kind],
-                    path=Path(f"/srv/media/a{number}"), producer=producer, duration=4.0)
-
-
-def context(text: str, attachments: Sequence[str] = (),
-            artifacts: Sequence[dict[str, str]] = (),
-            history: Sequence[dict[str, Any]] = ()) -> PlanningContext:
-    """A planning context with earlier artifacts numbered first, then this turn's uploads."""
-    earlier = [artifact(i, a["kind"], a["producer"]) for i, a in enumerate(artifacts, start=1)]
-    fresh = [artifact(len(earlier) + i, kind) for i, kind in enumerate(attachments, start=1)]
-    return PlanningContext(text=text, attachments=fresh, artifacts=earlier,
-                           history=[Turn.model_validate(t) for t in history])
-
-
-def case_context(case: dict[str, Any]) -> PlanningContext:
-    """The context a case describes."""
-    return context(case["text"], case.get("attachments", []), case.get("artifacts", []),
-                   case.get("history", []))
-
-
-def matches(plan: Plan, expect: dict[str, Any]) -> bool:
-    """Same tasks in order, and every expected argument equal (floats within 1e-6)."""
-    if [s.task for s in plan.steps] != expect["tasks"]:
-        return False
-    if not plan.steps and not (plan.reply or "").strip():
-        return False
-    for step, wanted in zip(plan.steps, expect.get("args", []), strict=False):
-        for key, value in wanted.items():
-            got = step.args.get(key)
-            same = (isinstance(value, float) and isinstance(got, int | float)
-                    and math.isclose(got, value, abs_tol=1e-6)) or got == value
-            if not same:
-                return False
-    return True
 
 
 def shown(plan: Plan) -> str:
@@ -249,3 +209,15 @@ async def test_speaking_a_post_replied_to_takes_its_words(planner: OfflinePlanne
     plan = await planner.plan(PlanningContext(text=text,
                                               replied_text="Dinner is at eight at Marco's."))
     assert [(s.task, s.args["text"]) for s in plan.steps] == [("text_to_speech", spoken)]
+
+
+@pytest.mark.parametrize(("text", "attachments", "task"), [
+    # Speech asked for in words no keyword cue knows: declined before the trained router.
+    ('let me hear "good luck on your exam" spoken', [], "text_to_speech"),
+    # A moment asked for is when a named sound happens, not that sound taken out.
+    ("at what moment does the rooster crow", ["audio"], "target_sound_detection"),
+])
+async def test_the_trained_router_reads_uncued_wordings(planner: OfflinePlanner, text: str,
+                                                       attachments: list[str], task: str) -> None:
+    plan = await plan_for(planner, text, attachments=attachments)
+    assert [s.task for s in plan.steps] == [task], shown(plan)

@@ -1,0 +1,112 @@
+"""The held-out set: chat requests (with earlier files, turns and this turn's uploads) that
+the offline planner was never tuned on, scored on tasks, arguments and declines, with the
+confusion between tasks. A request the planner asks about instead of acting counts as
+neither right nor wrong; the share asked is reported beside.
+
+The set lives with the tests (tests/core_agent/planning/heldout_cases.json), so a source
+checkout has it and an installed package does not. Its case format is the planner's test
+cases': the kinds of earlier artifacts ("artifacts") and of this turn's uploads
+("attachments"), numbered a1, a2... in that order, and the history turns naming them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from core_agent.planning import Planner, PlanningContext
+from core_agent.types import Artifact, Kind, Plan, Turn
+
+HELDOUT = Path(__file__).parents[1] / "tests" / "core_agent" / "planning" / "heldout_cases.json"
+MIME = {"audio": "audio/ogg", "video": "video/mp4", "image": "image/jpeg"}
+
+
+def artifact(number: int, kind: str, producer: str = "upload") -> Artifact:
+    """A stored file as memory hands it to the planner."""
+    return Artifact(id=f"id{number}", handle=f"a{number}", kind=Kind(kind), mime=MIME[kind],
+                    path=Path(f"/srv/media/a{number}"), producer=producer, duration=4.0)
+
+
+def context(text: str, attachments: Sequence[str] = (),
+            artifacts: Sequence[dict[str, str]] = (),
+            history: Sequence[dict[str, Any]] = ()) -> PlanningContext:
+    """A planning context with earlier artifacts numbered first, then this turn's uploads."""
+    earlier = [artifact(i, a["kind"], a["producer"]) for i, a in enumerate(artifacts, start=1)]
+    fresh = [artifact(len(earlier) + i, kind) for i, kind in enumerate(attachments, start=1)]
+    return PlanningContext(text=text, attachments=fresh, artifacts=earlier,
+                           history=[Turn.model_validate(t) for t in history])
+
+
+def case_context(case: dict[str, Any]) -> PlanningContext:
+    """The context a case describes."""
+    return context(case["text"], case.get("attachments", []), case.get("artifacts", []),
+                   case.get("history", []))
+
+
+def matches(plan: Plan, expect: dict[str, Any]) -> bool:
+    """Same tasks in order, and every expected argument equal (floats within 1e-6)."""
+    if [s.task for s in plan.steps] != expect["tasks"]:
+        return False
+    if not plan.steps and not (plan.reply or "").strip():
+        return False
+    for step, wanted in zip(plan.steps, expect.get("args", []), strict=False):
+        for key, value in wanted.items():
+            got = step.args.get(key)
+            same = (isinstance(value, float) and isinstance(got, int | float)
+                    and math.isclose(got, value, abs_tol=1e-6)) or got == value
+            if not same:
+                return False
+    return True
+
+
+def routed(plan: Plan, expect: dict[str, Any]) -> bool:
+    """The expected tasks in order; a case with none wants a reply and no steps."""
+    if not expect["tasks"]:
+        return not plan.steps and bool((plan.reply or "").strip())
+    return [s.task for s in plan.steps] == expect["tasks"]
+
+
+def named(tasks: list[str]) -> str:
+    """A plan's tasks for the confusion table."""
+    return " + ".join(tasks) or "(declined)"
+
+
+def load_heldout() -> list[dict[str, Any]]:
+    """The held-out cases; none outside a source checkout."""
+    if not HELDOUT.is_file():
+        return []
+    cases: list[dict[str, Any]] = json.loads(HELDOUT.read_text(encoding="utf-8"))["cases"]
+    return cases
+
+
+async def run_heldout(planner: Planner, cases: list[dict[str, Any]] | None = None
+                      ) -> dict[str, Any]:
+    """Plan every case in its context and score it; the confusions most frequent first."""
+    cases = load_heldout() if cases is None else cases
+    confusions: Counter[str] = Counter()
+    right = args = declined = asked = asked_declines = 0
+    for case in cases:
+        plan, expect = await planner.plan(case_context(case)), case["expect"]
+        if plan.choices:
+            asked += 1
+            asked_declines += not expect["tasks"]
+            continue
+        if routed(plan, expect):
+            right += 1
+            declined += not expect["tasks"]
+        else:
+            confusions[f"{named(expect['tasks'])} -> {named([s.task for s in plan.steps])}"] += 1
+        args += matches(plan, expect)
+    scored = len(cases) - asked
+    declines = sum(not c["expect"]["tasks"] for c in cases) - asked_declines
+    return {"cases": len(cases), "asked": asked, "scored": scored, "tasks_right": right,
+            "args_right": args, "declines": declines, "declined_right": declined,
+            "task_accuracy": right / scored if scored else 0.0,
+            "argument_accuracy": args / scored if scored else 0.0,
+            "decline_accuracy": declined / declines if declines else 0.0,
+            "asked_rate": asked / len(cases) if cases else 0.0,
+            "confusion": confusions.most_common()}
