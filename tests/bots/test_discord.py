@@ -142,9 +142,9 @@ async def test_login_identify_and_commands_from_the_registry(discord_: Served) -
     assert [(o["name"], o["type"], o["required"]) for o in commands["speak"]["options"]] == \
         [("text", 3, True)]
     assert [(o["name"], o["type"]) for o in commands["transcribe"]["options"]] == [("file", 11)]
-    # `/voice on` as typed everywhere else: two sub-commands, no options to fill in
-    assert [(o["name"], o["type"]) for o in commands["voice"]["options"]] == [("on", 1),
-                                                                               ("off", 1)]
+    # `/voice on` as typed everywhere else: sub-commands, no options to fill in
+    assert [(o["name"], o["type"]) for o in commands["voice"]["options"]] == [
+        ("on", 1), ("off", 1), ("only", 1)]
     assert "options" not in commands["help"] or commands["help"]["options"] == []
 
 
