@@ -62,6 +62,10 @@ class Workers:
     async def ready(self, log: Path) -> None:
         await eventually(lambda: b"worker ready" in log.read_bytes(), seconds=90)
 
+    async def preloaded(self, log: Path) -> None:
+        """Until the worker's models are loaded (it takes jobs before, as they load)."""
+        await eventually(lambda: b"ready: preloaded" in log.read_bytes(), seconds=300)
+
     def stop(self) -> None:
         for proc, _ in self.procs:
             if proc.poll() is None:
