@@ -31,12 +31,19 @@ def written(out: Path) -> tuple[dict[str, Any], str]:
     return json.loads((out / "eval.json").read_text()), (out / "report.md").read_text()
 
 
-def test_consistency_with_the_offline_planner_covers_every_task(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    done = run_eval(tmp_path / "data", "--part", "consistency", "--planner", "offline",
-                    "--out", str(out))
+def offline_part(folder: Path, part: str, *more: str
+                 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any], str]:
+    """`audiogpt eval` of one part with the offline planner, ended well: what it printed,
+    its eval.json and its report.md."""
+    out = folder / "out"
+    done = run_eval(folder / "data", "--part", part, "--planner", "offline", "--out", str(out),
+                    *more)
     assert done.returncode == 0, done.stderr
-    result, report = written(out)
+    return (done, *written(out))
+
+
+def test_consistency_with_the_offline_planner_covers_every_task(tmp_path: Path) -> None:
+    done, result, report = offline_part(tmp_path, "consistency")
     assert result["planner"]["name"] == "offline" and result["parts"] == ["consistency"]
     c = result["consistency"]
     assert set(c["per_task"]) == set(TASKS)
@@ -48,16 +55,12 @@ def test_consistency_with_the_offline_planner_covers_every_task(tmp_path: Path) 
     assert overall["cases"] == len(c["cases"]) == len(load_cases())
     assert overall["task_accuracy"] == sum(r["task_ok"] for r in c["cases"]) / overall["cases"]
     assert 0 < overall["task_accuracy"] <= 1  # real plans, not a placeholder
-    assert (out / "consistency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "out" / "consistency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "consistency.png" in report and "Consistency" in done.stdout
 
 
 def test_the_heldout_part_reports_the_figures_and_the_confusion(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    done = run_eval(tmp_path / "data", "--part", "heldout", "--planner", "offline",
-                    "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    result, report = written(out)
+    done, result, report = offline_part(tmp_path, "heldout")
     h = result["heldout"]
     assert h["cases"] == len(load_heldout()) == h["scored"] + h["asked"]
     assert 0 < h["task_accuracy"] <= 1 and 0 < h["decline_accuracy"] <= 1
@@ -68,11 +71,7 @@ def test_the_heldout_part_reports_the_figures_and_the_confusion(tmp_path: Path) 
 
 
 def test_robustness_with_the_offline_planner_never_crashes(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    done = run_eval(tmp_path / "data", "--part", "robustness", "--planner", "offline",
-                    "--out", str(out), "--verbose")
-    assert done.returncode == 0, done.stderr
-    result, report = written(out)
+    done, result, report = offline_part(tmp_path, "robustness", "--verbose")
     r = result["robustness"]
     # Progress after each scenario; the failures they provoke are one line each, no traceback.
     total = len(r["scenarios"])
