@@ -23,6 +23,7 @@ class Preload:
         self._pending = dict(loads or {})
         self._lock = threading.Lock()
         self.done = threading.Event()
+        self._stopping = threading.Event()
         self._started = not self._pending
         if not self._pending:
             self.done.set()
@@ -33,6 +34,15 @@ class Preload:
             started, self._started = self._started, True
         if not started:
             threading.Thread(target=self._run, name="preload", daemon=True).start()
+
+    def stop(self) -> None:
+        """Load nothing more, and wait for a load under way to end: a process must not exit
+        while a native library is loading a model on the thread (it aborts)."""
+        self._stopping.set()
+        with self._lock:
+            started = self._started
+        if started:
+            self.done.wait()
 
     @property
     def loading(self) -> list[str]:
@@ -48,6 +58,8 @@ class Preload:
         started = time.perf_counter()
         try:
             for name, load in list(self._pending.items()):
+                if self._stopping.is_set():
+                    return
                 try:
                     load()
                 except Exception:  # its turns fail with their own coded reply when they run

@@ -124,6 +124,7 @@ def serve(settings: Settings, burst: bool = False, resource: Resource = Resource
                             type(err).__name__, RECONNECT_SECONDS)
                 time.sleep(RECONNECT_SECONDS)
     finally:
+        preload.stop()  # not exiting while a model loads on its thread
         if health is not None:
             health.shutdown()
 

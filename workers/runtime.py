@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Callable
@@ -51,7 +52,9 @@ class Runtime:
                 log.warning("closed %d turn(s) left open by a restart", closed)
 
     async def aclose(self) -> None:
-        """Release connections (Redis, the LLM client, the database pool)."""
+        """Stop preloading, and release connections (Redis, the LLM client, the database
+        pool)."""
+        await asyncio.to_thread(self.preload.stop)
         await self.runner.aclose()
         closer = getattr(self.planner, "aclose", None)
         if closer is not None and inspect.iscoroutinefunction(closer):
