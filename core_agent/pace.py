@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -59,18 +59,28 @@ def note(estimate: float | None, ahead: int) -> str | None:
 
 
 class Paces:
-    """The measured paces, one per task, in a JSON file (read afresh each time, so a worker
-    process's measurements reach the bot's)."""
+    """The measured paces, one per task, in a JSON file (read again whenever it changed, so
+    a worker process's measurements reach the bot's)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._seen: tuple[int, int, int] | None = None  # the file's inode, mtime, size when read
+        self._data: dict[str, dict[str, Any]] = {}
+        self._lock = threading.RLock()  # jobs of this process record from their threads
 
     def _read(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return self._load()
+
+    def _load(self) -> dict[str, dict[str, Any]]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if (seen := _identity(self.path)) != self._seen:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self._data = data if isinstance(data, dict) else {}
+                self._seen = seen
         except (OSError, ValueError):  # none yet, or half-written by a crash: start over
-            return {}
-        return data if isinstance(data, dict) else {}
+            self._seen, self._data = None, {}
+        return {task: dict(pace) for task, pace in self._data.items()}
 
     def rate(self, task: str) -> float | None:
         """Seconds of work per second of media: measured here, or the spec's guess."""
@@ -87,23 +97,32 @@ class Paces:
                audio_seconds: float | None) -> None:
         """Fold a finished job's time into its task's pace (a new backend starts afresh)."""
         length = media_seconds(args, audio_seconds)
-        if length is None or length <= 0:
-            return
-        data = self._read()
+        if length is not None and length > 0:
+            with self._lock:
+                self._fold(task, backend, seconds / length)
+
+    def _fold(self, task: str, backend: str, rate: float) -> None:
+        data = self._load()
         old = data.get(task, {})
         jobs = int(old.get("jobs", 0)) if old.get("backend") == backend else 0
-        rate = seconds / length
         if jobs:
             rate = float(old["rate"]) + (rate - float(old["rate"])) / min(jobs + 1, WINDOW)
         data[task] = {"backend": backend, "rate": rate, "jobs": jobs + 1}
+        # a name of this process's own: writers never share a half-written file
+        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("w", dir=self.path.parent, delete=False,
-                                             suffix=".tmp", encoding="utf-8") as out:
-                json.dump(data, out)
-            os.replace(out.name, self.path)
+            partial.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(partial, self.path)
+            self._data, self._seen = data, _identity(self.path)
         except OSError as err:  # a read-only cache costs the estimate, not the job
             log.warning("could not keep the pace of %s: %s", task, err)
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    """What changes when the file is replaced or rewritten."""
+    stat = path.stat()
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 async def step_note(paces: Paces, memory: Memory, channel_id: str, step: PlanStep,

@@ -26,6 +26,18 @@ def test_the_pace_is_a_running_average_of_what_jobs_took(tmp_path: Path) -> None
         pytest.approx(4.0)
 
 
+def test_a_reader_sees_what_another_process_recorded_since(tmp_path: Path) -> None:
+    """The bot keeps what it read; a worker's later measurement still reaches it."""
+    bot, worker = Paces(tmp_path / "pace.json"), Paces(tmp_path / "pace.json")
+    bot.record("speech_enhancement", "deepfilternet", 6.0, {}, 60.0)
+    assert bot.rate("speech_enhancement") == pytest.approx(0.1)
+    assert worker.rate("speech_enhancement") == pytest.approx(0.1)
+    worker.record("speech_enhancement", "deepfilternet", 18.0, {}, 60.0)  # 0.3 s per second
+    assert bot.rate("speech_enhancement") == pytest.approx(0.2)  # the average of the two
+    (tmp_path / "pace.json").write_text("{half", encoding="utf-8")  # a crash mid-write
+    assert bot.rate("speech_enhancement") == TASKS["speech_enhancement"].pace
+
+
 def test_the_average_keeps_a_window_of_jobs(tmp_path: Path) -> None:
     paces = Paces(tmp_path / "pace.json")
     for _ in range(30):
