@@ -26,6 +26,7 @@ from core_agent.types import Artifact, Kind, Plan, Turn
 SETS_DIR = Path(__file__).parents[1] / "tests" / "core_agent" / "planning"
 HELDOUT = SETS_DIR / "heldout_cases.json"
 HELDOUT_FRESH = SETS_DIR / "heldout_fresh.json"
+HELDOUT_SETS = {"first": HELDOUT, "fresh": HELDOUT_FRESH}  # what `audiogpt eval` reports
 MIME = {"audio": "audio/ogg", "video": "video/mp4", "image": "image/jpeg"}
 
 
@@ -114,6 +115,12 @@ async def run_heldout(planner: Planner, cases: list[dict[str, Any]] | None = Non
             "decline_accuracy": declined / declines if declines else 0.0,
             "asked_rate": asked / len(cases) if cases else 0.0,
             "confusion": confusions.most_common()}
+
+
+async def run_heldout_sets(planner: Planner) -> dict[str, dict[str, Any]]:
+    """Every held-out set this checkout has, scored, by name."""
+    return {name: await run_heldout(planner, cases) for name, path in HELDOUT_SETS.items()
+            if (cases := load_heldout(path))}
 
 
 def summary(label: str, r: dict[str, Any]) -> str:
