@@ -3,10 +3,12 @@ the offline planner was never tuned on, scored on tasks, arguments and declines,
 confusion between tasks. A request the planner asks about instead of acting counts as
 neither right nor wrong; the share asked is reported beside.
 
-The set lives with the tests (tests/core_agent/planning/heldout_cases.json), so a source
-checkout has it and an installed package does not. Its case format is the planner's test
-cases': the kinds of earlier artifacts ("artifacts") and of this turn's uploads
-("attachments"), numbered a1, a2... in that order, and the history turns naming them.
+There are two sets, living with the tests (tests/core_agent/planning/), so a source checkout
+has them and an installed package does not: the first (heldout_cases.json), whose misses have
+been published, and a fresh one (heldout_fresh.json) written by someone who never saw the
+planner, its phrasings or its tuning cases. Their case format is the planner's test cases':
+the kinds of earlier artifacts ("artifacts") and of this turn's uploads ("attachments"),
+numbered a1, a2... in that order, and the history turns naming them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from typing import Any
 from core_agent.planning import Planner, PlanningContext
 from core_agent.types import Artifact, Kind, Plan, Turn
 
-HELDOUT = Path(__file__).parents[1] / "tests" / "core_agent" / "planning" / "heldout_cases.json"
+SETS_DIR = Path(__file__).parents[1] / "tests" / "core_agent" / "planning"
+HELDOUT = SETS_DIR / "heldout_cases.json"
+HELDOUT_FRESH = SETS_DIR / "heldout_fresh.json"
+HELDOUT_SETS = {"first": HELDOUT, "fresh": HELDOUT_FRESH}  # what `audiogpt eval` reports
 MIME = {"audio": "audio/ogg", "video": "video/mp4", "image": "image/jpeg"}
 
 
@@ -75,11 +80,11 @@ def named(tasks: list[str]) -> str:
     return " + ".join(tasks) or "(declined)"
 
 
-def load_heldout() -> list[dict[str, Any]]:
-    """The held-out cases; none outside a source checkout."""
-    if not HELDOUT.is_file():
+def load_heldout(path: Path = HELDOUT) -> list[dict[str, Any]]:
+    """A held-out set's cases; none outside a source checkout."""
+    if not path.is_file():
         return []
-    cases: list[dict[str, Any]] = json.loads(HELDOUT.read_text(encoding="utf-8"))["cases"]
+    cases: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["cases"]
     return cases
 
 
@@ -110,3 +115,18 @@ async def run_heldout(planner: Planner, cases: list[dict[str, Any]] | None = Non
             "decline_accuracy": declined / declines if declines else 0.0,
             "asked_rate": asked / len(cases) if cases else 0.0,
             "confusion": confusions.most_common()}
+
+
+async def run_heldout_sets(planner: Planner) -> dict[str, dict[str, Any]]:
+    """Every held-out set this checkout has, scored, by name."""
+    return {name: await run_heldout(planner, cases) for name, path in HELDOUT_SETS.items()
+            if (cases := load_heldout(path))}
+
+
+def summary(label: str, r: dict[str, Any]) -> str:
+    """A set's scores in one line, with the counts behind each share."""
+    return (f"{label}: tasks {r['tasks_right']}/{r['scored']} = {r['task_accuracy']:.1%}, "
+            f"tasks and arguments {r['args_right']}/{r['scored']} = "
+            f"{r['argument_accuracy']:.1%}, declined correctly {r['declined_right']}/"
+            f"{r['declines']} = {r['decline_accuracy']:.1%}, asked {r['asked']}/{r['cases']} = "
+            f"{r['asked_rate']:.1%}")

@@ -36,12 +36,17 @@ def target(row: dict[str, Any]) -> str:
     return f"{sign} {row['target']:g}{'' if unit in ('', '%') else ' '}{unit}"
 
 
-def heldout_line(h: dict[str, Any]) -> str:
-    """The held-out figures in one line (asked requests are neither right nor wrong)."""
-    return (f"{h['cases']} requests the planner was not tuned on: tasks right "
-            f"{pct(h['task_accuracy'])}, tasks and arguments {pct(h['argument_accuracy'])}, "
-            f"declined correctly {pct(h['decline_accuracy'])} (of {h['scored']} not asked "
-            f"about); asked {h['asked']} ({pct(h['asked_rate'])})")
+def heldout_rows(sets: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """The held-out sets' figures side by side: one row per figure, one column per set
+    (asked requests are neither right nor wrong)."""
+    def share(key: str, right: str, of: str) -> list[str]:
+        return [f"{pct(h[key])} ({h[right]}/{h[of]})" for h in sets.values()]
+
+    return [["requests", *(str(h["cases"]) for h in sets.values())],
+            ["tasks right", *share("task_accuracy", "tasks_right", "scored")],
+            ["tasks and arguments", *share("argument_accuracy", "args_right", "scored")],
+            ["declined correctly", *share("decline_accuracy", "declined_right", "declines")],
+            ["asked instead", *share("asked_rate", "asked", "cases")]]
 
 
 def show(result: dict[str, Any], console: Console) -> None:
@@ -57,13 +62,17 @@ def show(result: dict[str, Any], console: Console) -> None:
         table.add_row("[bold]overall[/]", str(o["cases"]), pct(o["task_accuracy"]),
                       pct(o["argument_accuracy"]), pct(o["exact"]))
         console.print(table)
-    if result.get("heldout", {}).get("cases"):
-        h = result["heldout"]
-        console.print(f"Held-out set: {heldout_line(h)}")
-        table = Table("count", "expected -> planned", title="Held-out confusions")
-        for pair, count in h["confusion"]:
-            table.add_row(str(count), pair)
+    if sets := result.get("heldout"):
+        table = Table("figure", *sets, title="Held-out sets: requests the planner was not "
+                      "tuned on")
+        for row in heldout_rows(sets):
+            table.add_row(*row)
         console.print(table)
+        for name, h in sets.items():
+            table = Table("count", "expected -> planned", title=f"Held-out confusions, {name} set")
+            for pair, count in h["confusion"]:
+                table.add_row(str(count), pair)
+            console.print(table)
     if "capability" in result:
         table = Table("task", "backend", "figure", "value", "target", "status", "s",
                       title="Capability (installed models, inputs made by the command)")
@@ -147,11 +156,15 @@ def markdown(result: dict[str, Any], picture: Path | None) -> str:
                       + (f" (missed {', '.join(r['missed'])})" if r["missed"] else "")
                       for r in misses]
         lines.append("")
-    if result.get("heldout", {}).get("cases"):
-        h = result["heldout"]
-        lines += ["## Held-out set", "", heldout_line(h) + ".", "",
-                  "| count | expected -> planned |", "| ---: | --- |"]
-        lines += [f"| {count} | {pair} |" for pair, count in h["confusion"]]
+    if sets := result.get("heldout"):
+        lines += ["## Held-out sets", "", "Requests the planner was not tuned on; an asked "
+                  "request counts as neither right nor wrong.", "",
+                  f"| figure | {' | '.join(sets)} |", f"| --- |{' ---: |' * len(sets)}"]
+        lines += [f"| {' | '.join(row)} |" for row in heldout_rows(sets)]
+        for name, h in sets.items():
+            lines += ["", f"### Confusions, {name} set", "", "| count | expected -> planned |",
+                      "| ---: | --- |"]
+            lines += [f"| {count} | {pair} |" for pair, count in h["confusion"]]
         lines.append("")
     if "capability" in result:
         lines += ["## Capability", "", "| task | backend | figure | value | target | status | "

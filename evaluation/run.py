@@ -20,7 +20,7 @@ from core_agent.planning.factory import make_planner
 from evaluation import Tick
 from evaluation.capability import run_capability
 from evaluation.consistency import run_consistency
-from evaluation.heldout import run_heldout
+from evaluation.heldout import run_heldout_sets
 from evaluation.robustness import run_robustness
 from media.probe import probe
 from models.cache import BackendCache
@@ -94,7 +94,7 @@ async def evaluate(settings: Settings, parts: list[str], planner_kind: str,
                 if part == "consistency":
                     result[part] = await run_consistency(planner, tasks, tick)
                 elif part == "heldout":
-                    result[part] = await run_heldout(planner)
+                    result[part] = await run_heldout_sets(planner)
                 elif part == "capability":
                     folder = work / "capability"
                     folder.mkdir()

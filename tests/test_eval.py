@@ -12,7 +12,7 @@ from typing import Any
 
 from core_agent.types import Plan, PlanStep
 from evaluation.consistency import load_cases, score_case
-from evaluation.heldout import load_heldout
+from evaluation.heldout import HELDOUT_SETS, load_heldout
 from tasks import TASKS
 from tests.stand_ins.openai_server import OpenAIStandIn, Text, ToolCalls
 
@@ -59,15 +59,26 @@ def test_consistency_with_the_offline_planner_covers_every_task(tmp_path: Path) 
     assert "consistency.png" in report and "Consistency" in done.stdout
 
 
-def test_the_heldout_part_reports_the_figures_and_the_confusion(tmp_path: Path) -> None:
+def test_the_heldout_part_reports_both_sets_side_by_side_each_with_its_confusion(
+        tmp_path: Path) -> None:
     done, result, report = offline_part(tmp_path, "heldout")
-    h = result["heldout"]
-    assert h["cases"] == len(load_heldout()) == h["scored"] + h["asked"]
-    assert 0 < h["task_accuracy"] <= 1 and 0 < h["decline_accuracy"] <= 1
-    missed = h["scored"] - h["tasks_right"]
-    assert sum(count for _, count in h["confusion"]) == missed
-    assert "## Held-out set" in report and "Held-out set" in done.stdout
-    assert all(f"| {count} | {pair} |" in report for pair, count in h["confusion"])
+    assert list(result["heldout"]) == list(HELDOUT_SETS)
+    assert "| figure | first | fresh |" in report and "Held-out sets" in done.stdout
+    for name, path in HELDOUT_SETS.items():
+        h = result["heldout"][name]
+        assert h["cases"] == len(load_heldout(path)) == h["scored"] + h["asked"]
+        assert 0 < h["task_accuracy"] <= 1 and 0 < h["decline_accuracy"] <= 1
+        missed = h["scored"] - h["tasks_right"]
+        assert sum(count for _, count in h["confusion"]) == missed
+        section = report.split(f"### Confusions, {name} set")[1].split("\n#")[0]
+        assert all(f"| {count} | {pair} |" in section for pair, count in h["confusion"])
+        assert f"Held-out confusions, {name} set" in done.stdout
+    rows = {line.split(" | ")[0]: line for line in report.splitlines()}
+    first, fresh = (result["heldout"][name] for name in HELDOUT_SETS)
+    assert rows["| tasks right"] == (
+        f"| tasks right | {100 * first['task_accuracy']:.1f}% ({first['tasks_right']}/"
+        f"{first['scored']}) | {100 * fresh['task_accuracy']:.1f}% ({fresh['tasks_right']}/"
+        f"{fresh['scored']}) |")
 
 
 def test_robustness_with_the_offline_planner_never_crashes(tmp_path: Path) -> None:

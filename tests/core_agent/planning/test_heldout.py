@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from core_agent.planning.offline.planner import OfflinePlanner
-from evaluation.heldout import load_heldout, run_heldout
+from evaluation.heldout import load_heldout, run_heldout, summary
 from models.embeddings import MiniLMEmbedder
 from tasks import TASKS
 from tests.conftest import report
@@ -31,14 +31,10 @@ async def test_heldout_accuracy(embedder: MiniLMEmbedder) -> None:
     (a request the planner asks about counts as neither right nor wrong), and questions stay
     rare."""
     r = await run_heldout(OfflinePlanner(embedder), CASES)
-    summary = (f"offline planner, held-out set: tasks {r['tasks_right']}/{r['scored']} = "
-               f"{r['task_accuracy']:.1%}, tasks and arguments {r['args_right']}/{r['scored']} "
-               f"= {r['argument_accuracy']:.1%}, declined correctly {r['declined_right']}/"
-               f"{r['declines']} = {r['decline_accuracy']:.1%}, asked {r['asked']}/"
-               f"{r['cases']} = {r['asked_rate']:.1%}")
-    report(summary, *(f"  {count} × {pair}" for pair, count in r["confusion"]))
-    assert r["task_accuracy"] >= MIN_TASKS and r["argument_accuracy"] >= MIN_ARGS, summary
-    assert r["decline_accuracy"] >= MIN_DECLINED and r["asked_rate"] <= MAX_ASKED, summary
+    line = summary("offline planner, held-out set", r)
+    report(line, *(f"  {count} × {pair}" for pair, count in r["confusion"]))
+    assert r["task_accuracy"] >= MIN_TASKS and r["argument_accuracy"] >= MIN_ARGS, line
+    assert r["decline_accuracy"] >= MIN_DECLINED and r["asked_rate"] <= MAX_ASKED, line
 
 
 def test_heldout_coverage() -> None:
