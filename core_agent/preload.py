@@ -51,8 +51,10 @@ class Preload:
             return list(self._pending)
 
     def health(self) -> dict[str, object]:
-        """/healthz's part: whether everything is loaded, and what is still loading."""
-        return {"ready": self.done.is_set(), "loading": self.loading}
+        """/healthz's part: whether everything is loaded, and what is still loading (a
+        stopped preload that skipped some is not ready)."""
+        loading = self.loading
+        return {"ready": self.done.is_set() and not loading, "loading": loading}
 
     def _run(self) -> None:
         started = time.perf_counter()

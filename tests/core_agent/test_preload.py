@@ -25,9 +25,18 @@ def test_stop_waits_for_the_load_under_way_and_skips_the_rest() -> None:
     release.set()
     stopper.join()
     assert ran == ["asr"] and preload.done.is_set() and preload.loading == ["tts"]
+    assert preload.health() == {"ready": False, "loading": ["tts"]}  # shutting down
 
 
 def test_stop_before_start_waits_for_nothing() -> None:
     preload = Preload({"asr": lambda: None})
     preload.stop()
-    assert preload.loading == ["asr"]
+    assert preload.loading == ["asr"] and not preload.health()["ready"]
+
+
+def test_ready_once_everything_loaded() -> None:
+    preload = Preload({"asr": lambda: None, "tts": lambda: None})
+    assert preload.health() == {"ready": False, "loading": ["asr", "tts"]}
+    preload.start()
+    preload.done.wait()
+    assert preload.health() == {"ready": True, "loading": []}
