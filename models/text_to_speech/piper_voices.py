@@ -18,7 +18,7 @@ from core_agent.errors import Unsupported
 from media.audio import Audio
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend
 from models.text_to_speech.base import Synthesizer, joined
-from models.text_to_speech.piper import piper_sentences
+from models.text_to_speech.piper import load_voice, piper_sentences
 
 REPO = "rhasspy/piper-voices"
 LICENSE = "per voice: its MODEL_CARD names the dataset's license"
@@ -34,10 +34,7 @@ class PiperCatalogVoice(NeuralBackend, Synthesizer):
     _voice: Any = None
 
     def load(self) -> None:
-        from piper import PiperVoice
-
-        model = next(self.folder.rglob(f"{self.voice_id}.onnx"))
-        self._voice = PiperVoice.load(str(model), config_path=f"{model}.json")
+        self._voice = load_voice(next(self.folder.rglob(f"{self.voice_id}.onnx")))
 
     def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0,
                    language: str = "en") -> Audio:

@@ -28,6 +28,8 @@ def test_piper_speaks_a_sentence_at_a_time(backends: BackendCache) -> None:
     assert len(pieces) == 2 and all(p.sample_rate == 22_050 for p in pieces)
     assert all(p.duration > 1.0 for p in pieces)
     assert piper.synthesize("Hello there.").duration > 0.3  # joined, as before
+    options = piper._voice.session.get_session_options()  # idle threads sleep (issue 20)
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
 
 
 def test_a_voice_note_encoded_as_it_comes_is_the_one_encoded_whole(
