@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from tests.core_agent.planning.test_offline import CASES, case_context
 from tests.samples import convert, espeak
 from workers.runtime import build_runtime
 
-MODEL_METHODS = ("transcribe", "synthesize")
+MODEL_METHODS = ("transcribe", "stream")  # a synthesizer's `synthesize` joins its `stream`
 model_seconds: ContextVar[list[float]] = ContextVar("model_seconds")
 
 
@@ -61,16 +62,30 @@ class TimedBackends(BackendCache):
 
 
 def _timed(fn: Any) -> Any:
-    """Time each call into the turn's own list (threads get a copy of the turn's context)."""
+    """Time each call into the turn's own list (threads get a copy of the turn's context),
+    and each step of an iterator it returns (speech made a sentence at a time)."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
         try:
-            return fn(*args, **kwargs)
+            made = fn(*args, **kwargs)
         finally:
             model_seconds.get().append(time.perf_counter() - start)
+        return _timed_steps(made) if isinstance(made, Iterator) else made
 
     return wrapper
+
+
+def _timed_steps(made: Iterator[Any]) -> Iterator[Any]:
+    while True:
+        start = time.perf_counter()
+        try:
+            piece = next(made)
+        except StopIteration:
+            return
+        finally:
+            model_seconds.get().append(time.perf_counter() - start)
+        yield piece
 
 
 async def planning() -> tuple[float, float, list[float]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from core_agent.errors import MediaError
-from media import ffmpeg
+from media import ffmpeg, pcm
 from media.audio import ASR_RATE, Audio
 from media.probe import TooLong, probe
 
@@ -20,12 +20,15 @@ DECODE_LIMIT_SECONDS = 2 * 3600
 def decode(path: Path, sample_rate: int = ASR_RATE, mono: bool = True,
            max_seconds: float = DECODE_LIMIT_SECONDS) -> Audio:
     """Decode any audio or video file's sound to float32 samples, at most `max_seconds`
-    of it (TooLong beyond: the samples are counted as they arrive)."""
+    of it (TooLong beyond: the samples are counted as they arrive). Mono samples this
+    process has just decoded from the same content (the upload's length check) are reused."""
+    if mono and (kept := pcm.MEMO.get(path, sample_rate)) is not None:
+        if kept.size > int(max_seconds * sample_rate):
+            raise TooLong(max_seconds)
+        return Audio(kept, sample_rate)
     channels = 1 if mono else min(probe(path).channels or 1, 8)
     try:
-        raw, _ = ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", *ffmpeg.input_args(path),
-                             "-vn", "-ac", str(channels), "-ar", str(sample_rate),
-                             "-f", "f32le", "-"],
+        raw, _ = ffmpeg.run(pcm.pcm_args(path, sample_rate, channels),
                             limit=int(max_seconds * sample_rate) * channels * 4)
     except ffmpeg.OutputTooLong as err:
         raise TooLong(max_seconds) from err

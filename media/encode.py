@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -32,24 +33,31 @@ def encode_voice_note(source: Path, target: Path) -> Path:
     return target
 
 
-def opus_voice_note(audio: Audio, target: Path) -> MediaInfo:
+def opus_voice_note(audio: Audio | Iterable[Audio], target: Path) -> MediaInfo:
     """Samples to the voice note `encode_voice_note` makes (OGG/Opus, mono, 48 kHz, the same
     libopus settings), encoded in this process: no ffmpeg child, no WAV in between, and what
-    the file holds is known without probing it."""
+    the file holds is known without probing it. Given pieces of one recording (a
+    synthesizer's sentences as they are made), each is encoded as it comes, so the file is
+    done soon after the last piece is."""
     import av
 
-    mono = np.clip(audio.mono, -1.0, 1.0).astype(np.float32)
-    frame = av.AudioFrame.from_ndarray(mono[None, :], format="flt", layout="mono")
-    frame.sample_rate = audio.sample_rate
     resampler = av.AudioResampler(format="flt", layout="mono", rate=OPUS_RATE)
+    frames, rate = 0, OPUS_RATE
     with av.open(str(target), "w", format="ogg") as out:
         stream = out.add_stream("libopus", rate=OPUS_RATE, layout="mono")
         stream.bit_rate = int(VOICE_NOTE_BITRATE.removesuffix("k")) * 1000
         stream.options = {"application": "voip"}
-        for resampled in [*resampler.resample(frame), *resampler.resample(None)]:
+        for piece in [audio] if isinstance(audio, Audio) else audio:
+            mono = np.clip(piece.mono, -1.0, 1.0).astype(np.float32)
+            frame = av.AudioFrame.from_ndarray(mono[None, :], format="flt", layout="mono")
+            frame.sample_rate = piece.sample_rate
+            for resampled in resampler.resample(frame):
+                out.mux(stream.encode(resampled))
+            frames, rate = frames + mono.size, piece.sample_rate
+        for resampled in resampler.resample(None):
             out.mux(stream.encode(resampled))
         out.mux(stream.encode(None))
-    return MediaInfo("audio", "ogg", audio.duration, OPUS_RATE, 1, container="ogg")
+    return MediaInfo("audio", "ogg", frames / rate, OPUS_RATE, 1, container="ogg")
 
 
 def warm_encoder() -> None:

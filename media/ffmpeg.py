@@ -15,7 +15,7 @@ import re
 import resource
 import subprocess
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from core_agent.errors import MediaError
@@ -41,8 +41,8 @@ def input_args(path: Path) -> list[str]:
             "-i", f"file:{path.resolve()}"]
 
 
-def run(args: list[str], stdin: Iterable[bytes] | None = None, limit: int | None = None
-        ) -> tuple[bytes, str]:
+def run(args: list[str], stdin: Iterable[bytes] | None = None, limit: int | None = None,
+        sink: Callable[[bytes], object] | None = None) -> tuple[bytes, str]:
     """Run ffmpeg or ffprobe and return (stdout, stderr); MediaError on failure.
 
     `stdin` chunks (raw frames, say) are written before stdout is read, so a call that
@@ -50,6 +50,7 @@ def run(args: list[str], stdin: Iterable[bytes] | None = None, limit: int | None
 
     With `limit`, stdout is cut after that many bytes: the child is killed and
     OutputTooLong raised, so what a file really decodes to is never held past the limit.
+    With `sink`, stdout goes to it chunk by chunk instead (and b"" is returned).
     """
     child = subprocess.Popen(args, stdin=subprocess.PIPE if stdin is not None else
                              subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -71,7 +72,7 @@ def run(args: list[str], stdin: Iterable[bytes] | None = None, limit: int | None
         with stop.watching(child):
             if stdin is not None:
                 _feed(child, stdin)
-            out, too_long = _read(child, limit)
+            out, too_long = _read(child, limit, sink)
             code = child.wait()
     finally:
         timer.cancel()
@@ -123,15 +124,17 @@ def _feed(child: subprocess.Popen[bytes], chunks: Iterable[bytes]) -> None:
         pass
 
 
-def _read(child: subprocess.Popen[bytes], limit: int | None) -> tuple[bytes, bool]:
+def _read(child: subprocess.Popen[bytes], limit: int | None,
+          sink: Callable[[bytes], object] | None) -> tuple[bytes, bool]:
     assert child.stdout is not None
-    parts, size = [], 0
+    parts: list[bytes] = []
+    keep, size = sink or parts.append, 0
     while chunk := child.stdout.read(READ_CHUNK):
         size += len(chunk)
         if limit is not None and size > limit:
             child.kill()
             return b"", True
-        parts.append(chunk)
+        keep(chunk)
     return b"".join(parts), False
 
 

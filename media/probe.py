@@ -7,16 +7,22 @@ its real length, since a header's duration can lie.
 
 from __future__ import annotations
 
+import contextvars
 import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 from core_agent.errors import MediaError
-from media import ffmpeg
+from media import ffmpeg, pcm
+from media.audio import ASR_RATE
 from media.containers import CONTAINERS, Container, identify, picture_size, read_head
 from media.scores import SCORES, check_upload, sniff_score
 
-MEASURE_RATE = 1000  # Hz: counting a file's real length needs no fidelity
+MEASURE_RATE = ASR_RATE  # Hz: the length check's samples serve speech recognition's decode
+MIN_SOUND_SECONDS = 0.01  # less than this is no sound anyone made, or a header over junk
 MAX_PICTURE_PIXELS = 100_000_000  # what a picture decoder is ever handed
 MIME = {
     "ogg": "audio/ogg", "oga": "audio/ogg", "opus": "audio/ogg", "mp3": "audio/mpeg",
@@ -73,8 +79,13 @@ def probe(path: Path, max_seconds: float | None = None) -> MediaInfo:
         raise MediaError("it isn't audio, video, a picture or a score I can read")
     if container.kind == "image":
         return _picture(path, head, container)
-    out, _ = ffmpeg.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams",
-                         "-show_format", *ffmpeg.input_args(path)])
+    measuring = _started(measure, path, max_seconds) if max_seconds is not None else None
+    try:
+        out, _ = ffmpeg.run(["ffprobe", "-v", "error", "-print_format", "json",
+                             "-show_streams", "-show_format", *ffmpeg.input_args(path)])
+    finally:
+        if measuring is not None:
+            wait([measuring])  # no child outlives the call
     info = json.loads(out or b"{}")
     streams, fmt = info.get("streams", []), info.get("format", {})
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
@@ -83,8 +94,8 @@ def probe(path: Path, max_seconds: float | None = None) -> MediaInfo:
     if audio is None and video is None:
         raise MediaError("the file holds no audio, video or picture")
     duration = _float(fmt.get("duration")) or _float((audio or video or {}).get("duration"))
-    if audio is not None and max_seconds is not None:
-        duration = measure(path, max_seconds)
+    if audio is not None and measuring is not None:
+        duration = measuring.result()
     return MediaInfo(
         kind="video" if video is not None else "audio",
         format=fmt.get("format_name", ""),
@@ -95,6 +106,23 @@ def probe(path: Path, max_seconds: float | None = None) -> MediaInfo:
         height=video.get("height") if video else None,
         container=container.subtype,
     )
+
+
+def _started(fn: Callable[[Path, float], float], path: Path, seconds: float
+             ) -> Future[float]:
+    """`fn(path, seconds)` running on a thread of its own, in this thread's context (a step's
+    stop token reaches its child)."""
+    future: Future[float] = Future()
+    context = contextvars.copy_context()
+
+    def work() -> None:
+        try:
+            future.set_result(context.run(fn, path, seconds))
+        except BaseException as err:  # handed to whoever reads the future
+            future.set_exception(err)
+
+    threading.Thread(target=work, name="measure", daemon=True).start()
+    return future
 
 
 def _picture(path: Path, head: bytes, container: Container) -> MediaInfo:
@@ -123,16 +151,20 @@ def _minutes(seconds: float) -> str:
 
 
 def measure(path: Path, max_seconds: float) -> float:
-    """Seconds of sound the file really decodes to; TooLong past `max_seconds`."""
+    """Seconds of sound the file really decodes to; TooLong past `max_seconds`. Its samples
+    (mono float32 at MEASURE_RATE), if few enough, are kept in the memo."""
+    before = pcm.identity(path)
+    out = pcm.Kept(pcm.MEMO.entry_limit)
     try:
-        out, _ = ffmpeg.run(["ffmpeg", "-nostdin", "-v", "error", *ffmpeg.input_args(path),
-                             "-vn", "-ac", "1", "-ar", str(MEASURE_RATE), "-f", "u8", "-"],
-                            limit=int(max_seconds * MEASURE_RATE) + MEASURE_RATE // 10)
+        ffmpeg.run(pcm.pcm_args(path, MEASURE_RATE), sink=out,
+                   limit=(int(max_seconds * MEASURE_RATE) + MEASURE_RATE // 10) * 4)
     except ffmpeg.OutputTooLong as err:
         raise TooLong(max_seconds) from err
-    if not out:
+    if out.frames < MIN_SOUND_SECONDS * MEASURE_RATE:
         raise MediaError("the file has no sound in it")
-    return len(out) / MEASURE_RATE
+    if (samples := out.samples()) is not None:
+        pcm.MEMO.put(path, MEASURE_RATE, samples, before)
+    return out.frames / MEASURE_RATE
 
 
 def _float(value: object) -> float | None:

@@ -10,6 +10,18 @@ from typing import ClassVar, Self
 from core_agent.errors import BackendUnavailable, Unsupported
 from models.settings import BARE, ModelSettings
 
+_FOUND: set[str] = set()  # modules found once stay found; a missing one is looked for again
+
+
+def _importable(module: str) -> bool:
+    """Whether the module can be imported (searched for once it is found: every turn asks)."""
+    if module in _FOUND:
+        return True
+    if importlib.util.find_spec(module) is None:
+        return False
+    _FOUND.add(module)
+    return True
+
 
 class Backend(ABC):
     """A model (or signal-processing method) that serves one task."""
@@ -33,7 +45,7 @@ class Backend(ABC):
     @classmethod
     def missing_modules(cls) -> list[str]:
         """The modules it imports (`requires`) that are not installed here."""
-        return [m for m in cls.requires if importlib.util.find_spec(m) is None]
+        return [m for m in cls.requires if not _importable(m)]
 
     @classmethod
     def create(cls, settings: ModelSettings = BARE) -> Backend:

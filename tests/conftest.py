@@ -19,6 +19,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_VERBOSITY"] = "error"
 
 from core_agent.config import Settings  # noqa: E402
+from media import ffmpeg, pcm  # noqa: E402
 from models.cache import BackendCache  # noqa: E402
 from models.embeddings import MiniLMEmbedder  # noqa: E402
 from workers.runtime import Runtime, build_runtime  # noqa: E402
@@ -78,6 +79,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a test: nothing from the environment or a .env file."""
     return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def ffmpeg_children(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every ffmpeg or ffprobe child started meanwhile, by program name; the memo of decoded
+    samples (media/pcm.py) starts empty."""
+    started: list[str] = []
+    real_run = ffmpeg.run
+
+    def run(args: list[str], *rest: Any, **named: Any) -> tuple[bytes, str]:
+        started.append(Path(args[0]).name)
+        return real_run(args, *rest, **named)
+
+    monkeypatch.setattr(ffmpeg, "run", run)
+    pcm.MEMO.clear()
+    yield started
+    pcm.MEMO.clear()
 
 
 @pytest.fixture

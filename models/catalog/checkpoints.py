@@ -7,8 +7,11 @@ Hugging Face cache when the user fetched it with their own tools. Nothing here d
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
@@ -19,6 +22,7 @@ from models.settings import BARE, ModelSettings
 
 log = logging.getLogger(__name__)
 MANIFEST = "audiogpt-manifest.json"
+DiskMark = tuple[tuple[str, int | None], ...]  # paths and their mtimes (ns), None: absent
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,50 @@ def manifest(folder: Path) -> dict[str, object] | None:
 
 
 def locate(entry: CatalogEntry, models_dir: Path | None) -> Path | None:
-    """The folder holding a complete copy of the checkpoint, or None (loads nothing)."""
+    """The folder holding a complete copy of the checkpoint, or None (loads nothing).
+
+    Asked on every turn for every task, so the answer is remembered until the disk shows a
+    change: a few stats instead of a hub cache lookup, and a checkpoint pulled (or removed)
+    meanwhile is seen at once."""
+    key, mark = (entry, models_dir), _disk_mark(entry, models_dir)
+    with _LOCATED_LOCK:
+        known = _LOCATED.get(key)
+    if known is not None and known[0] == mark:
+        return known[1]
+    found = _look(entry, models_dir)
+    with _LOCATED_LOCK:
+        _LOCATED[key] = (mark, found)
+    return found
+
+
+_LOCATED: dict[tuple[CatalogEntry, Path | None], tuple[DiskMark, Path | None]] = {}
+_LOCATED_LOCK = threading.Lock()
+
+
+def _disk_mark(entry: CatalogEntry, models_dir: Path | None) -> DiskMark:
+    """What a pull changes: the manifest it writes last in the models folder; in the Hugging
+    Face cache, the repository's folder, its refs and each snapshot's folder."""
+    paths = [models_dir / entry.name / MANIFEST] if models_dir is not None else []
+    try:
+        from huggingface_hub import constants
+    except ImportError:
+        pass
+    else:  # the cache's folder of a model repository, as huggingface_hub names it
+        repo = Path(constants.HF_HUB_CACHE) / "--".join(["models", *entry.repo.split("/")])
+        paths += [repo, repo / "refs" / entry.revision, repo / "snapshots"]
+        with contextlib.suppress(OSError):
+            paths += [Path(e.path) for e in os.scandir(repo / "snapshots")]
+    return tuple((str(p), _mtime(p)) for p in paths)
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _look(entry: CatalogEntry, models_dir: Path | None) -> Path | None:
     if models_dir is not None and manifest(folder := models_dir / entry.name) is not None:
         return folder
     try:

@@ -11,13 +11,14 @@ espeak-ng voice for phonemes, phoneme map), under `<lang>/<lang_REGION>/<name>/<
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from core_agent.errors import Unsupported
 from media.audio import Audio
 from models.catalog.checkpoints import CatalogEntry, NeuralBackend
-from models.text_to_speech.base import Synthesizer
-from models.text_to_speech.piper import piper_speak
+from models.text_to_speech.base import Synthesizer, joined
+from models.text_to_speech.piper import load_voice, piper_sentences
 
 REPO = "rhasspy/piper-voices"
 LICENSE = "per voice: its MODEL_CARD names the dataset's license"
@@ -33,17 +34,18 @@ class PiperCatalogVoice(NeuralBackend, Synthesizer):
     _voice: Any = None
 
     def load(self) -> None:
-        from piper import PiperVoice
-
-        model = next(self.folder.rglob(f"{self.voice_id}.onnx"))
-        self._voice = PiperVoice.load(str(model), config_path=f"{model}.json")
+        self._voice = load_voice(next(self.folder.rglob(f"{self.voice_id}.onnx")))
 
     def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0,
                    language: str = "en") -> Audio:
+        return joined(self.stream(text, voice, speed, language))
+
+    def stream(self, text: str, voice: str | None = None, speed: float = 1.0,
+               language: str = "en") -> Iterator[Audio]:
         self.check_language(language)
         if voice and voice.lower() not in self.voices:
             raise Unsupported(f"{self.model} has the voice {self.voices[0]!r}, not {voice!r}")
-        return piper_speak(self._voice, text, speed)
+        return piper_sentences(self._voice, text, speed)
 
 
 def _voice(voice_id: str, size: str) -> type[PiperCatalogVoice]:

@@ -13,7 +13,6 @@ from core_agent.config import Settings
 from core_agent.planning import PlanningContext
 from core_agent.tables import Job, MessageRecord
 from core_agent.types import Attachment, Message, Plan, PlanStep, Reply, StepStatus
-from media import ffmpeg
 from media.probe import probe
 from models.cache import BackendCache
 from tests.conftest import make_settings
@@ -54,19 +53,10 @@ async def test_transcribe_a_voice_note_in_any_format(runtime: Runtime, tmp_path:
 
 
 async def test_read_aloud_gives_an_ogg_opus_voice_note(runtime: Runtime, backends: BackendCache,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    children: list[str] = []  # every ffmpeg or ffprobe the turn starts (each still runs)
-    real_run = ffmpeg.run
-
-    def run(args: list[str], *rest: Any, **named: Any) -> tuple[bytes, str]:
-        children.append(args[0])
-        return real_run(args, *rest, **named)
-
-    monkeypatch.setattr(ffmpeg, "run", run)
+                                                       ffmpeg_children: list[str]) -> None:
     reply = await runtime.agent.handle(ask(f"read this aloud: {SPOKEN}"))
-    monkeypatch.undo()
     assert [s.task for s in reply.steps] == ["text_to_speech"], reply.text
-    assert children == []  # encoded in-process, and what it wrote is not probed again
+    assert ffmpeg_children == []  # encoded in-process, and what it wrote is not probed again
     (note,) = reply.artifacts
     info = probe(note.path)
     assert (note.mime, info.format, info.sample_rate, info.channels, note.sample_rate,
@@ -85,10 +75,13 @@ def words(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
-async def test_a_voice_note_alone_is_the_request(runtime: Runtime, tmp_path: Path) -> None:
+async def test_a_voice_note_alone_is_the_request(runtime: Runtime, tmp_path: Path,
+                                                 ffmpeg_children: list[str]) -> None:
     note = voice_note("please say good morning everyone", tmp_path)
     reply = await runtime.agent.handle(ask("", note))
     assert reply.error_code is None, reply.text
+    # ffprobe and the length check at ingest; the transcript's decode reuses the latter's
+    assert sorted(ffmpeg_children) == ["ffmpeg", "ffprobe"]
     assert "good morning everyone" in words(reply.text)  # what it heard
     assert [s.task for s in reply.steps] == ["text_to_speech"]
     assert "good morning everyone" in words(reply.steps[0].args["text"])

@@ -3,7 +3,7 @@ family and the task's argument model with the executor written for them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -89,8 +89,10 @@ def backend_of(backends: BackendCache, task: str, family: type[B], language: str
     return backend
 
 
-def voice_note(audio: Audio, work: Path, stem: str, label: str = "") -> OutputFile:
-    """Samples as an OGG/Opus voice note in the work folder: an audio output."""
+def voice_note(audio: Audio | Iterable[Audio], work: Path, stem: str, label: str = ""
+               ) -> OutputFile:
+    """Samples (or pieces of them as they are made) as an OGG/Opus voice note in the work
+    folder: an audio output."""
     target = work / f"{stem}.ogg"
     return OutputFile(target, Kind.AUDIO, label, opus_voice_note(audio, target))
 
