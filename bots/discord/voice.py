@@ -4,8 +4,8 @@ Discord delivers each speaker's audio as 20 ms frames of 48 kHz stereo 16-bit PC
 Opus decoding). Silero VAD (the ONNX model faster-whisper carries) cuts every speaker's
 stream into utterances on its own, so people talking over each other become separate
 turns; each utterance goes through the agent like a voice note, in the order they end,
-and what should be heard (generated audio, else the spoken reply) comes back as Opus
-frames ready for `VoiceClient.play`.
+and what should be heard comes back as Opus frames ready for `VoiceClient.play`: the spoken
+reply sentence by sentence as each is synthesised, or the audio the turn made.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from scipy import signal
 from bots import commands
 from core_agent import logs
 from core_agent.agent import Agent
-from core_agent.types import Attachment, Kind, Message, Reply
+from core_agent.types import Artifact, Attachment, Kind, Message, Reply
 from media.audio import Audio
 from media.decode import decode
 from media.encode import write_wav
@@ -134,8 +134,15 @@ class Segmenter:
         return np.concatenate(self._frames)
 
 
+def frame_samples(packet: bytes) -> int:
+    """How many samples (per channel, at 48 kHz) an Opus packet holds."""
+    opus = discord.opus.Decoder
+    opus.get_opus_version()  # loads libopus (OpusNotLoaded without it)
+    return opus.packet_get_nb_frames(packet) * opus.packet_get_samples_per_frame(packet)
+
+
 class OpusFrames(discord.AudioSource):
-    """A reply as 20 ms Opus packets (48 kHz stereo), encoded ahead of playback."""
+    """A reply as 20 ms Opus packets at 48 kHz, ready ahead of playback."""
 
     def __init__(self, packets: list[bytes]) -> None:
         self.packets = packets
@@ -143,7 +150,24 @@ class OpusFrames(discord.AudioSource):
 
     @classmethod
     def from_file(cls, path: Path) -> OpusFrames:
-        """Decode any audio file with ffmpeg and encode it with libopus."""
+        """A file we made: an OGG/Opus one in 20 ms frames (every voice note) played as its
+        own packets, with no decode and no re-encode (discord.py's FFmpegOpusAudio copies
+        such a file's packets too); anything else decoded and encoded. Mono packets need no
+        stereo copy: each packet says its channels (RFC 6716), and a stereo decoder, as
+        Discord's clients run, plays a mono one on both."""
+        import av
+
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            packets = [bytes(p) for p in container.demux(stream) if p.size] \
+                if stream.codec_context.name == "opus" else []  # headers are not demuxed
+        if packets and all(frame_samples(p) == FRAME_SAMPLES for p in packets):
+            return cls(packets)
+        return cls.encode(path)
+
+    @classmethod
+    def encode(cls, path: Path) -> OpusFrames:
+        """Decode any audio file with ffmpeg and encode it with libopus (48 kHz stereo)."""
         audio = decode(path, PCM_RATE, mono=False)
         stereo = audio.samples if audio.channels == PCM_CHANNELS else \
             np.repeat(audio.mono[:, None], PCM_CHANNELS, axis=1)
@@ -164,7 +188,8 @@ class OpusFrames(discord.AudioSource):
 
 
 def heard_in_channel(reply: Reply) -> list[Path]:
-    """What a voice channel hears of a reply: the audio it made, else the reply spoken."""
+    """What a voice channel hears of a reply: the audio it made, else the reply spoken (as
+    one voice note; the pipeline has the agent hand it over in parts instead)."""
     made = [a.path for a in reply.artifacts if a.kind == Kind.AUDIO]
     return made or ([reply.voice.path] if reply.voice else [])
 
@@ -242,9 +267,16 @@ class VoicePipeline:
             scopes=[*self.scopes, *(f"discord:role:{r}" for r in speaker.roles)],
             attachments=[Attachment(path=path, filename=f"voice-{speaker.name}.wav")])
         async with self.lock:
-            reply = await self.agent.handle(message)
+            reply = await self.agent.handle(message, on_voice=self._play_part)
         path.unlink(missing_ok=True)
-        for heard in heard_in_channel(reply):
+        for heard in heard_in_channel(reply):  # the audio it made; its words came in parts
             self.playback.put_nowait(await asyncio.to_thread(OpusFrames.from_file, heard))
         if self.on_reply is not None:
             await self.on_reply(speaker, reply)
+
+    async def _play_part(self, voice: Artifact) -> None:
+        """One sentence of the spoken reply, queued as soon as it is synthesised."""
+        try:
+            self.playback.put_nowait(await asyncio.to_thread(OpusFrames.from_file, voice.path))
+        except Exception as err:  # an unreadable part costs that part, not the turn
+            logs.failure(log, err, "spoken part %s in %s", voice.handle, self.channel_id)
