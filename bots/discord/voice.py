@@ -37,12 +37,11 @@ VAD_RATE = 16_000  # Hz, what Silero VAD takes
 VAD_WINDOW = 512  # samples (32 ms) per speech probability
 START_PROB = 0.5  # a window this likely to be speech starts an utterance
 END_PROB = 0.35  # below this a window counts as quiet
-END_SILENCE = 0.6  # seconds of quiet that end an utterance
+END_SILENCE = 0.6  # seconds of quiet (or of no frames: Discord stops sending) that end one
 PRE_ROLL = 0.3  # seconds kept from before the speech started
 MIN_SPEECH = 0.3  # seconds; shorter blips (coughs, clicks) are no turn
 MAX_UTTERANCE = 30.0  # seconds; longer speech is sent in parts
-IDLE_END = 0.8  # seconds without frames (Discord stops sending) end an utterance
-IDLE_CHECK = 0.1  # seconds between those checks
+IDLE_CHECK = 0.05  # seconds between checks for speakers who stopped sending
 
 log = logging.getLogger(__name__)
 ReplyHook = Callable[["Speaker", Reply], Awaitable[None]]
@@ -105,6 +104,11 @@ class Segmenter:
     def speaking(self) -> bool:
         """Whether an utterance is open."""
         return self._speaking
+
+    @property
+    def quiet(self) -> float:
+        """Seconds of quiet at the end of the open utterance."""
+        return self._quiet
 
     def _probability(self, window: np.ndarray) -> float:
         probs = self._vad(np.concatenate([self._previous, window]))  # row 2 sees row 1's tail
@@ -224,12 +228,13 @@ class VoicePipeline:
         answering = asyncio.create_task(self._answer())
         try:
             while True:
-                try:
-                    speaker, pcm = await asyncio.wait_for(self._inbox.get(), IDLE_CHECK)
+                try:  # not wait_for: on 3.11 it can lose a cancel as a frame arrives
+                    async with asyncio.timeout(IDLE_CHECK):
+                        speaker, pcm = await self._inbox.get()
+                    self._hear(speaker, pcm)
                 except TimeoutError:
-                    self._end_idle()
-                    continue
-                self._hear(speaker, pcm)
+                    pass
+                self._end_idle()  # also while others talk: their frames keep the inbox busy
         finally:
             answering.cancel()
             await asyncio.gather(answering, return_exceptions=True)
@@ -243,9 +248,12 @@ class VoicePipeline:
             self._utterances.put_nowait((speaker, utterance))
 
     def _end_idle(self) -> None:
+        """End the utterances of speakers whose client stopped sending (after its few
+        silence frames): the time without frames counts as quiet."""
         now = self._loop.time()
         for user, segmenter in self._segmenters.items():
-            if segmenter.speaking and now - self._last_frame[user] >= IDLE_END and \
+            gap = now - self._last_frame[user]
+            if segmenter.speaking and segmenter.quiet + gap >= END_SILENCE and \
                     (utterance := segmenter.flush()) is not None:
                 self._utterances.put_nowait((self._speakers[user], utterance))
 

@@ -170,7 +170,7 @@ async def ask_aloud(runtime: Runtime, said: list[bytes], events: list[str]
 
 async def test_a_spoken_reply_plays_sentence_by_sentence(runtime: Runtime, backends: Any,
                                                          monkeypatch: Any) -> None:
-    said, events = frames(backends, QUESTION), []
+    said, events = frames(backends, QUESTION), list[str]()
     lengths = watch_synthesis(monkeypatch, backends, events)
     reply, parts = await ask_aloud(runtime, said, events)
 
@@ -190,7 +190,7 @@ async def test_a_spoken_reply_plays_sentence_by_sentence(runtime: Runtime, backe
 
 async def test_a_sentence_that_fails_costs_only_its_part(runtime: Runtime, backends: Any,
                                                          monkeypatch: Any, caplog: Any) -> None:
-    said, events = frames(backends, QUESTION), []
+    said, events = frames(backends, QUESTION), list[str]()
     first, broken, last = sentences(DECLINE)
     watch_synthesis(monkeypatch, backends, events, fails=broken)
     caplog.set_level(logging.WARNING, "core_agent.speaking")
@@ -202,3 +202,36 @@ async def test_a_sentence_that_fails_costs_only_its_part(runtime: Runtime, backe
     assert any("spoken reply failed" in r.getMessage() for r in caplog.records)
     jobs = sorted(rows(runtime, Job, purpose="voice"), key=lambda j: j.created_at)
     assert [j.status for j in jobs] == [StepStatus.DONE, StepStatus.FAILED, StepStatus.DONE]
+
+
+async def test_a_speaker_whose_client_stops_sending_is_answered_while_others_send(
+        runtime: Runtime, backends: Any, monkeypatch: Any) -> None:
+    # A client that stops transmitting sends five Opus silence frames, then nothing.
+    silence = discord.opus.Decoder().decode(b"\xf8\xff\xfe", fec=False)
+    said, events = [*frames(backends, SAYS[ANA], silence=0.0), *[silence] * 5], list[str]()
+    asr = backends.for_task("speech_recognition")
+    real = asr.transcribe
+
+    def transcribe(*args: Any, **kwargs: Any) -> Any:
+        events.append("transcribing")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(asr, "transcribe", transcribe)
+    pipeline = VoicePipeline(runtime.agent, CHANNEL, [GUILD])
+    listening = asyncio.create_task(pipeline.run())
+    for frame in said:
+        pipeline.feed(ANA, frame)
+    try:
+        for _ in range(500):  # Ben's open microphone: 10 s of quiet frames at Discord's pace
+            if events:
+                break
+            pipeline.feed(BEN, bytes(FRAME_BYTES))
+            await asyncio.sleep(FRAME_SAMPLES / PCM_RATE)
+        assert events == ["transcribing"]  # Ana's turn ended while Ben's frames still came
+        answer = await asyncio.wait_for(pipeline.playback.get(), 180)
+    finally:
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+    heard = str(asr.transcribe(played(answer)).text)
+    assert wer(SPOKEN[ANA], heard) < 0.2, heard
