@@ -45,7 +45,7 @@ from tests.samples import convert, espeak
 from workers.runtime import build_runtime
 
 MODEL_METHODS = ("transcribe", "stream")  # a synthesizer's `synthesize` joins its `stream`
-model_seconds: ContextVar[list[float]] = ContextVar("model_seconds")
+model_spans: ContextVar[list[tuple[float, float]]] = ContextVar("model_spans")  # perf_counter
 
 
 class TimedBackends(BackendCache):
@@ -62,15 +62,16 @@ class TimedBackends(BackendCache):
 
 
 def _timed(fn: Any) -> Any:
-    """Time each call into the turn's own list (threads get a copy of the turn's context),
-    and each step of an iterator it returns (speech made a sentence at a time)."""
+    """Note each call's start and end in the turn's own list (threads get a copy of the
+    turn's context), and each step's of an iterator it returns (speech made a sentence at a
+    time)."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
         try:
             made = fn(*args, **kwargs)
         finally:
-            model_seconds.get().append(time.perf_counter() - start)
+            model_spans.get().append((start, time.perf_counter()))
         return _timed_steps(made) if isinstance(made, Iterator) else made
 
     return wrapper
@@ -84,8 +85,14 @@ def _timed_steps(made: Iterator[Any]) -> Iterator[Any]:
         except StopIteration:
             return
         finally:
-            model_seconds.get().append(time.perf_counter() - start)
+            model_spans.get().append((start, time.perf_counter()))
         yield piece
+
+
+def spent(spans: list[tuple[float, float]], since: float = 0.0, until: float = float("inf")
+          ) -> float:
+    """Seconds the spans cover between `since` and `until`."""
+    return sum(max(0.0, min(end, until) - max(start, since)) for start, end in spans)
 
 
 async def planning() -> tuple[float, float, list[float]]:
@@ -119,8 +126,8 @@ def five_second_note(folder: Path) -> Path:
 async def voice_turns(settings: Settings, backends: TimedBackends, note: Path, turns: int
                       ) -> list[dict[str, float]]:
     """Wall and model seconds of each voice turn, one at a time, each in a channel of its own."""
-    sink: list[float] = []
-    model_seconds.set(sink)
+    sink: list[tuple[float, float]] = []
+    model_spans.set(sink)
     runtime = build_runtime(settings, backends=backends)
     rows = []
     try:
@@ -131,7 +138,7 @@ async def voice_turns(settings: Settings, backends: TimedBackends, note: Path, t
             reply = await runtime.agent.handle(Message(
                 channel_id=f"bench:voice:{turn}",
                 attachments=[Attachment(path=note, filename="note.ogg")]))
-            rows.append({"wall": time.perf_counter() - start, "model": sum(sink)})
+            rows.append({"wall": time.perf_counter() - start, "model": spent(sink)})
             assert reply.error_code is None and reply.artifacts, reply.text
     finally:
         await runtime.aclose()
@@ -143,15 +150,15 @@ async def text_turns(settings: Settings, backends: TimedBackends, channels: int,
     runtime = build_runtime(settings, backends=backends)
 
     async def one(channel: int, turn: int) -> dict[str, float]:
-        sink: list[float] = []
-        model_seconds.set(sink)
+        sink: list[tuple[float, float]] = []
+        model_spans.set(sink)
         start = time.perf_counter()
         reply = await runtime.agent.handle(Message(
             channel_id=f"bench:{channels}:{channel}",
             text=f"read this aloud: channel {channel} turn {turn} is ready"))
         wall = time.perf_counter() - start
         assert reply.error_code is None, reply.text
-        return {"wall": wall, "model": sum(sink)}
+        return {"wall": wall, "model": spent(sink)}
 
     try:
         results = []

@@ -16,11 +16,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from core_agent import logs, long_reply
+from core_agent import logs, long_reply, speaking
 from core_agent.access import Access
 from core_agent.config import Settings
 from core_agent.errors import (
@@ -38,6 +39,7 @@ from core_agent.pace import PACE_FILE, Paces, step_note
 from core_agent.planning import Planner, PlanningContext
 from core_agent.ports import JobRunner, MediaFacts
 from core_agent.respond import compose, describe_plan, spoken
+from core_agent.speaking import SPOKEN_REPLY_CHARS, VoiceHook
 from core_agent.types import (
     HANDLE,
     HANDLE_IN_TEXT,
@@ -61,7 +63,6 @@ from tasks import TASKS, get_task, media_refs, plan_too_long
 log = logging.getLogger(__name__)
 Progress = Callable[[Event], Awaitable[None]]
 AUDIO_SOURCES = (Kind.AUDIO, Kind.VIDEO)
-SPOKEN_REPLY_CHARS = 600  # longer replies are cut before speaking them
 STORAGE_DOWN = ("I can't reach my database right now, so I couldn't take that. Please send it "
                 "again in a minute.")
 MAX_CHANNELS = 8  # 7.1 surround; more is a multitrack session, not a message
@@ -83,11 +84,15 @@ class Agent:
         self.paces = Paces(settings.cache_dir / PACE_FILE)  # what the runner's jobs took
 
     async def handle(self, message: Message, progress: Progress = _quiet,
-                     dry_run: bool = False, text_limit: int | None = None) -> Reply:
+                     dry_run: bool = False, text_limit: int | None = None,
+                     on_voice: VoiceHook | None = None) -> Reply:
         """Answer one message; never raises for anything the user or a model did.
 
         With dry_run the plan is returned and nothing is executed; past `text_limit`
-        characters (one post on the platform) transcripts go as .txt files.
+        characters (one post on the platform) transcripts go as .txt files. A caller that
+        plays the reply (a voice channel) passes `on_voice`: the spoken reply then comes
+        through it sentence by sentence as each is synthesised, not as `reply.voice`, and
+        is not made when the turn made audio of its own (that audio is what is heard).
         """
         started = time.perf_counter()
         try:
@@ -99,7 +104,7 @@ class Agent:
             token = logs.message_id.set(message_id)  # log lines of this turn name it
             try:
                 reply = await self._answer(channel, message, message_id, progress, dry_run,
-                                           text_limit)
+                                           text_limit, on_voice)
             finally:
                 logs.message_id.reset(token)
         except SQLAlchemyError:  # the database is away: say so, keep serving
@@ -112,11 +117,12 @@ class Agent:
         return reply
 
     async def _answer(self, channel: Channel, message: Message, message_id: str,
-                      progress: Progress, dry_run: bool, text_limit: int | None) -> Reply:
+                      progress: Progress, dry_run: bool, text_limit: int | None,
+                      on_voice: VoiceHook | None) -> Reply:
         """The turn's reply, stored, whatever happened on the way."""
         try:
             reply = await self._turn(channel, message, message_id, progress, dry_run,
-                                     text_limit)
+                                     text_limit, on_voice)
         except AudioGPTError as err:
             logs.failure(log, err, "turn %s", message_id)
             reply = Reply(channel_id=channel.id, text=err.message, error_code=err.code)
@@ -152,7 +158,8 @@ class Agent:
         return kept
 
     async def _turn(self, channel: Channel, message: Message, message_id: str,
-                    progress: Progress, dry_run: bool, text_limit: int | None) -> Reply:
+                    progress: Progress, dry_run: bool, text_limit: int | None,
+                    on_voice: VoiceHook | None) -> Reply:
         await self.access.check(message)
         await progress(Event(stage=Stage.MODALITY, message="reading your message"))
         if len(message.text) > self.settings.max_text_chars:
@@ -184,8 +191,11 @@ class Agent:
         reply = Reply(channel_id=channel.id, text=text, plan=plan,
                       steps=results, artifacts=[a for r in results for a in r.artifacts],
                       error_code=failed.error_code if failed else None)
-        if channel.voice_replies and not failed and (say := spoken(plan, results)):
-            reply.voice = await self._speak(channel.id, message_id, say)
+        plays_audio = on_voice is not None and any(a.kind == Kind.AUDIO for a in reply.artifacts)
+        if channel.voice_replies and not failed and not plays_audio and (
+                say := spoken(plan, results)):
+            job = partial(self._job, channel.id, message_id, "voice")
+            reply.voice = await speaking.speak(job, say, on_voice)
             # only spoken, where the voice says it all (a longer text is cut before speaking)
             reply.voice_only = channel.voice_only and reply.voice is not None \
                 and len(say) <= SPOKEN_REPLY_CHARS
@@ -238,16 +248,6 @@ class Agent:
         if not (result.text or "").strip():
             raise InputRejected("I couldn't hear any words in that recording.")
         return (result.text or "").strip()
-
-    async def _speak(self, channel_id: str, message_id: str, text: str) -> Artifact | None:
-        """The reply as a voice note; a failure here costs the voice, not the reply."""
-        step = PlanStep(task="text_to_speech", args={"text": text[:SPOKEN_REPLY_CHARS]})
-        try:
-            result = await self._job(channel_id, message_id, "voice", step)
-        except AudioGPTError as err:
-            log.warning("spoken reply failed: %s", err.message)
-            return None
-        return result.artifacts[0] if result.artifacts else None
 
     async def _context(self, channel_id: str, text: str, uploads: list[Artifact],
                        message: Message) -> PlanningContext:

@@ -4,8 +4,8 @@ Discord delivers each speaker's audio as 20 ms frames of 48 kHz stereo 16-bit PC
 Opus decoding). Silero VAD (the ONNX model faster-whisper carries) cuts every speaker's
 stream into utterances on its own, so people talking over each other become separate
 turns; each utterance goes through the agent like a voice note, in the order they end,
-and what should be heard (generated audio, else the spoken reply) comes back as Opus
-frames ready for `VoiceClient.play`.
+and what should be heard comes back as Opus frames ready for `VoiceClient.play`: the spoken
+reply sentence by sentence as each is synthesised, or the audio the turn made.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from scipy import signal
 from bots import commands
 from core_agent import logs
 from core_agent.agent import Agent
-from core_agent.types import Attachment, Kind, Message, Reply
+from core_agent.types import Artifact, Attachment, Kind, Message, Reply
 from media.audio import Audio
 from media.decode import decode
 from media.encode import write_wav
@@ -37,12 +37,11 @@ VAD_RATE = 16_000  # Hz, what Silero VAD takes
 VAD_WINDOW = 512  # samples (32 ms) per speech probability
 START_PROB = 0.5  # a window this likely to be speech starts an utterance
 END_PROB = 0.35  # below this a window counts as quiet
-END_SILENCE = 0.6  # seconds of quiet that end an utterance
+END_SILENCE = 0.6  # seconds of quiet (or of no frames: Discord stops sending) that end one
 PRE_ROLL = 0.3  # seconds kept from before the speech started
 MIN_SPEECH = 0.3  # seconds; shorter blips (coughs, clicks) are no turn
 MAX_UTTERANCE = 30.0  # seconds; longer speech is sent in parts
-IDLE_END = 0.8  # seconds without frames (Discord stops sending) end an utterance
-IDLE_CHECK = 0.1  # seconds between those checks
+IDLE_CHECK = 0.05  # seconds between checks for speakers who stopped sending
 
 log = logging.getLogger(__name__)
 ReplyHook = Callable[["Speaker", Reply], Awaitable[None]]
@@ -106,6 +105,11 @@ class Segmenter:
         """Whether an utterance is open."""
         return self._speaking
 
+    @property
+    def quiet(self) -> float:
+        """Seconds of quiet at the end of the open utterance."""
+        return self._quiet
+
     def _probability(self, window: np.ndarray) -> float:
         probs = self._vad(np.concatenate([self._previous, window]))  # row 2 sees row 1's tail
         self._previous = window
@@ -134,8 +138,15 @@ class Segmenter:
         return np.concatenate(self._frames)
 
 
+def frame_samples(packet: bytes) -> int:
+    """How many samples (per channel, at 48 kHz) an Opus packet holds."""
+    opus = discord.opus.Decoder
+    opus.get_opus_version()  # loads libopus (OpusNotLoaded without it)
+    return opus.packet_get_nb_frames(packet) * opus.packet_get_samples_per_frame(packet)
+
+
 class OpusFrames(discord.AudioSource):
-    """A reply as 20 ms Opus packets (48 kHz stereo), encoded ahead of playback."""
+    """A reply as 20 ms Opus packets at 48 kHz, ready ahead of playback."""
 
     def __init__(self, packets: list[bytes]) -> None:
         self.packets = packets
@@ -143,7 +154,24 @@ class OpusFrames(discord.AudioSource):
 
     @classmethod
     def from_file(cls, path: Path) -> OpusFrames:
-        """Decode any audio file with ffmpeg and encode it with libopus."""
+        """A file we made: an OGG/Opus one in 20 ms frames (every voice note) played as its
+        own packets, with no decode and no re-encode (discord.py's FFmpegOpusAudio copies
+        such a file's packets too); anything else decoded and encoded. Mono packets need no
+        stereo copy: each packet says its channels (RFC 6716), and a stereo decoder, as
+        Discord's clients run, plays a mono one on both."""
+        import av
+
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            packets = [bytes(p) for p in container.demux(stream) if p.size] \
+                if stream.codec_context.name == "opus" else []  # headers are not demuxed
+        if packets and all(frame_samples(p) == FRAME_SAMPLES for p in packets):
+            return cls(packets)
+        return cls.encode(path)
+
+    @classmethod
+    def encode(cls, path: Path) -> OpusFrames:
+        """Decode any audio file with ffmpeg and encode it with libopus (48 kHz stereo)."""
         audio = decode(path, PCM_RATE, mono=False)
         stereo = audio.samples if audio.channels == PCM_CHANNELS else \
             np.repeat(audio.mono[:, None], PCM_CHANNELS, axis=1)
@@ -164,7 +192,8 @@ class OpusFrames(discord.AudioSource):
 
 
 def heard_in_channel(reply: Reply) -> list[Path]:
-    """What a voice channel hears of a reply: the audio it made, else the reply spoken."""
+    """What a voice channel hears of a reply: the audio it made, else the reply spoken (as
+    one voice note; the pipeline has the agent hand it over in parts instead)."""
     made = [a.path for a in reply.artifacts if a.kind == Kind.AUDIO]
     return made or ([reply.voice.path] if reply.voice else [])
 
@@ -199,12 +228,13 @@ class VoicePipeline:
         answering = asyncio.create_task(self._answer())
         try:
             while True:
-                try:
-                    speaker, pcm = await asyncio.wait_for(self._inbox.get(), IDLE_CHECK)
+                try:  # not wait_for: on 3.11 it can lose a cancel as a frame arrives
+                    async with asyncio.timeout(IDLE_CHECK):
+                        speaker, pcm = await self._inbox.get()
+                    self._hear(speaker, pcm)
                 except TimeoutError:
-                    self._end_idle()
-                    continue
-                self._hear(speaker, pcm)
+                    pass
+                self._end_idle()  # also while others talk: their frames keep the inbox busy
         finally:
             answering.cancel()
             await asyncio.gather(answering, return_exceptions=True)
@@ -218,9 +248,12 @@ class VoicePipeline:
             self._utterances.put_nowait((speaker, utterance))
 
     def _end_idle(self) -> None:
+        """End the utterances of speakers whose client stopped sending (after its few
+        silence frames): the time without frames counts as quiet."""
         now = self._loop.time()
         for user, segmenter in self._segmenters.items():
-            if segmenter.speaking and now - self._last_frame[user] >= IDLE_END and \
+            gap = now - self._last_frame[user]
+            if segmenter.speaking and segmenter.quiet + gap >= END_SILENCE and \
                     (utterance := segmenter.flush()) is not None:
                 self._utterances.put_nowait((self._speakers[user], utterance))
 
@@ -242,9 +275,16 @@ class VoicePipeline:
             scopes=[*self.scopes, *(f"discord:role:{r}" for r in speaker.roles)],
             attachments=[Attachment(path=path, filename=f"voice-{speaker.name}.wav")])
         async with self.lock:
-            reply = await self.agent.handle(message)
+            reply = await self.agent.handle(message, on_voice=self._play_part)
         path.unlink(missing_ok=True)
-        for heard in heard_in_channel(reply):
+        for heard in heard_in_channel(reply):  # the audio it made; its words came in parts
             self.playback.put_nowait(await asyncio.to_thread(OpusFrames.from_file, heard))
         if self.on_reply is not None:
             await self.on_reply(speaker, reply)
+
+    async def _play_part(self, voice: Artifact) -> None:
+        """One sentence of the spoken reply, queued as soon as it is synthesised."""
+        try:
+            self.playback.put_nowait(await asyncio.to_thread(OpusFrames.from_file, voice.path))
+        except Exception as err:  # an unreadable part costs that part, not the turn
+            logs.failure(log, err, "spoken part %s in %s", voice.handle, self.channel_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,13 @@ from bots.discord.voice import (
     VoicePipeline,
 )
 from bots.discord.voice_receive import open_e2ee
+from core_agent.planning.offline.planner import DECLINE
+from core_agent.speaking import sentences
+from core_agent.tables import Job
+from core_agent.types import Reply, StepStatus
 from media.audio import ASR_RATE, Audio
 from tests.conftest import report
+from tests.core_agent.test_agent import rows
 from tests.samples import voice_note, wer
 from workers.runtime import Runtime
 
@@ -31,6 +37,8 @@ ANA = Speaker(1400000000000000001, "Ana", (1500000000000000001,))
 BEN = Speaker(1400000000000000002, "Ben")
 SAYS = {ANA: "please say good morning everyone", BEN: "please say see you tomorrow"}
 SPOKEN = {ANA: "good morning everyone", BEN: "see you tomorrow"}
+QUESTION = "what will the weather be like tomorrow"  # declined in three sentences
+CHANNEL, GUILD = "discord:1300000000000000003", "discord:guild:1200000000000000001"
 
 
 def frames(backends: Any, text: str, silence: float = 1.0) -> list[bytes]:
@@ -106,3 +114,124 @@ def test_a_voice_note_carries_duration_and_a_waveform(tmp_path: Path) -> None:
 def test_frames_without_end_to_end_encryption_pass_as_they_are() -> None:
     frame = b"\xfc\xff\xfe"
     assert open_e2ee(None, ANA.id, frame) == frame
+
+
+class Recorded(asyncio.Queue[OpusFrames]):
+    """The playback queue, noting each part in the turn's events as it is queued."""
+
+    def __init__(self, events: list[str]) -> None:
+        super().__init__()
+        self.events = events
+
+    def put_nowait(self, item: OpusFrames) -> None:
+        self.events.append("queued")
+        super().put_nowait(item)
+
+
+def watch_synthesis(monkeypatch: Any, backends: Any, events: list[str],
+                    fails: str | None = None) -> list[float]:
+    """Note each sentence Piper finishes (and its length); `fails` is one it breaks on."""
+    tts = backends.for_task("text_to_speech")
+    real, lengths = tts.synthesize, []
+
+    def synthesize(text: str, *args: Any, **kwargs: Any) -> Audio:
+        if text == fails:
+            raise RuntimeError("the voice broke")
+        audio = real(text, *args, **kwargs)
+        events.append(f"synthesised {text}")
+        lengths.append(audio.duration)
+        return audio
+
+    monkeypatch.setattr(tts, "synthesize", synthesize)
+    return lengths
+
+
+async def ask_aloud(runtime: Runtime, said: list[bytes], events: list[str]
+                    ) -> tuple[Reply, list[OpusFrames]]:
+    """One spoken question through the pipeline: the reply posted and the parts played."""
+    posted: asyncio.Queue[Reply] = asyncio.Queue()
+
+    async def post(_: Speaker, reply: Reply) -> None:
+        await posted.put(reply)
+
+    pipeline = VoicePipeline(runtime.agent, CHANNEL, [GUILD], on_reply=post,
+                             playback=Recorded(events))
+    listening = asyncio.create_task(pipeline.run())
+    for frame in said:
+        pipeline.feed(ANA, frame)
+    try:
+        reply = await asyncio.wait_for(posted.get(), 180)
+    finally:
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+    return reply, [pipeline.playback.get_nowait() for _ in range(pipeline.playback.qsize())]
+
+
+async def test_a_spoken_reply_plays_sentence_by_sentence(runtime: Runtime, backends: Any,
+                                                         monkeypatch: Any) -> None:
+    said, events = frames(backends, QUESTION), list[str]()
+    lengths = watch_synthesis(monkeypatch, backends, events)
+    reply, parts = await ask_aloud(runtime, said, events)
+
+    expected = sentences(DECLINE)
+    assert DECLINE in reply.text and len(expected) == 3
+    assert events == [e for s in expected for e in (f"synthesised {s}", "queued")]
+    # each part is the voice note's own packets, 20 ms each, heard as long as it was made
+    heard = [played(p) for p in parts]
+    assert all(abs(h.duration - n) < 0.03 for h, n in zip(heard, lengths, strict=True))
+    transcript = str(backends.for_task("speech_recognition").transcribe(
+        Audio(np.concatenate([h.samples for h in heard]), ASR_RATE)).text)
+    report(f"discord voice: a reply in {len(parts)} parts, WER {wer(DECLINE, transcript):.2f}")
+    assert wer(DECLINE, transcript) < 0.25, transcript
+    jobs = sorted(rows(runtime, Job, purpose="voice"), key=lambda j: j.created_at)
+    assert [(j.args["text"], j.status) for j in jobs] == [(s, StepStatus.DONE) for s in expected]
+
+
+async def test_a_sentence_that_fails_costs_only_its_part(runtime: Runtime, backends: Any,
+                                                         monkeypatch: Any, caplog: Any) -> None:
+    said, events = frames(backends, QUESTION), list[str]()
+    first, broken, last = sentences(DECLINE)
+    watch_synthesis(monkeypatch, backends, events, fails=broken)
+    caplog.set_level(logging.WARNING, "core_agent.speaking")
+    reply, parts = await ask_aloud(runtime, said, events)
+
+    assert reply.error_code is None and DECLINE in reply.text
+    assert events == [f"synthesised {first}", "queued", f"synthesised {last}", "queued"]
+    assert len(parts) == 2 and all(p.packets for p in parts)
+    assert any("spoken reply failed" in r.getMessage() for r in caplog.records)
+    jobs = sorted(rows(runtime, Job, purpose="voice"), key=lambda j: j.created_at)
+    assert [j.status for j in jobs] == [StepStatus.DONE, StepStatus.FAILED, StepStatus.DONE]
+
+
+async def test_a_speaker_whose_client_stops_sending_is_answered_while_others_send(
+        runtime: Runtime, backends: Any, monkeypatch: Any) -> None:
+    # A client that stops transmitting sends five Opus silence frames, then nothing.
+    silence = discord.opus.Decoder().decode(b"\xf8\xff\xfe", fec=False)
+    said, events = [*frames(backends, SAYS[ANA], silence=0.0), *[silence] * 5], list[str]()
+    asr = backends.for_task("speech_recognition")
+    real = asr.transcribe
+
+    def transcribe(*args: Any, **kwargs: Any) -> Any:
+        events.append("transcribing")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(asr, "transcribe", transcribe)
+    pipeline = VoicePipeline(runtime.agent, CHANNEL, [GUILD])
+    listening = asyncio.create_task(pipeline.run())
+    for frame in said:
+        pipeline.feed(ANA, frame)
+    try:
+        for _ in range(500):  # Ben's open microphone: 10 s of quiet frames at Discord's pace
+            if events:
+                break
+            pipeline.feed(BEN, bytes(FRAME_BYTES))
+            await asyncio.sleep(FRAME_SAMPLES / PCM_RATE)
+        assert events == ["transcribing"]  # Ana's turn ended while Ben's frames still came
+        answer = await asyncio.wait_for(pipeline.playback.get(), 180)
+    finally:
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+    heard = str(asr.transcribe(played(answer)).text)
+    assert wer(SPOKEN[ANA], heard) < 0.2, heard
