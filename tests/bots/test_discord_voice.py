@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from core_agent.speaking import sentences
 from core_agent.tables import Job
 from core_agent.types import Reply, StepStatus
 from media.audio import ASR_RATE, Audio
+from models.text_to_speech.base import joined
 from tests.conftest import report
 from tests.core_agent.test_agent import rows
 from tests.samples import voice_note, wer
@@ -132,17 +134,17 @@ def watch_synthesis(monkeypatch: Any, backends: Any, events: list[str],
                     fails: str | None = None) -> list[float]:
     """Note each sentence Piper finishes (and its length); `fails` is one it breaks on."""
     tts = backends.for_task("text_to_speech")
-    real, lengths = tts.synthesize, []
+    real, lengths = tts.stream, []
 
-    def synthesize(text: str, *args: Any, **kwargs: Any) -> Audio:
+    def stream(text: str, *args: Any, **kwargs: Any) -> Iterator[Audio]:
         if text == fails:
             raise RuntimeError("the voice broke")
-        audio = real(text, *args, **kwargs)
+        pieces = list(real(text, *args, **kwargs))
         events.append(f"synthesised {text}")
-        lengths.append(audio.duration)
-        return audio
+        lengths.append(joined(pieces).duration)
+        return iter(pieces)
 
-    monkeypatch.setattr(tts, "synthesize", synthesize)
+    monkeypatch.setattr(tts, "stream", stream)
     return lengths
 
 
