@@ -104,3 +104,33 @@ async def test_a_singing_version_is_singing(planner: OfflinePlanner) -> None:
 async def test_hearing_only_one_part_of_a_file_is_extraction(planner: OfflinePlanner) -> None:
     plan = await planner.plan(context("can i only hear the cello in it", attachments=["audio"]))
     assert [(s.task, s.args.get("query")) for s in plan.steps] == [("sound_extraction", "cello")]
+
+
+UPLOAD_THEN_MADE: dict[str, Any] = {
+    "artifacts": [{"kind": "audio", "producer": "upload"},
+                  {"kind": "audio", "producer": "job:text_to_audio"}],
+    "history": [{"role": "user", "text": "a field recording", "artifacts": ["a1"]},
+                {"role": "assistant", "text": "Got it."},
+                {"role": "user", "text": "make thunder",
+                 "steps": [{"task": "text_to_audio", "args": {"prompt": "thunder"}}]},
+                {"role": "assistant", "text": "Here.", "artifacts": ["a2"]}]}
+FOUR_CLIPS: dict[str, Any] = {
+    "artifacts": [{"kind": "audio", "producer": "upload"}] * 4,
+    "history": [{"role": "user", "text": "four takes", "artifacts": ["a1", "a2", "a3", "a4"]},
+                {"role": "assistant", "text": "Got them."}]}
+
+
+@pytest.mark.parametrize("text", ["denoise the clip i uploaded", "caption the file they sent"])
+async def test_the_users_own_file_is_the_upload_not_the_bots_output(
+        planner: OfflinePlanner, text: str) -> None:
+    plan = await planner.plan(context(text, **UPLOAD_THEN_MADE))
+    assert [s.args.get("audio") for s in plan.steps] == ["a1"]
+
+
+@pytest.mark.parametrize(("text", "handle"), [("describe recording 3", "a3"),
+                                              ("denoise file #2", "a2"),
+                                              ("caption the middle track", "a3")])
+async def test_a_file_named_by_its_number_or_place(planner: OfflinePlanner, text: str,
+                                                   handle: str) -> None:
+    plan = await planner.plan(context(text, **FOUR_CLIPS))
+    assert [s.args.get("audio") for s in plan.steps] == [handle]
