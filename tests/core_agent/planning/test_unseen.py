@@ -134,3 +134,9 @@ async def test_a_file_named_by_its_number_or_place(planner: OfflinePlanner, text
                                                    handle: str) -> None:
     plan = await planner.plan(context(text, **FOUR_CLIPS))
     assert [s.args.get("audio") for s in plan.steps] == [handle]
+
+
+async def test_a_question_about_the_attached_sound_is_answered_by_a_caption(
+        planner: OfflinePlanner) -> None:
+    text = "can you tell if this was recorded at the beach"
+    assert await tasks_for(planner, text, attachments=["audio"]) == ["audio_to_text"]
