@@ -74,9 +74,10 @@ SPEC = TaskSpec(
             "voice deeper; normalise the loudness; add reverb to my voice; lay this music under "
             "the speech; join the two recordings into one; add an echo effect"),
         cue=(
-            r"\btrim|\bcut\b|\bcrop|shorten|louder|quieter|volume|speed|slow (it |this )?"
-            r"down|faster|slower|\bpitch|revers|backwards|\bfade|convert|\b(mp3|wav|ogg|flac|m4a)\b|"
-            r"\bdb\b|boost|deeper|twice as fast|half speed|turn (it |this )?(up|down)|"
+            r"\btrim|\bcut\b|\bcrop|shorten|louder|quieter|as (loud|quiet|soft)\b|volume|speed|"
+            r"slow (it |this )?down|faster|slower|\bpitch|revers|backwards|\bfade|convert|"
+            r"\b(mp3|wav|ogg|flac|m4a)\b|\bdb\b|boost|deeper|twice as fast|half speed|"
+            r"turn (it |this )?(up|down)|"
             r"normali[sz]|\blufs\b|r ?128|reverb|\b(add|more|with|put)\b.{0,15}\becho|\bmix\b|"
             r"\b(under|underneath|beneath) (my|the|this) (voice|speech|talking|recording)|"
             r"\b(join|concat\w*|append|stitch)\b|back to back|one after (the )?other"),

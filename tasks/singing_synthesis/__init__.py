@@ -41,7 +41,7 @@ SPEC = TaskSpec(
             "this melody with notes; can you sing for me; make a singing voice sing my lyrics; "
             "sing the phrase good morning sunshine"),
         cue=(
-            r"\bsing\b|\bsung\b|lyrics|\b[a-g][#b]?\d\s+[a-g][#b]?\d\b"),
+            r"\bsing\b|\bsung\b|\bsinging (voice|version)|lyrics|\b[a-g][#b]?\d\s+[a-g][#b]?\d\b"),
         offer="sing it",
         read=read,
         question=Question(

@@ -18,7 +18,8 @@ SPEC = TaskSpec(
             "the engine noise; give me only the piano; extract the sound of the rain"),
         cue=(
             r"extract|isolat|pull (out|\w+ out)|\bonly (the|want)|just (the|give)|"
-            r"keep (only|just)|everything (but|except)|separate out|split out|\bout of (this|the)"),
+            r"keep (only|just)|everything (but|except)|separate out|split out|\bout of (this|the)|"
+            r"\b(just|only) hear|\bhear (just|only)"),
         offer="pull that sound out of it",
         read=read_query,
         question=WHICH_SOUND))

@@ -40,7 +40,8 @@ SPEC = TaskSpec(
             "saying good morning; announce that dinner is ready; voice over for this script"),
         cue=(
             r"\b(say|saying|speak|pronounce|announce)\b|read (this|it|that|out|aloud|"
-            r"back|me|the)|\bread\s*[\"'“]|out loud|aloud|\btts\b|text.to.speech"),
+            r"back|me|the)|\bread\s*[\"'“]|out loud|aloud|\btts\b|text.to.speech|"
+            r"\b(words?|sentence|phrase|line)\s*[:\"'“]"),
         offer="say it aloud",
         read=read,
         question=SAY_WHAT),

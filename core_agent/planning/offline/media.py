@@ -3,12 +3,13 @@
 A media argument takes a handle the text names ("a3") if it fits, else the newest
 attachment of a fitting kind (audio and video for audio, images for image), else the
 newest earlier artifact of that kind; "what you said/made" means the newest artifact a
-job produced. No fitting file means a reply asking for one, never an invented handle.
+job produced, "my recording", "what she sent" or "the original" the newest upload. No
+fitting file means a reply asking for one, never an invented handle.
 
-Ordinals ("the second one", "the last clip", "2nd") count through the first of these
-with 2+ files of the fitting kind: this turn's attachments; the files of the most
-recent history turn holding 2+ of them; else every such file in the chat, earlier ones
-in order, then this turn's.
+Ordinals ("the second one", "the last clip", "2nd", "clip 3", "the middle one") count
+through the first of these with 2+ files of the fitting kind: this turn's attachments;
+the files of the most recent history turn holding 2+ of them; else every such file in the
+chat, earlier ones in order, then this turn's.
 
 A later step of a chain takes the previous step's audio ("stepN"); a separation, a join
 and a mix take two recordings (see their functions).
@@ -30,6 +31,11 @@ ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "
 YOU_MADE = re.compile(r"\byou(?:'ve| have)? (?:just )?(?:said|made|sang|generated|created|did|"
                       r"sent|produced|spoke)|\byour (?:last |latest )?(?:reply|answer|voice ?note|"
                       r"message|audio|output|version|result)")
+# The user's own file (or one a person sent): the newest upload, not the bot's output.
+MINE = re.compile(r"\b(?:my|mine|i (?:just )?(?:sent|uploaded|recorded|shared|gave you)|"
+                  r"(?:she|he|they) (?:just )?sent|the original|from (?:earlier|before))\b")
+# "clip 2", "file #3", "number 2": a place in the same count as an ordinal's.
+NUMBERED = re.compile(r"(?:\b(?:clip|file|track|recording|note|number|no\.?)\s?#?|#)(\d)\b")
 # The handle of a clip of the wanted speaker, for target-speaker extraction.
 REFERENCE = re.compile(r"\b(?:voice|speaker|person|speech|talker) (?:from|in|of|on) (a\d+)\b|"
                        r"\b(a\d+) (?:as|is) (?:the |a |my |just |only )?"
@@ -124,18 +130,30 @@ def pick(context: PlanningContext, kinds: tuple[Kind, ...], text: str) -> str | 
         return next((h for h in mentioned if h in fitting), None)
     if replied := [a.handle for a in pool if a.kind in kinds and a.handle in context.replying_to]:
         return replied[-1]
-    if m := ORDINAL.search(text.lower()):
+    if (place := ordinal(text.lower())) is not None:
         group = ordinal_set(context, kinds)
-        index = ORDINALS[m.group(1)]
+        index = len(group) // 2 if place == "middle" else int(place)
         return group[index].handle if -len(group) <= index < len(group) else None
-    if YOU_MADE.search(text.lower()):
-        made = [a for a in pool if a.kind in kinds and a.producer.startswith("job:")]
-        if made:
-            return made[-1].handle
+    if YOU_MADE.search(text.lower()) and (
+            made := [a for a in pool if a.kind in kinds and a.producer.startswith("job:")]):
+        return made[-1].handle
+    if MINE.search(text.lower()) and (
+            sent := [a for a in pool if a.kind in kinds and a.producer == "upload"]):
+        return sent[-1].handle
     fresh = [a for a in context.attachments if a.kind in kinds]
     earlier = [a for a in context.artifacts if a.kind in kinds]
     candidates = fresh or earlier
     return candidates[-1].handle if candidates else None
+
+
+def ordinal(text: str) -> int | str | None:
+    """The place in the count a text names ("the second one", "clip 3": an index from the
+    start, -1 for the last), "middle", or None."""
+    if m := ORDINAL.search(text):
+        return ORDINALS[m.group(1)]
+    if m := NUMBERED.search(text):
+        return int(m.group(1)) - 1 if int(m.group(1)) > 0 else None
+    return "middle" if re.search(r"\bmiddle (one|clip|file|recording|track)\b", text) else None
 
 
 def ordinal_set(context: PlanningContext, kinds: tuple[Kind, ...]) -> list[Artifact]:

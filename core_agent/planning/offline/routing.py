@@ -29,6 +29,7 @@ MISSING_INPUT = -0.2  # the task's input is nowhere in the chat
 UNUSED_UPLOAD = -0.2  # a kind of file came with this turn and the task would ignore it
 MIN_SCORE = 0.45  # below this nothing routes: chat or decline
 ATTACHED_CHAT_MARGIN = 0.1
+ATTACHED_CHAT_LEAD = 0.3  # in P: how much likelier chat must be than a cued task with a file
 LOW_SCORE = 0.33
 CHAT_LEAD = 0.12
 CLAUSE_MIN = 0.5
@@ -100,18 +101,23 @@ class Router:
         # score still routes when it is well ahead of every chat phrasing.
         margin = ATTACHED_CHAT_MARGIN if fresh else 0.0
         ahead = scores[task] >= LOW_SCORE and scores[task] - best[chat] >= CHAT_LEAD
-        if task not in cues and not ahead and (scores[task] < MIN_SCORE - margin
-                                               or best[chat] > scores[task] + margin):
+        # A cue word in chat ("do you like jazz?") routes only if the trained router, which
+        # weighs the cue, finds the task likelier than the chat.
+        chatty = prob[chat] > prob[task] + (ATTACHED_CHAT_LEAD if fresh else 0.0)
+        if (chatty and task in cues) or (task not in cues and not ahead and (
+                scores[task] < MIN_SCORE - margin or best[chat] > scores[task] + margin)):
             return Route(None, chat.removeprefix("chat:"), best[chat], False)
-        return Route(task, None, scores[task], task in cues, runner_up(task, prob, shifts))
+        return Route(task, None, scores[task], task in cues,
+                     runner_up(task, prob, shifts, cues))
 
 
-def runner_up(task: str, prob: dict[str, float], shifts: dict[str, float]) -> str | None:
+def runner_up(task: str, prob: dict[str, float], shifts: dict[str, float], cues: set[str]
+              ) -> str | None:
     """The other task the text may well mean: both likely (by the trained router) and close,
-    and nothing in the chat counting against either."""
+    and nothing in the chat or the cues counting against either."""
     other = max((t for t in TASKS if t != task), key=lambda t: prob[t])
     close = abs(prob[task] - prob[other]) < ASK_MARGIN and prob[other] >= ASK_PLAUSIBLE
-    fits = shifts[task] >= 0 and shifts[other] >= 0
+    fits = shifts[task] >= 0 and shifts[other] >= 0 and (other in cues or task not in cues)
     return other if close and fits and prob[task] >= ASK_PLAUSIBLE else None
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from core_agent.errors import TaskUnsupported
 from core_agent.planning.base import PlanningContext
-from core_agent.planning.offline.cues import cue_hits, normalise
+from core_agent.planning.offline.cues import cue_hits, normalise, spelled
 from core_agent.planning.offline.extraction.words import spoken_text
 from core_agent.planning.offline.media import (
     NEEDS,
@@ -100,7 +100,7 @@ def each_named(context: PlanningContext, task: str, args: dict[str, Any], text: 
 
 def task_args(task: str, text: str) -> dict[str, Any]:
     """The non-media arguments of a task read from the request; absent values left out."""
-    return {k: v for k, v in TASKS[task].asking.read(text).items() if v is not None}
+    return {k: v for k, v in TASKS[task].asking.read(spelled(text)).items() if v is not None}
 
 
 def chained_text(steps: list[PlanStep], task: str, args: dict[str, Any]) -> None:

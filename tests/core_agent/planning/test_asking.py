@@ -18,7 +18,7 @@ from tests.core_agent.test_agent import ask
 from tests.samples import voice_note
 from workers.runtime import build_runtime
 
-EVEN = "what is in this voice note"  # a caption or a transcript, as likely
+EVEN = "what's on this voice message"  # a caption or a transcript, as likely
 DESCRIBE = PlanStep(task="audio_to_text", args={"audio": "a2"})
 TRANSCRIBE = PlanStep(task="speech_recognition", args={"audio": "a2", "language": "fr"})
 TWO_CLIPS = [{"kind": "audio", "producer": "upload"}] * 2

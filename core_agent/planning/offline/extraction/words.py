@@ -42,6 +42,9 @@ SPEECH_VERB = re.compile(
     r"aloud|out loud|for me)\b)*[\s:.,!-]*", re.IGNORECASE)
 
 
+QUOTED_SPAN = r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*?'(?!\w)"  # apostrophes in words left alone
+
+
 def quoted(text: str) -> str | None:
     """The first quoted span ("...", '...', “...”), apostrophes in words left alone."""
     m = re.search(r"\"([^\"]+)\"|“([^”]+)”|(?<!\w)'([^']+?)'(?!\w)", text)
@@ -52,7 +55,7 @@ def quoted(text: str) -> str | None:
 
 def unquoted(text: str) -> str:
     """The text with quoted spans removed, so their words don't count as instructions."""
-    return re.sub(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*?'(?!\w)", " ", text)
+    return re.sub(QUOTED_SPAN, " ", text)
 
 
 def spoken_text(text: str) -> str | None:
@@ -108,6 +111,8 @@ SOUND_LEAD = re.compile(
     r"(?:when|where) (?:does|do|did|is|are|was|were)(?: there)?(?: an?| any)?|"
     r"find(?: where| when)?|timestamps? (?:for|of)|times? (?:when|where)|every time|each time|"
     r"whenever|is there(?: an?| any)?|are there(?: any)?|detect|locate|spot|hear|does|do|did|"
+    r"leave(?: only| just)?|(?:the )?(?:times|moments?|points?|seconds?)(?: that| where| when)?|"
+    r"where in (?:the \w+|it|this)(?: is| are| does| do)?|"
     r"pull|take)"
     r"\b\s*",
     re.IGNORECASE)
@@ -116,7 +121,7 @@ SOUND_STOP = re.compile(
     r"\b(?:the|a|an|some|any|only|just|this|it|in this|in it|from this|from it|out of this|"
     r"please|pls|plz|for me|sounds?|noises?|part|parts|track|audio|recording|clip|happen|"
     r"happens|occur|occurs|heard|one|start|starts|when|where|out|can|you|get|does|do|did|is|"
-    r"are|was|were|there)\b",
+    r"are|was|were|there|hear|times|moments?|points?|seconds)\b",
     re.IGNORECASE)
 
 
