@@ -9,12 +9,33 @@ import numpy as np
 from core_agent.errors import MediaError
 from media import ffmpeg, pcm
 from media.audio import ASR_RATE, Audio
-from media.probe import TooLong, probe
+from media.containers import identify, read_head
+from media.encode import write_wav
+from media.probe import WRITTEN, MediaInfo, TooLong, probe
 
 # What any one decode may yield, whatever a file's header says: above every sensible
 # AUDIOGPT_MAX_AUDIO_SECONDS. Uploads are held to the configured limit at ingest, by
 # decoding them (`probe(..., max_seconds=...)`).
 DECODE_LIMIT_SECONDS = 2 * 3600
+
+
+def written(audio: Audio, path: Path) -> Path:
+    """Write a recording of ours (a voice channel's utterance) as 16-bit WAV, and remember
+    what it holds and its samples at speech recognition's rate, so that taking it in as an
+    upload needs no ffmpeg child: the probe and the decode find them by the file's content."""
+    from scipy import signal  # its import is slow; this runs in a voice channel only
+
+    write_wav(audio, path)
+    container = identify(read_head(path))
+    assert container is not None  # soundfile wrote a RIFF/WAVE header
+    WRITTEN.remember(path, MediaInfo("audio", container.demuxer, audio.duration,
+                                     audio.sample_rate, audio.channels,
+                                     container=container.subtype))
+    mono = audio.mono if audio.sample_rate == ASR_RATE else signal.resample_poly(
+        audio.mono, ASR_RATE, audio.sample_rate)
+    pcm.MEMO.put(path, ASR_RATE, np.clip(mono, -1.0, 1.0).astype(np.float32),
+                 pcm.identity(path))
+    return path
 
 
 def decode(path: Path, sample_rate: int = ASR_RATE, mono: bool = True,

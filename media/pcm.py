@@ -37,7 +37,8 @@ def identity(path: Path) -> tuple[int, int]:
     return stat.st_size, stat.st_mtime_ns
 
 
-def _digest(path: Path) -> bytes:
+def digest(path: Path) -> bytes:
+    """A digest of the file's bytes."""
     hasher = hashlib.blake2b(digest_size=16)
     with path.open("rb") as source:
         while chunk := source.read(DIGEST_CHUNK):
@@ -87,7 +88,7 @@ class Memo:
         began; a file changed meanwhile, or too long to keep, is not kept."""
         if samples.nbytes > self.entry_limit or identity(path) != before:
             return
-        key = (before[0], _digest(path), sample_rate)
+        key = (before[0], digest(path), sample_rate)
         kept = samples.copy()
         kept.setflags(write=False)
         with self._lock:
@@ -104,7 +105,7 @@ class Memo:
         with self._lock:
             if not any(key[0] == size and key[2] == sample_rate for key in self._entries):
                 return None
-        key = (size, _digest(path), sample_rate)
+        key = (size, digest(path), sample_rate)
         with self._lock:
             found = self._entries.get(key)
             if found is None:

@@ -20,6 +20,7 @@ os.environ["TRANSFORMERS_VERBOSITY"] = "error"
 
 from core_agent.config import Settings  # noqa: E402
 from media import ffmpeg, pcm  # noqa: E402
+from media.probe import WRITTEN  # noqa: E402
 from models.cache import BackendCache  # noqa: E402
 from models.embeddings import MiniLMEmbedder  # noqa: E402
 from workers.runtime import Runtime, build_runtime  # noqa: E402
@@ -83,8 +84,8 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 @pytest.fixture
 def ffmpeg_children(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every ffmpeg or ffprobe child started meanwhile, by program name; the memo of decoded
-    samples (media/pcm.py) starts empty."""
+    """Every ffmpeg or ffprobe child started meanwhile, by program name; the memos of decoded
+    samples (media/pcm.py) and of files we wrote (media/probe.py) start empty."""
     started: list[str] = []
     real_run = ffmpeg.run
 
@@ -94,8 +95,10 @@ def ffmpeg_children(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(ffmpeg, "run", run)
     pcm.MEMO.clear()
+    WRITTEN.clear()
     yield started
     pcm.MEMO.clear()
+    WRITTEN.clear()
 
 
 @pytest.fixture

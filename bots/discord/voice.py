@@ -26,8 +26,7 @@ from core_agent import logs
 from core_agent.agent import Agent
 from core_agent.types import Artifact, Attachment, Kind, Message, Reply
 from media.audio import Audio
-from media.decode import decode
-from media.encode import write_wav
+from media.decode import decode, written
 
 PCM_RATE = 48_000  # Hz, what Discord sends and plays
 PCM_CHANNELS = 2
@@ -268,7 +267,8 @@ class VoicePipeline:
                 logs.failure(log, err, "voice turn in %s", self.channel_id)
 
     async def _turn(self, speaker: Speaker, utterance: np.ndarray, count: int) -> None:
-        path = write_wav(Audio(utterance, PCM_RATE), Path(self._folder.name) / f"u{count}.wav")
+        path = await asyncio.to_thread(written, Audio(utterance, PCM_RATE),
+                                       Path(self._folder.name) / f"u{count}.wav")
         message = Message(
             channel_id=self.channel_id, author=speaker.name, platform="discord",
             user_id=f"discord:user:{speaker.id}",

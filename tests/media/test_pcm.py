@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from media import ffmpeg, pcm
-from media.decode import decode
+from media.audio import Audio
+from media.decode import decode, written
+from media.encode import write_wav
 from media.probe import TooLong, probe
 from tests.samples import convert, tone, voice_note
 
@@ -92,3 +94,29 @@ def test_the_memo_keeps_the_newest_within_its_budget(tmp_path: Path) -> None:
     stale.write_bytes(b"y" * 101)  # changed while it was being decoded
     memo.put(stale, 16_000, np.zeros(10, np.float32), before)
     assert memo.get(stale, 16_000) is None
+
+
+def test_a_recording_we_wrote_is_taken_in_without_a_child(tmp_path: Path,
+                                                          ffmpeg_children: list[str]) -> None:
+    """A voice channel's utterance: its facts and its samples at Whisper's rate are known
+    by its content, wherever the bytes are copied; other bytes are probed as any upload."""
+    rng = np.random.default_rng(7)
+    audio = Audio((0.2 * np.sin(np.arange(96_000) * 0.05)
+                   + 0.01 * rng.standard_normal(96_000)).astype(np.float32), 48_000)
+    ours = written(audio, tmp_path / "utterance.wav")
+    stored = tmp_path / "a1.wav"
+    shutil.copyfile(ours, stored)
+    info = probe(stored, max_seconds=60)
+    heard = decode(stored)
+    assert ffmpeg_children == []
+    assert (info.kind, info.mime, info.sample_rate, info.channels) == \
+        ("audio", "audio/wav", 48_000, 1)
+    assert info.duration == pytest.approx(2.0) and heard.duration == pytest.approx(2.0)
+    assert heard.sample_rate == 16_000
+    with pytest.raises(TooLong):  # the limit still holds for what we wrote
+        probe(stored, max_seconds=1)
+    assert sorted(ffmpeg_children) == ["ffmpeg", "ffprobe"]  # measured for real
+    other = write_wav(Audio(audio.samples[::-1].copy(), 48_000), tmp_path / "other.wav")
+    ffmpeg_children.clear()
+    assert probe(other, max_seconds=60).duration == pytest.approx(2.0)
+    assert sorted(ffmpeg_children) == ["ffmpeg", "ffprobe"]  # not ours: read for real
