@@ -109,6 +109,7 @@ SOUND_LEAD = re.compile(
     r"except|"
     r"at what time(?: (?:does|do|did|is|are|was|were))?|"
     r"(?:when|where) (?:does|do|did|is|are|was|were)(?: there)?(?: an?| any)?|"
+    r"(?:tell|show|let) me(?: know)? (?:when|where)|"
     r"find(?: where| when)?|timestamps? (?:for|of)|times? (?:when|where)|every time|each time|"
     r"whenever|is there(?: an?| any)?|are there(?: any)?|detect|locate|spot|hear|does|do|did|"
     r"leave(?: only| just)?|(?:the )?(?:times|moments?|points?|seconds?)(?: that| where| when)?|"
