@@ -145,6 +145,7 @@ async def test_a_question_about_the_attached_sound_is_answered_by_a_caption(
 @pytest.mark.parametrize(("text", "attachments", "tasks"), [
     ("can i get some background hum of a spaceship bridge", [], ["text_to_audio"]),
     ("might you voice this line for me: the shop opens at nine", [], ["text_to_speech"]),
+    ("can you voice the sentence the library shuts at noon", [], ["text_to_speech"]),
     ("is it possible to mend the dropout at 0:07", ["audio"], ["audio_inpainting"]),
     ("would you kindly let me know when the doorbell rings", ["audio"],
      ["target_sound_detection"]),

@@ -37,9 +37,10 @@ TTS_MODIFIER = re.compile(
     re.IGNORECASE,
 )
 SPEECH_VERB = re.compile(
-    r"\b(?:say|saying|says|speak|pronounce|announce|read(?: out| aloud)?|sing|"
-    r"voice ?over|tts)\b(?:\s+(?:me|us|the words|these words|these lyrics|something|this|out|"
-    r"aloud|out loud|for me)\b)*[\s:.,!-]*", re.IGNORECASE)
+    r"\b(?:say|saying|says|speak|pronounce|announce|read(?: out loud| out| aloud)?|sing|"
+    r"voice ?over|voice(?= (?:the|this|these|that)\b)|tts)\b(?:\s+(?:me|us|the words|these words|"
+    r"these lyrics|something|this|out|aloud|out loud|for me|saying|"
+    r"(?:the|this|that) (?:sentence|line|phrase|text|following))\b)*[\s:.,!-]*", re.IGNORECASE)
 
 
 QUOTED_SPAN = r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*?'(?!\w)"  # apostrophes in words left alone
