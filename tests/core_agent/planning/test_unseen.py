@@ -67,6 +67,8 @@ async def test_asking_for_music_still_makes_it(planner: OfflinePlanner) -> None:
     ("at what point can you hear the kettle", "kettle"),
     ("mute the rest and leave only the cello", "cello"),
     ("where in this is the bell", "bell"),
+    ("could i have just the oboe part", "oboe"),
+    ("i'd want only the bass line", "bass line"),
 ])
 def test_the_sound_asked_about_is_named_however_it_is_asked(text: str, sound: str) -> None:
     assert sound_query(text) == sound

@@ -115,7 +115,7 @@ SOUND_LEAD = re.compile(
     r"whenever|is there(?: an?| any)?|are there(?: any)?|detect|locate|spot|hear|does|do|did|"
     r"leave(?: only| just)?|(?:the )?(?:times|moments?|points?|seconds?)(?: that| where| when)?|"
     r"where in (?:the \w+|it|this)(?: is| are| does| do)?|"
-    r"pull|take)"
+    r"pull|take|(?:just|only)(?= (?:the|a|an|his|her|their|my) ))"
     r"\b\s*",
     re.IGNORECASE)
 SOURCE_WORDS = r"(?:this|that|it|here|the (?:recording|audio|clip|track|song|file|mix|video))\b"
