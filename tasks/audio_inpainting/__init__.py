@@ -6,10 +6,12 @@ from typing import Any
 
 from pydantic import Field
 
-from core_agent.planning.offline.extraction.quantities import time_range
+from core_agent.planning.offline.extraction.quantities import moment, time_range
 from core_agent.planning.offline.extraction.words import unquoted
 from core_agent.types import Kind
 from tasks.base import Asking, AudioIn, Command, Question, TaskSpec
+
+AROUND = 0.5  # seconds either side of a glitch named by one time ("the dropout at 0:12")
 
 
 class InpaintingArgs(AudioIn):
@@ -19,8 +21,11 @@ class InpaintingArgs(AudioIn):
 
 def read(text: str) -> dict[str, Any]:
     """The arguments read from the request."""
-    span = time_range(unquoted(text))
-    return {"start": span[0], "end": span[1]} if span else {}
+    text = unquoted(text)
+    if span := time_range(text):
+        return {"start": span[0], "end": span[1]}
+    at = moment(text)
+    return {} if at is None else {"start": max(0.0, at - AROUND), "end": at + AROUND}
 
 
 SPEC = TaskSpec(

@@ -25,7 +25,7 @@ from core_agent.types import Kind
 from tasks import TASKS
 
 CUE_BOOST = 0.35
-MISSING_INPUT = -0.2  # the task's input is nowhere in the chat
+MISSING_INPUT = -0.4  # the task's input is nowhere in the chat: more than a cue adds
 UNUSED_UPLOAD = -0.2  # a kind of file came with this turn and the task would ignore it
 MIN_SCORE = 0.45  # below this nothing routes: chat or decline
 ATTACHED_CHAT_MARGIN = 0.1

@@ -67,6 +67,8 @@ async def test_asking_for_music_still_makes_it(planner: OfflinePlanner) -> None:
     ("at what point can you hear the kettle", "kettle"),
     ("mute the rest and leave only the cello", "cello"),
     ("where in this is the bell", "bell"),
+    ("could i have just the oboe part", "oboe"),
+    ("i'd want only the bass line", "bass line"),
 ])
 def test_the_sound_asked_about_is_named_however_it_is_asked(text: str, sound: str) -> None:
     assert sound_query(text) == sound
@@ -140,3 +142,29 @@ async def test_a_question_about_the_attached_sound_is_answered_by_a_caption(
         planner: OfflinePlanner) -> None:
     text = "can you tell if this was recorded at the beach"
     assert await tasks_for(planner, text, attachments=["audio"]) == ["audio_to_text"]
+
+
+@pytest.mark.parametrize(("text", "attachments", "tasks"), [
+    ("can i get some background hum of a spaceship bridge", [], ["text_to_audio"]),
+    ("might you voice this line for me: the shop opens at nine", [], ["text_to_speech"]),
+    ("can you voice the sentence the library shuts at noon", [], ["text_to_speech"]),
+    ("is it possible to mend the dropout at 0:07", ["audio"], ["audio_inpainting"]),
+    ("would you kindly let me know when the doorbell rings", ["audio"],
+     ["target_sound_detection"]),
+])
+async def test_indirect_and_polite_requests_are_planned(
+        planner: OfflinePlanner, text: str, attachments: list[str], tasks: list[str]) -> None:
+    assert await tasks_for(planner, text, attachments=attachments) == tasks
+
+
+@pytest.mark.parametrize("text", ["could you maybe explain what reverb is",
+                                  "i need advice on which speakers to buy",
+                                  "can you tell me why vinyl sounds warmer"])
+async def test_polite_chat_stays_chat(planner: OfflinePlanner, text: str) -> None:
+    assert await tasks_for(planner, text) == []
+
+
+def test_a_glitch_at_one_time_is_a_short_gap_around_it() -> None:
+    assert TASKS["audio_inpainting"].asking.read("fix the glitch at 1:05") == {
+        "start": 64.5, "end": 65.5}
+    assert TASKS["audio_inpainting"].asking.read("fill the gap at 5") == {}

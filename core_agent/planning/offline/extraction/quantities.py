@@ -35,6 +35,14 @@ def time_range(text: str) -> tuple[float, float] | None:
     return None
 
 
+def moment(text: str) -> float | None:
+    """One point in time: "at 0:12", "around 5 seconds", "at about 7 sec"."""
+    pattern = (rf"\b(?:at|around|about|near)\s+(?:(?:about|around|roughly)\s+)?"
+               rf"(\d+:\d{{2}}(?:\.\d+)?|{NUM}(?=\s*{SECONDS}))")
+    m = re.search(pattern, text.lower())
+    return seconds(m.group(1)) if m else None
+
+
 def duration(text: str) -> float | None:
     """A length in seconds: "10 seconds of rain", "30s", "a 2 minute track" (at most 60)."""
     t = text.lower()

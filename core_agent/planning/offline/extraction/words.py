@@ -37,9 +37,10 @@ TTS_MODIFIER = re.compile(
     re.IGNORECASE,
 )
 SPEECH_VERB = re.compile(
-    r"\b(?:say|saying|says|speak|pronounce|announce|read(?: out| aloud)?|sing|"
-    r"voice ?over|tts)\b(?:\s+(?:me|us|the words|these words|these lyrics|something|this|out|"
-    r"aloud|out loud|for me)\b)*[\s:.,!-]*", re.IGNORECASE)
+    r"\b(?:say|saying|says|speak|pronounce|announce|read(?: out loud| out| aloud)?|sing|"
+    r"voice ?over|voice(?= (?:the|this|these|that)\b)|tts)\b(?:\s+(?:me|us|the words|these words|"
+    r"these lyrics|something|this|out|aloud|out loud|for me|saying|"
+    r"(?:the|this|that) (?:sentence|line|phrase|text|following))\b)*[\s:.,!-]*", re.IGNORECASE)
 
 
 QUOTED_SPAN = r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*?'(?!\w)"  # apostrophes in words left alone
@@ -109,11 +110,12 @@ SOUND_LEAD = re.compile(
     r"except|"
     r"at what time(?: (?:does|do|did|is|are|was|were))?|"
     r"(?:when|where) (?:does|do|did|is|are|was|were)(?: there)?(?: an?| any)?|"
+    r"(?:tell|show|let) me(?: know)? (?:when|where)|"
     r"find(?: where| when)?|timestamps? (?:for|of)|times? (?:when|where)|every time|each time|"
     r"whenever|is there(?: an?| any)?|are there(?: any)?|detect|locate|spot|hear|does|do|did|"
     r"leave(?: only| just)?|(?:the )?(?:times|moments?|points?|seconds?)(?: that| where| when)?|"
     r"where in (?:the \w+|it|this)(?: is| are| does| do)?|"
-    r"pull|take)"
+    r"pull|take|(?:just|only)(?= (?:the|a|an|his|her|their|my) ))"
     r"\b\s*",
     re.IGNORECASE)
 SOURCE_WORDS = r"(?:this|that|it|here|the (?:recording|audio|clip|track|song|file|mix|video))\b"
