@@ -58,14 +58,20 @@ def matches(plan: Plan, expect: dict[str, Any]) -> bool:
         return False
     if not plan.steps and not (plan.reply or "").strip():
         return False
+    return not wrong_arguments(plan, expect)
+
+
+def wrong_arguments(plan: Plan, expect: dict[str, Any]) -> list[str]:
+    """The expected arguments the plan's steps got wrong or left out, as "task.argument"."""
+    wrong = []
     for step, wanted in zip(plan.steps, expect.get("args", []), strict=False):
         for key, value in wanted.items():
             got = step.args.get(key)
             same = (isinstance(value, float) and isinstance(got, int | float)
                     and math.isclose(got, value, abs_tol=1e-6)) or got == value
             if not same:
-                return False
-    return True
+                wrong.append(f"{step.task}.{key}")
+    return wrong
 
 
 def routed(plan: Plan, expect: dict[str, Any]) -> bool:
@@ -90,9 +96,11 @@ def load_heldout(path: Path = HELDOUT) -> list[dict[str, Any]]:
 
 async def run_heldout(planner: Planner, cases: list[dict[str, Any]] | None = None
                       ) -> dict[str, Any]:
-    """Plan every case in its context and score it; the confusions most frequent first."""
+    """Plan every case in its context and score it; the confusions between tasks, and the
+    arguments missed where the tasks were right, most frequent first."""
     cases = load_heldout() if cases is None else cases
     confusions: Counter[str] = Counter()
+    misread: Counter[str] = Counter()
     right = args = declined = asked = asked_declines = 0
     for case in cases:
         plan, expect = await planner.plan(case_context(case)), case["expect"]
@@ -103,6 +111,7 @@ async def run_heldout(planner: Planner, cases: list[dict[str, Any]] | None = Non
         if routed(plan, expect):
             right += 1
             declined += not expect["tasks"]
+            misread.update(wrong_arguments(plan, expect))
         else:
             confusions[f"{named(expect['tasks'])} -> {named([s.task for s in plan.steps])}"] += 1
         args += matches(plan, expect)
@@ -114,7 +123,7 @@ async def run_heldout(planner: Planner, cases: list[dict[str, Any]] | None = Non
             "argument_accuracy": args / scored if scored else 0.0,
             "decline_accuracy": declined / declines if declines else 0.0,
             "asked_rate": asked / len(cases) if cases else 0.0,
-            "confusion": confusions.most_common()}
+            "confusion": confusions.most_common(), "argument_misses": misread.most_common()}
 
 
 async def run_heldout_sets(planner: Planner) -> dict[str, dict[str, Any]]:

@@ -49,6 +49,12 @@ def heldout_rows(sets: dict[str, dict[str, Any]]) -> list[list[str]]:
             ["asked instead", *share("asked_rate", "asked", "cases")]]
 
 
+def misread_line(h: dict[str, Any]) -> str:
+    """A held-out set's argument misses where its tasks were right, by task and argument."""
+    misses = ", ".join(f"{name} {count}" for name, count in h.get("argument_misses", []))
+    return f"Arguments missed where the tasks were right: {misses or 'none'}"
+
+
 def show(result: dict[str, Any], console: Console) -> None:
     """Print each part's table."""
     if "consistency" in result:
@@ -73,6 +79,7 @@ def show(result: dict[str, Any], console: Console) -> None:
             for pair, count in h["confusion"]:
                 table.add_row(str(count), pair)
             console.print(table)
+            console.print(misread_line(h), highlight=False)
     if "capability" in result:
         table = Table("task", "backend", "figure", "value", "target", "status", "s",
                       title="Capability (installed models, inputs made by the command)")
@@ -165,6 +172,7 @@ def markdown(result: dict[str, Any], picture: Path | None) -> str:
             lines += ["", f"### Confusions, {name} set", "", "| count | expected -> planned |",
                       "| ---: | --- |"]
             lines += [f"| {count} | {pair} |" for pair, count in h["confusion"]]
+            lines += ["", misread_line(h) + "."]
         lines.append("")
     if "capability" in result:
         lines += ["## Capability", "", "| task | backend | figure | value | target | status | "

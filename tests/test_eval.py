@@ -13,6 +13,7 @@ from typing import Any
 from core_agent.types import Plan, PlanStep
 from evaluation.consistency import load_cases, score_case
 from evaluation.heldout import HELDOUT_SETS, load_heldout
+from evaluation.report import misread_line
 from tasks import TASKS
 from tests.stand_ins.openai_server import OpenAIStandIn, Text, ToolCalls
 
@@ -72,6 +73,10 @@ def test_the_heldout_part_reports_both_sets_side_by_side_each_with_its_confusion
         assert sum(count for _, count in h["confusion"]) == missed
         section = report.split(f"### Confusions, {name} set")[1].split("\n#")[0]
         assert all(f"| {count} | {pair} |" in section for pair, count in h["confusion"])
+        # every request routed right with a wrong argument names at least one argument
+        misread = h["tasks_right"] - h["args_right"]
+        assert sum(count for _, count in h["argument_misses"]) >= misread > 0
+        assert misread_line(h) in section and misread_line(h) in done.stdout
         assert f"Held-out confusions, {name} set" in done.stdout
     rows = {line.split(" | ")[0]: line for line in report.splitlines()}
     first, fresh = (result["heldout"][name] for name in HELDOUT_SETS)

@@ -13,6 +13,7 @@ from typing import Any
 
 from core_agent.planning.offline.planner import OfflinePlanner
 from evaluation.heldout import load_heldout, run_heldout, summary
+from evaluation.report import misread_line
 from models.embeddings import MiniLMEmbedder
 from tasks import TASKS
 from tests.conftest import report
@@ -36,7 +37,8 @@ async def scores_above(planner: OfflinePlanner, cases: list[dict[str, Any]], lab
     against the floors."""
     r = await run_heldout(planner, cases)
     line = summary(label, r)
-    report(line, *(f"  {count} × {pair}" for pair, count in r["confusion"]))
+    report(line, *(f"  {count} × {pair}" for pair, count in r["confusion"]),
+           f"  {misread_line(r)}")
     assert r["task_accuracy"] >= floors.tasks and r["argument_accuracy"] >= floors.args, line
     assert r["decline_accuracy"] >= floors.declined and r["asked_rate"] <= floors.asked, line
 
