@@ -53,12 +53,9 @@ def case_context(case: dict[str, Any]) -> PlanningContext:
 
 
 def matches(plan: Plan, expect: dict[str, Any]) -> bool:
-    """Same tasks in order, and every expected argument equal (floats within 1e-6)."""
-    if [s.task for s in plan.steps] != expect["tasks"]:
-        return False
-    if not plan.steps and not (plan.reply or "").strip():
-        return False
-    return not wrong_arguments(plan, expect)
+    """Routed as expected (`routed`), and every expected argument equal (floats within
+    1e-6)."""
+    return routed(plan, expect) and not wrong_arguments(plan, expect)
 
 
 def wrong_arguments(plan: Plan, expect: dict[str, Any]) -> list[str]:
@@ -111,10 +108,11 @@ async def run_heldout(planner: Planner, cases: list[dict[str, Any]] | None = Non
         if routed(plan, expect):
             right += 1
             declined += not expect["tasks"]
-            misread.update(wrong_arguments(plan, expect))
+            wrong = wrong_arguments(plan, expect)
+            misread.update(wrong)
+            args += not wrong
         else:
             confusions[f"{named(expect['tasks'])} -> {named([s.task for s in plan.steps])}"] += 1
-        args += matches(plan, expect)
     scored = len(cases) - asked
     declines = sum(not c["expect"]["tasks"] for c in cases) - asked_declines
     return {"cases": len(cases), "asked": asked, "scored": scored, "tasks_right": right,

@@ -11,7 +11,7 @@ from media import ffmpeg, pcm
 from media.audio import ASR_RATE, Audio
 from media.containers import identify, read_head
 from media.encode import write_wav
-from media.probe import WRITTEN, MediaInfo, TooLong, probe
+from media.probe import FACTS, WRITTEN, MediaInfo, TooLong, probe
 
 # What any one decode may yield, whatever a file's header says: above every sensible
 # AUDIOGPT_MAX_AUDIO_SECONDS. Uploads are held to the configured limit at ingest, by
@@ -28,9 +28,9 @@ def written(audio: Audio, path: Path) -> Path:
     write_wav(audio, path)
     container = identify(read_head(path))
     assert container is not None  # soundfile wrote a RIFF/WAVE header
-    WRITTEN.remember(path, MediaInfo("audio", container.demuxer, audio.duration,
-                                     audio.sample_rate, audio.channels,
-                                     container=container.subtype))
+    WRITTEN.keep(path, FACTS, MediaInfo("audio", container.demuxer, audio.duration,
+                                        audio.sample_rate, audio.channels,
+                                        container=container.subtype))
     mono = audio.mono if audio.sample_rate == ASR_RATE else signal.resample_poly(
         audio.mono, ASR_RATE, audio.sample_rate)
     pcm.MEMO.put(path, ASR_RATE, np.clip(mono, -1.0, 1.0).astype(np.float32),

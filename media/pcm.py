@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from media import ffmpeg
 MEMO_BYTES = 32 * 2**20  # samples kept in all
 ENTRY_BYTES = 16 * 2**20  # the most one file keeps: about 4.4 minutes of 16 kHz mono
 DIGEST_CHUNK = 1 << 20  # bytes read at a time to hash a file
+T = TypeVar("T")
 
 
 def pcm_args(path: Path, sample_rate: int, channels: int = 1) -> list[str]:
@@ -73,14 +76,52 @@ class Kept:
         return np.frombuffer(b"".join(self._parts)[: self.frames * 4], dtype=np.float32)
 
 
-class Memo:
-    """Mono samples by (file size, content digest, rate), the newest kept within a byte
-    budget; thread-safe."""
+class ByContent(Generic[T]):
+    """Values by a file's content (its size and a digest of its bytes) and a tag, the newest
+    kept within `capacity` (of what `weight` counts); thread-safe. A lookup hashes the file
+    only when something of its size and tag is kept."""
+
+    def __init__(self, capacity: int, weight: Callable[[T], int]) -> None:
+        self.capacity, self._weight = capacity, weight
+        self._entries: OrderedDict[tuple[int, bytes, Hashable], T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, path: Path, tag: Hashable, value: T) -> None:
+        """Keep the value for the file's content as it is now, the oldest going past the
+        capacity."""
+        key = (path.stat().st_size, digest(path), tag)
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            total = sum(self._weight(v) for v in self._entries.values())
+            while total > self.capacity:
+                total -= self._weight(self._entries.popitem(last=False)[1])
+
+    def find(self, path: Path, tag: Hashable) -> T | None:
+        """The value kept for this content and tag, or None."""
+        size = path.stat().st_size
+        with self._lock:
+            if not any(key[0] == size and key[2] == tag for key in self._entries):
+                return None
+        key = (size, digest(path), tag)  # hashed outside the lock
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+        return found
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._entries.clear()
+
+
+class Memo(ByContent[np.ndarray]):
+    """Mono samples by content and rate, within a byte budget."""
 
     def __init__(self, capacity: int = MEMO_BYTES, entry_limit: int = ENTRY_BYTES) -> None:
-        self.capacity, self.entry_limit = capacity, entry_limit
-        self._entries: OrderedDict[tuple[int, bytes, int], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(capacity, lambda samples: samples.nbytes)
+        self.entry_limit = entry_limit
 
     def put(self, path: Path, sample_rate: int, samples: np.ndarray,
             before: tuple[int, int]) -> None:
@@ -88,35 +129,14 @@ class Memo:
         began; a file changed meanwhile, or too long to keep, is not kept."""
         if samples.nbytes > self.entry_limit or identity(path) != before:
             return
-        key = (before[0], digest(path), sample_rate)
         kept = samples.copy()
         kept.setflags(write=False)
-        with self._lock:
-            self._entries[key] = kept
-            self._entries.move_to_end(key)
-            total = sum(s.nbytes for s in self._entries.values())
-            while total > self.capacity:
-                total -= self._entries.popitem(last=False)[1].nbytes
+        self.keep(path, sample_rate, kept)
 
     def get(self, path: Path, sample_rate: int) -> np.ndarray | None:
-        """A copy of the samples kept for this content at this rate, or None. The file is
-        hashed only when something of its size is kept."""
-        size = path.stat().st_size
-        with self._lock:
-            if not any(key[0] == size and key[2] == sample_rate for key in self._entries):
-                return None
-        key = (size, digest(path), sample_rate)
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None:
-                return None
-            self._entries.move_to_end(key)
-        return found.copy()
-
-    def clear(self) -> None:
-        """Forget everything."""
-        with self._lock:
-            self._entries.clear()
+        """A copy of the samples kept for this content at this rate, or None."""
+        found = self.find(path, sample_rate)
+        return None if found is None else found.copy()
 
 
 MEMO = Memo()

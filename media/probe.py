@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextvars
 import json
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, wait
 from dataclasses import dataclass
@@ -62,38 +61,11 @@ class MediaInfo:
         return CONTAINERS[self.container].suffix
 
 
-class Written:
-    """What this process knows of recordings it wrote itself (a voice channel's utterance),
-    by their content: a file with those very bytes holds what was written, whoever sends it,
-    so probing it again can be skipped. Bounded: the oldest are forgotten."""
-
-    LIMIT = 64  # files
-
-    def __init__(self) -> None:
-        self._known: OrderedDict[tuple[int, bytes], MediaInfo] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def remember(self, path: Path, info: MediaInfo) -> None:
-        key = (path.stat().st_size, pcm.digest(path))
-        with self._lock:
-            self._known[key] = info
-            while len(self._known) > self.LIMIT:
-                self._known.popitem(last=False)
-
-    def recall(self, path: Path) -> MediaInfo | None:
-        size = path.stat().st_size
-        with self._lock:
-            if not any(key[0] == size for key in self._known):
-                return None
-        with self._lock:
-            return self._known.get((size, pcm.digest(path)))
-
-    def clear(self) -> None:
-        with self._lock:
-            self._known.clear()
-
-
-WRITTEN = Written()
+# What this process knows of recordings it wrote itself (a voice channel's utterance), by
+# their content: a file with those very bytes holds what was written, whoever sends it, so
+# probing it again can be skipped. The 64 newest are kept.
+WRITTEN: pcm.ByContent[MediaInfo] = pcm.ByContent(64, lambda _: 1)
+FACTS = "facts"  # WRITTEN's tag
 
 
 def probe(path: Path, max_seconds: float | None = None) -> MediaInfo:
@@ -106,7 +78,7 @@ def probe(path: Path, max_seconds: float | None = None) -> MediaInfo:
     """
     if not path.is_file() or path.stat().st_size == 0:
         raise MediaError("it is empty")
-    if (known := WRITTEN.recall(path)) is not None and (
+    if (known := WRITTEN.find(path, FACTS)) is not None and (
             max_seconds is None or (known.duration or 0.0) <= max_seconds):
         return known
     if (score := sniff_score(path)) is not None:
